@@ -1,0 +1,307 @@
+//! Conversion: the exact JSON body `POST /composable_audiences` receives, and tdx YAML.
+//!
+//! Both writers take the decoded [`Config`], so any input dialect converts to any output. The API
+//! body gets `kind`, `isComposable` and `master.name` (derived from the table) when the input
+//! lacks them (tdx files never carry them); server-assigned fields and unknown keys are left out.
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::ident;
+use crate::model::*;
+use crate::options::{Options, Settings};
+use serde_json::{Map, Value as J};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    ApiJson,
+    TdxYaml,
+}
+
+impl Target {
+    pub fn parse(s: &str) -> Option<Target> {
+        match s {
+            "api-json" => Some(Target::ApiJson),
+            "tdx-yaml" => Some(Target::TdxYaml),
+            _ => None,
+        }
+    }
+}
+
+/// Errors that conversion repairs itself: the API keys tdx files never carry.
+pub fn fixed_by_conversion(d: &Diagnostic) -> bool {
+    d.code == Code::MissingKey && matches!(d.path.as_str(), "kind" | "isComposable" | "master.name")
+}
+
+/// Whether a diagnostic stops conversion: any error, except what conversion fixes.
+pub fn blocks_conversion(d: &Diagnostic) -> bool {
+    d.severity == Severity::Error && !fixed_by_conversion(d)
+}
+
+/// Checks `text` and converts it. `Err` carries the check whose errors block conversion.
+pub fn convert(text: &str, options: &Options, target: Target) -> Result<String, crate::Checked> {
+    let checked = crate::check(text, options);
+    if checked.diagnostics.iter().any(blocks_conversion) {
+        return Err(checked);
+    }
+    let Some(config) = &checked.config else {
+        return Err(checked);
+    };
+    Ok(match target {
+        Target::ApiJson => to_api_json(config, &checked.settings),
+        Target::TdxYaml => to_tdx_yaml(config, &checked.settings),
+    })
+}
+
+fn s(t: &Option<Text>) -> Option<J> {
+    t.as_ref().map(|t| J::String(t.value.clone()))
+}
+
+fn put(map: &mut Map<String, J>, key: &str, v: Option<J>) {
+    if let Some(v) = v {
+        map.insert(key.to_string(), v);
+    }
+}
+
+fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings) {
+    let id = t.conn.id().map(|t| J::String(t.value.clone()));
+    if settings.warehouse.uses_catalog() {
+        put(map, "connectionId", id);
+        put(map, "catalog", s(&t.conn.catalog));
+    } else {
+        put(map, "federatedQueryConfigId", id);
+    }
+    put(map, "schema", s(&t.schema));
+    put(map, "table", s(&t.table));
+}
+
+/// The display name the API wants for the master table when the input has none: the table's
+/// name without identifier quotes.
+pub fn derived_master_name(m: &Master) -> Option<String> {
+    let table = m.table.table.as_ref()?;
+    Some(match ident::parse(&table.value) {
+        Ok(id) if id.quoted => id.resolved,
+        _ => table.value.clone(),
+    })
+}
+
+/// The request body, pretty-printed with two-space indents and a final newline.
+pub fn to_api_json(c: &Config, settings: &Settings) -> String {
+    let mut root = Map::new();
+    put(&mut root, "name", s(&c.name));
+    root.insert(
+        "description".into(),
+        J::String(c.description.as_ref().map(|d| d.value.clone()).unwrap_or_default()),
+    );
+    put(&mut root, "timezone", s(&c.timezone));
+    root.insert("kind".into(), J::String("composable".into()));
+    root.insert("isComposable".into(), J::Bool(true));
+    if let Some(m) = &c.master {
+        let mut o = Map::new();
+        let name = m.name.as_ref().map(|n| n.value.clone()).or_else(|| derived_master_name(m));
+        put(&mut o, "name", name.map(J::String));
+        put_conn(&mut o, &m.table, settings);
+        put(&mut o, "keyColumn", s(&m.key_column));
+        root.insert("master".into(), J::Object(o));
+    }
+    let attributes: Vec<J> = c
+        .attributes
+        .iter()
+        .flat_map(|l| &l.items)
+        .map(|a| {
+            let mut o = Map::new();
+            put(&mut o, "name", s(&a.name));
+            put_conn(&mut o, &a.table, settings);
+            put(&mut o, "tableKey", s(&a.table_key));
+            put(&mut o, "masterKey", s(&a.master_key));
+            put(&mut o, "column", s(&a.column));
+            put(&mut o, "type", s(&a.type_));
+            J::Object(o)
+        })
+        .collect();
+    root.insert("attributes".into(), J::Array(attributes));
+    let behaviors: Vec<J> = c
+        .behaviors
+        .iter()
+        .flat_map(|l| &l.items)
+        .map(|b| {
+            let mut o = Map::new();
+            put(&mut o, "name", s(&b.name));
+            put_conn(&mut o, &b.table, settings);
+            put(&mut o, "tableKey", s(&b.table_key));
+            put(&mut o, "masterKey", s(&b.master_key));
+            put(&mut o, "timeColumn", s(&b.time_column));
+            let cols: Vec<J> = b
+                .columns
+                .iter()
+                .flat_map(|l| &l.items)
+                .map(|col| {
+                    let mut o = Map::new();
+                    put(&mut o, "name", s(&col.name));
+                    put(&mut o, "type", s(&col.type_));
+                    put(&mut o, "cdwColumn", s(&col.cdw_column));
+                    J::Object(o)
+                })
+                .collect();
+            o.insert("columnMapping".into(), J::Array(cols));
+            J::Object(o)
+        })
+        .collect();
+    root.insert("behaviors".into(), J::Array(behaviors));
+    let mut out = serde_json::to_string_pretty(&J::Object(root)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// tdx YAML, in the key order of TD's tdx docs.
+pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
+    let mut w = Yaml::default();
+    w.field(0, "name", &c.name);
+    w.field(0, "description", &c.description);
+    w.field(0, "timezone", &c.timezone);
+    if let Some(m) = &c.master {
+        w.line(0, "master:");
+        w.conn(1, &m.table, settings);
+        w.field(1, "key_column", &m.key_column);
+    }
+    w.line(0, "attributes:");
+    for a in c.attributes.iter().flat_map(|l| &l.items) {
+        w.item(1);
+        w.field(2, "name", &a.name);
+        w.conn(2, &a.table, settings);
+        w.join(2, &a.table_key, &a.master_key);
+        w.field(2, "column", &a.column);
+        w.field(2, "type", &a.type_);
+    }
+    w.line(0, "behaviors:");
+    for b in c.behaviors.iter().flat_map(|l| &l.items) {
+        w.item(1);
+        w.field(2, "name", &b.name);
+        w.conn(2, &b.table, settings);
+        w.join(2, &b.table_key, &b.master_key);
+        w.field(2, "time_column", &b.time_column);
+        w.line(2, "columns:");
+        for col in b.columns.iter().flat_map(|l| &l.items) {
+            w.item(3);
+            w.field(4, "name", &col.name);
+            w.field(4, "type", &col.type_);
+            w.field(4, "column", &col.cdw_column);
+        }
+    }
+    w.finish()
+}
+
+/// A minimal block-style YAML writer: two-space indents; list items open with `- ` on the same
+/// line as their first key.
+#[derive(Default)]
+struct Yaml {
+    out: String,
+    pending_item: bool,
+}
+
+impl Yaml {
+    fn indent(&mut self, level: usize) {
+        if self.pending_item {
+            // `- ` already stands where this key's indentation would be.
+            self.pending_item = false;
+            return;
+        }
+        for _ in 0..level {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn line(&mut self, level: usize, text: &str) {
+        self.indent(level);
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn item(&mut self, level: usize) {
+        for _ in 0..level.saturating_sub(1) {
+            self.out.push_str("  ");
+        }
+        self.out.push_str("- ");
+        self.pending_item = true;
+    }
+
+    fn field(&mut self, level: usize, key: &str, value: &Option<Text>) {
+        if let Some(v) = value {
+            self.indent(level);
+            self.out.push_str(key);
+            self.out.push_str(": ");
+            self.out.push_str(&yaml_scalar(&v.value));
+            self.out.push('\n');
+        }
+    }
+
+    fn conn(&mut self, level: usize, t: &TableRef, settings: &Settings) {
+        let id = t.conn.id().cloned();
+        self.field(level, "connection", &id);
+        if settings.warehouse.uses_catalog() {
+            self.field(level, "catalog", &t.conn.catalog);
+        }
+        self.field(level, "schema", &t.schema);
+        self.field(level, "table", &t.table);
+    }
+
+    fn join(&mut self, level: usize, table_key: &Option<Text>, master_key: &Option<Text>) {
+        if table_key.is_none() && master_key.is_none() {
+            return;
+        }
+        self.line(level, "join:");
+        self.field(level + 1, "table_key", table_key);
+        self.field(level + 1, "master_key", master_key);
+    }
+
+    fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Writes a string so that every YAML reader reads it back as the same string: plain when that
+/// is unambiguous, else single-quoted, else double-quoted with escapes.
+pub fn yaml_scalar(v: &str) -> String {
+    if is_plain_safe(v) {
+        return v.to_string();
+    }
+    if v.chars().all(|c| !c.is_control()) {
+        return format!("'{}'", v.replace('\'', "''"));
+    }
+    // JSON string syntax is valid YAML double-quoted syntax.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn is_plain_safe(v: &str) -> bool {
+    let Some(first) = v.chars().next() else {
+        return false;
+    };
+    if v.trim() != v || v.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_ascii_digit() || first == '+' || first == '.' {
+        return false;
+    }
+    if v.contains(": ") || v.contains(" #") || v.ends_with(':') {
+        return false;
+    }
+    // Words some YAML readers (1.1 or 1.2) turn into booleans or null.
+    let lower = v.to_ascii_lowercase();
+    !matches!(
+        lower.as_str(),
+        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_round_trip_through_yaml() {
+        for v in ["plain", "167", "", " lead", "a: b", "yes", "NO", "null", "it's", "x #y", "-a", "tab\there", "Retail Customers (Snowflake)", "\"Q\"", "é"] {
+            let doc = format!("k: {}\n", yaml_scalar(v));
+            let idx = crate::span::LineIndex::new(&doc);
+            let root = crate::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
+            assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(v), "{doc}");
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The one diagnostic model that every front-end shows: a stable code, a severity, a one-line
+//! message, the narrowest byte range, a logical path, a help text with the fix, and optional
+//! related ranges ("first defined here").
+
+use crate::span::Span;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Blocks the upload: the server would refuse the config or build a broken segment.
+    Error,
+    /// Does not block: likely a mistake, or a point where TD's sources disagree.
+    Warning,
+    /// Something cps does on the user's behalf (for example, dropping server-only fields).
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Logical location in the file's own key names, e.g. `behaviors[1].columnMapping[0].cdwColumn`.
+    pub path: String,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            span,
+            path: String::new(),
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// Documentation of one code: what it checks and why. `docs/diagnostics.md` is generated from
+/// this table (a test fails when the file is stale).
+pub struct CodeDoc {
+    pub summary: &'static str,
+    pub why: &'static str,
+    pub example: &'static str,
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal, $why:literal, $example:literal; )*) => {
+        /// Every diagnostic code cps emits. The kebab-case names are stable: tools match on them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The severity this code normally has; a few checks lower it where the fact behind
+            /// them is only an inference (each such case is said in the code's doc).
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            pub fn doc(self) -> CodeDoc {
+                match self { $( Code::$variant => CodeDoc { summary: $summary, why: $why, example: $example }, )* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Code> {
+                match name { $( $name => Some(Code::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+codes! {
+    InputTooLarge = "input-too-large", Error,
+        "The file is larger than cps reads (16 MiB).",
+        "A parent-segment config is a few kilobytes; the cap bounds memory and time for hostile input.",
+        "a 20 MB log file passed by mistake";
+    NotUtf8 = "not-utf8", Error,
+        "The file is not UTF-8 text.",
+        "TD's API takes UTF-8 JSON; binary files and other encodings cannot be read reliably.",
+        "a file saved as UTF-16 or Latin-1, or a binary file";
+    EmptyFile = "empty-file", Error,
+        "The file holds no config.",
+        "An empty document cannot describe a parent segment.",
+        "an empty file, or one with only comments";
+    JsonSyntax = "json-syntax", Error,
+        "The file is not strict JSON.",
+        "TD's server parses strict JSON (RFC 8259): trailing commas, comments and single quotes are refused.",
+        "`{\"name\": \"x\",}`";
+    YamlSyntax = "yaml-syntax", Error,
+        "The file is not valid YAML.",
+        "Nothing can be checked until the file parses.",
+        "a tab used for indentation, an unclosed quote";
+    ResourceLimit = "resource-limit", Error,
+        "The file exceeds a safety limit (nesting depth, aliases, nodes).",
+        "Limits keep cps fast and safe on hostile files such as alias bombs; real configs are far below them.",
+        "`a: &a [*a, *a]` repeated, or 100 levels of nested lists";
+    DuplicateKey = "duplicate-key", Error,
+        "A key appears twice in one object.",
+        "JSON and YAML readers disagree on which value wins, so the config means different things to different tools.",
+        "`timeColumn` written twice in one behavior";
+    WrongType = "wrong-type", Error,
+        "A value has the wrong kind (string, boolean, number, list, object).",
+        "The API expects exact JSON types: `isComposable` is the boolean true, ids are strings.",
+        "`federatedQueryConfigId: 167` (a number) instead of `'167'`";
+    MissingKey = "missing-key", Error,
+        "A required key is missing.",
+        "The API marks every top-level key and every table key as required (TD guide, create-parent-segment-config).",
+        "a behavior without `timeColumn`";
+    UnknownKey = "unknown-key", Warning,
+        "A key that this format does not have; it is left out of the upload.",
+        "Usually a typo or the other dialect's spelling (`keyColumn` in a tdx file); the misspelt key's required twin is then reported missing.",
+        "`timeColum` instead of `timeColumn`";
+    OtherDialectKey = "other-dialect-key", Warning,
+        "A key spelled the way the other format spells it.",
+        "cps reads it, but the tool the file is meant for (tdx, or the API) would not; mixing formats usually means a copy-paste.",
+        "`keyColumn` in a tdx file, which spells it `key_column`";
+    EmptyValue = "empty-value", Error,
+        "A required text value is empty.",
+        "Names, schemas, tables and columns cannot be blank.",
+        "`name: \"\"`";
+    EmptyDescription = "empty-description", Warning,
+        "The description is missing or empty.",
+        "The API lists `description` as required; whether it may be empty is not documented, so cps warns.",
+        "a tdx file without `description`";
+    ServerField = "server-field", Info,
+        "A field the server assigns (`id`, `createdAt`, `updatedAt`); cps leaves it out of the upload.",
+        "Configs copied from a GET response carry them; the server assigns new ones on every create or update.",
+        "`id: \"1\"` on an attribute";
+    KindNotComposable = "kind-not-composable", Error,
+        "`kind` is not `composable`.",
+        "The CAS API only creates composable parent segments (TD guide).",
+        "`kind: batch`";
+    NotComposable = "is-composable-not-true", Error,
+        "`isComposable` is not the boolean true.",
+        "The API requires the boolean `true`; the string \"true\" is a different JSON type.",
+        "`\"isComposable\": \"true\"`";
+    InvalidTimezone = "invalid-timezone", Error,
+        "`timezone` is not an IANA time zone name.",
+        "The segment's dates are read in this zone; cps checks it against the IANA database it embeds (2025b), no network needed.",
+        "`timezone: Tokyo` instead of `Asia/Tokyo`";
+    NoAttributes = "no-attributes", Error,
+        "`attributes` is empty.",
+        "The backend requires at least one attribute (tdx CAS skill).",
+        "`attributes: []`";
+    NoBehaviors = "no-behaviors", Warning,
+        "`behaviors` is empty.",
+        "TD's docs do not say whether a parent segment may have no behaviors; cps sends `[]` and warns.",
+        "`behaviors: []`";
+    DuplicateAttributeName = "duplicate-attribute-name", Error,
+        "Two attributes have the same name.",
+        "Segment rules reference attributes by exact name, so names must be unique.",
+        "two attributes named `email`";
+    DuplicateBehaviorName = "duplicate-behavior-name", Error,
+        "Two behaviors have the same name.",
+        "Segment rules reference behaviors by exact name, so names must be unique.",
+        "two behaviors named `page_views`";
+    DuplicateColumnName = "duplicate-column-name", Error,
+        "Two columns of one behavior have the same name.",
+        "Segment rules reference behavior columns by name, so names must be unique within a behavior.",
+        "two `td_url` entries in one `columnMapping`";
+    MissingConnection = "missing-connection", Error,
+        "A table has no connection id.",
+        "Every entry (master, attributes, behaviors) names its zero-copy config (Snowflake) or connection (Databricks, BigQuery).",
+        "an attribute without `federatedQueryConfigId`";
+    ConnectionNotNumeric = "connection-not-numeric", Error,
+        "A connection id is not a numeric id.",
+        "Snowflake's `federatedQueryConfigId` is the numeric id of the zero-copy config, never a connector name (tdx CAS skill). For Databricks and BigQuery this is a warning: tdx resolves names, the API needs the id.",
+        "`federatedQueryConfigId: my-snowflake`";
+    WrongConnectionKey = "wrong-connection-key", Error,
+        "The connection key does not fit the warehouse.",
+        "Snowflake uses `federatedQueryConfigId`; Databricks and BigQuery use `connectionId` with `catalog` (TD guides).",
+        "`connectionId` in a Snowflake config";
+    MissingCatalog = "missing-catalog", Error,
+        "`catalog` is missing (Databricks, BigQuery).",
+        "Databricks needs the Unity Catalog name, BigQuery the GCP project (TD guides; tdx: `catalog is required`).",
+        "a BigQuery master without `catalog`";
+    UnexpectedCatalog = "unexpected-catalog", Warning,
+        "`catalog` on a Snowflake config.",
+        "Snowflake entries name the database through the zero-copy config; `catalog` is not part of them.",
+        "`catalog: PROD` with `federatedQueryConfigId`";
+    ConnectionMismatch = "connection-mismatch", Error,
+        "Entries use different connections or catalogs.",
+        "A parent segment is queried through one zero-copy connection: TD's setup guide says to use the same value for all entries.",
+        "master on `167`, one behavior on `168`";
+    MasterKeyMismatch = "master-key-mismatch", Error,
+        "`masterKey` is not the master's `keyColumn`.",
+        "Attributes and behaviors join to the Customers table on its key column; another column breaks the 1-to-many join.",
+        "`masterKey: email` with `keyColumn: cdp_customer_id`";
+    TableKeyMismatch = "table-key-mismatch", Warning,
+        "An attribute from the master table joins on a column other than the key.",
+        "When an attribute's table is the Customers table, `tableKey` is its key column (TD guide).",
+        "`tableKey: email` on the master table";
+    AttributeTableDiffers = "attribute-table-differs", Warning,
+        "An attribute reads a table other than the master table.",
+        "TD's guide puts every attribute on the Customers table; tdx describes attributes joined from other tables. Sources disagree, so cps warns.",
+        "an attribute on `loyalty_accounts`";
+    InvalidType = "invalid-type", Error,
+        "`type` is not in the backend's set.",
+        "The server refuses other values with \"not included in the list\". The set differs per backend (see the type profile setting).",
+        "`type: varchar`";
+    AllColumnsRefused = "all-columns-refused", Error,
+        "`all_columns: true` on a behavior.",
+        "The backend refuses `all_columns: true` for new behaviors (tdx CAS skill); list the columns.",
+        "`all_columns: true`";
+    NoColumns = "no-columns", Error,
+        "A behavior lists no columns.",
+        "Behaviors need explicit columns (`columnMapping`, tdx `columns`).",
+        "`columnMapping: []`";
+    InvalidIdentifier = "invalid-identifier", Error,
+        "A name is not a valid Snowflake identifier.",
+        "Unquoted identifiers start with a letter or `_` and hold letters, digits, `_` and `$`; anything else must be double-quoted; 255 characters at most.",
+        "`table: order-items`";
+    IdentifierCase = "identifier-case", Warning,
+        "A name's case may not match what Snowflake resolves.",
+        "Snowflake folds unquoted names to upper case; the current CAS backend matches case-sensitively, the legacy api-cas host expected lower case (see the identifier case setting).",
+        "`table: customers` when the table is `CUSTOMERS`";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_round_trip() {
+        let mut names = std::collections::HashSet::new();
+        for &c in Code::ALL {
+            let n = c.as_str();
+            assert!(names.insert(n), "duplicate code {n}");
+            assert!(n
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()));
+            assert_eq!(Code::from_name(n), Some(c));
+            assert!(!c.doc().summary.is_empty());
+        }
+    }
+}

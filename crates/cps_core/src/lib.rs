@@ -1,0 +1,220 @@
+//! cps_core: read, check and convert Treasure Data Composable Parent Segment configs.
+//!
+//! Pure: no I/O, no platform crates, no panics on any input. Data flows one way:
+//! text → spanned tree ([`tree`]) → model ([`model`]) → rules → [`Diagnostic`]s; the front-ends
+//! (CLI, web page, embed) only render what [`check`] returns.
+//!
+//! ```
+//! let text = "name: Retail\ntimezone: Tokyo\nmaster: {connection: '167', schema: PUBLIC, \
+//!             table: CUSTOMERS, key_column: ID}\nattributes: []\n";
+//! let checked = cps_core::check(text, &cps_core::Options::default());
+//! let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+//! assert!(codes.contains(&"invalid-timezone"));
+//! assert!(codes.contains(&"no-attributes"));
+//! ```
+
+pub mod convert;
+pub mod decode;
+pub mod diagnostic;
+pub mod fields;
+pub mod ident;
+pub mod json;
+pub mod model;
+pub mod options;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod schema;
+pub mod span;
+pub mod suggest;
+pub mod tree;
+pub mod tz;
+pub mod yaml;
+
+pub use diagnostic::{Code, Diagnostic, Severity};
+pub use fields::Dialect;
+pub use model::{Config, Syntax};
+pub use options::{IdentifierCase, Options, Settings, Source, TypeProfile, Warehouse};
+pub use span::{ColumnUnit, LineIndex, Span};
+
+/// Inputs larger than this are refused with a diagnostic instead of being read (16 MiB: a real
+/// config is a few kilobytes; the cap bounds time and memory on hostile input).
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Everything one check produced. Never an `Err`: every problem is a diagnostic.
+#[derive(Debug)]
+pub struct Checked {
+    /// The decoded config, when the text parsed into a mapping. Partial when keys were missing.
+    pub config: Option<Config>,
+    /// Sorted by position, then severity.
+    pub diagnostics: Vec<Diagnostic>,
+    pub line_index: LineIndex,
+    pub syntax: Option<Syntax>,
+    pub dialect: Option<Dialect>,
+    pub settings: Settings,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// The input format's name as the CLI and page show it: `api-json`, `api-yaml`, `tdx-yaml`.
+    pub fn format_name(&self) -> Option<&'static str> {
+        format_name(self.syntax?, self.dialect?)
+    }
+}
+
+pub fn format_name(syntax: Syntax, dialect: Dialect) -> Option<&'static str> {
+    Some(match (dialect, syntax) {
+        (Dialect::Api, Syntax::Json) => "api-json",
+        (Dialect::Api, Syntax::Yaml) => "api-yaml",
+        (Dialect::Tdx, Syntax::Yaml) => "tdx-yaml",
+        (Dialect::Tdx, Syntax::Json) => "tdx-json",
+    })
+}
+
+/// Checks raw bytes: reports text that is not UTF-8 at the first bad byte, then checks the text.
+pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => check(text, options),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            // The prefix is valid UTF-8 by construction; positions are computed on it.
+            let prefix = std::str::from_utf8(valid).unwrap_or("");
+            let at = prefix.len();
+            let binary = bytes.iter().take(4096).filter(|&&b| b == 0).count() > 0;
+            let d = Diagnostic::new(
+                Code::NotUtf8,
+                if binary {
+                    "this is a binary file, not a config".to_string()
+                } else {
+                    format!("the file is not UTF-8: byte {at} cannot be decoded")
+                },
+                Span::new(at, at),
+            )
+            .help("save the config as UTF-8 text (JSON or YAML)");
+            finish(prefix, None, None, None, vec![d], options)
+        }
+    }
+}
+
+/// Reads, decodes and checks one config. Bounded in time and memory for any input.
+pub fn check(text: &str, options: &Options) -> Checked {
+    if text.len() > MAX_INPUT_BYTES {
+        let d = Diagnostic::new(
+            Code::InputTooLarge,
+            format!(
+                "the file is {} bytes; cps reads configs up to {} bytes",
+                text.len(),
+                MAX_INPUT_BYTES
+            ),
+            Span::empty(0),
+        )
+        .help("a parent-segment config is a few kilobytes; check that this is the right file");
+        return finish("", None, None, None, vec![d], options);
+    }
+    let index = LineIndex::new(text);
+    let mut diagnostics = Vec::new();
+    let syntax = sniff_syntax(text);
+    let root = match syntax {
+        Syntax::Json => {
+            let parsed = json::parse(text);
+            diagnostics.extend(parsed.diagnostics);
+            parsed.root
+        }
+        Syntax::Yaml => match yaml::parse(text, &index) {
+            Ok(root) => Some(root),
+            Err(d) => {
+                diagnostics.push(d);
+                None
+            }
+        },
+    };
+    let Some(root) = root else {
+        return finish_with_index(index, None, Some(syntax), None, diagnostics, options);
+    };
+    let dialect = decode::detect_dialect(&root);
+    let config = decode::decode(&root, syntax, dialect, &mut diagnostics);
+    drop(root);
+    let checked = finish_with_index(index, config, Some(syntax), Some(dialect), diagnostics, options);
+    checked
+}
+
+/// JSON when the first meaningful character opens an object or array; YAML otherwise. A file
+/// that starts like JSON is read as strict JSON, so a trailing comma is reported rather than
+/// accepted by YAML's more lenient flow syntax.
+pub fn sniff_syntax(text: &str) -> Syntax {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match body.trim_start().bytes().next() {
+        Some(b'{') | Some(b'[') => Syntax::Json,
+        _ => Syntax::Yaml,
+    }
+}
+
+fn finish(
+    text: &str,
+    config: Option<Config>,
+    syntax: Option<Syntax>,
+    dialect: Option<Dialect>,
+    diagnostics: Vec<Diagnostic>,
+    options: &Options,
+) -> Checked {
+    finish_with_index(LineIndex::new(text), config, syntax, dialect, diagnostics, options)
+}
+
+fn finish_with_index(
+    line_index: LineIndex,
+    config: Option<Config>,
+    syntax: Option<Syntax>,
+    dialect: Option<Dialect>,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &Options,
+) -> Checked {
+    let settings = resolve_settings(config.as_ref(), options);
+    if let Some(config) = &config {
+        rules::run(config, &settings, &mut diagnostics);
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.span.start, a.severity, a.span.end).cmp(&(b.span.start, b.severity, b.span.end))
+    });
+    Checked {
+        config,
+        diagnostics,
+        line_index,
+        syntax,
+        dialect,
+        settings,
+    }
+}
+
+/// Resolves the warehouse: the caller's choice, else what the file shows (`connectionId` or
+/// `catalog` means Databricks or BigQuery; they check alike from the file alone), else Snowflake.
+pub fn resolve_settings(config: Option<&Config>, options: &Options) -> Settings {
+    let (warehouse, warehouse_source) = match options.warehouse {
+        Some(w) => (w, Source::Option),
+        None => {
+            let catalog_style = config.is_some_and(|c| {
+                c.table_refs().any(|(_, t)| {
+                    t.conn.connection_id.is_some()
+                        || (t.conn.catalog.is_some() && t.conn.federated_query_config_id.is_none())
+                })
+            });
+            if catalog_style {
+                (Warehouse::Databricks, Source::Inferred)
+            } else {
+                (Warehouse::Snowflake, Source::Default)
+            }
+        }
+    };
+    Settings {
+        warehouse,
+        warehouse_source,
+        types: options.types,
+        identifier_case: options.identifier_case,
+    }
+}

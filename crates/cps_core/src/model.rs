@@ -1,0 +1,152 @@
+//! The config model: one shape for all three input dialects, every value with its byte range
+//! and the key it was written under (so diagnostics can name the file's own path).
+//!
+//! Every field is optional: the decoder fills what it could read and has already reported what
+//! it could not, and rules skip what is missing, so one mistake gives one diagnostic.
+
+use crate::fields::Dialect;
+use crate::span::Span;
+use serde::Serialize;
+
+/// The text syntax of the file (independent of its key vocabulary, [`Dialect`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Syntax {
+    Json,
+    Yaml,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    /// The key's path relative to the object it belongs to, as written (`join.table_key`).
+    pub key: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    pub value: bool,
+    pub span: Span,
+    pub key: &'static str,
+}
+
+/// Where an entry's data lives. Snowflake entries carry `federatedQueryConfigId`; Databricks and
+/// BigQuery carry `connectionId` + `catalog`; tdx files carry the neutral `connection`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conn {
+    pub federated_query_config_id: Option<Text>,
+    pub connection_id: Option<Text>,
+    pub connection: Option<Text>,
+    pub catalog: Option<Text>,
+}
+
+impl Conn {
+    /// The connection id, whichever key carried it.
+    pub fn id(&self) -> Option<&Text> {
+        self.federated_query_config_id
+            .as_ref()
+            .or(self.connection_id.as_ref())
+            .or(self.connection.as_ref())
+    }
+}
+
+/// Fields shared by every entry that points at a warehouse table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableRef {
+    pub conn: Conn,
+    pub schema: Option<Text>,
+    pub table: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Master {
+    /// Where to point when the whole master is at fault (its key).
+    pub span: Span,
+    pub name: Option<Text>,
+    pub table: TableRef,
+    pub key_column: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attribute {
+    pub path: String,
+    pub span: Span,
+    pub name: Option<Text>,
+    pub table: TableRef,
+    pub table_key: Option<Text>,
+    pub master_key: Option<Text>,
+    pub column: Option<Text>,
+    pub type_: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Behavior {
+    pub path: String,
+    pub span: Span,
+    pub name: Option<Text>,
+    pub table: TableRef,
+    pub table_key: Option<Text>,
+    pub master_key: Option<Text>,
+    pub time_column: Option<Text>,
+    pub columns: Option<List<Column>>,
+    pub all_columns: Option<Flag>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Column {
+    pub path: String,
+    pub span: Span,
+    pub name: Option<Text>,
+    pub type_: Option<Text>,
+    pub cdw_column: Option<Text>,
+}
+
+/// A list with the position of its key (for "empty list" diagnostics).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub key_span: Span,
+    pub key: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub syntax: Syntax,
+    pub dialect: Dialect,
+    /// Where to point when a top-level key is missing (the first line of the document).
+    pub root_span: Span,
+    pub name: Option<Text>,
+    pub description: Option<Text>,
+    pub timezone: Option<Text>,
+    pub kind: Option<Text>,
+    pub is_composable: Option<Flag>,
+    pub master: Option<Master>,
+    pub attributes: Option<List<Attribute>>,
+    pub behaviors: Option<List<Behavior>>,
+}
+
+impl Config {
+    /// Every entry that names a table, with its path, in file order: master first.
+    pub fn table_refs(&self) -> impl Iterator<Item = (&str, &TableRef)> {
+        let master = self.master.as_ref().map(|m| ("master", &m.table));
+        let attrs = self
+            .attributes
+            .iter()
+            .flat_map(|l| l.items.iter().map(|a| (a.path.as_str(), &a.table)));
+        let behaviors = self
+            .behaviors
+            .iter()
+            .flat_map(|l| l.items.iter().map(|b| (b.path.as_str(), &b.table)));
+        master.into_iter().chain(attrs).chain(behaviors)
+    }
+}
+
+/// Joins an object path and a relative key path: `behaviors[1]` + `join.table_key`.
+pub fn join_path(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}

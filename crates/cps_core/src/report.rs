@@ -1,0 +1,108 @@
+//! The versioned JSON shape of a check, shared by `cps validate --format json` and the embed:
+//! `{"version": 1, "files": [{"file", "format", "settings", "diagnostics": [...]}]}`.
+//! Lines and columns are 1-based; columns count in the unit the caller picks (characters for the
+//! CLI, UTF-16 code units for the browser); `endLine`/`endColumn` point just past the range.
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::options::Settings;
+use crate::span::{ColumnUnit, LineIndex, Span};
+use crate::Checked;
+use serde::Serialize;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub files: Vec<FileReport>,
+}
+
+#[derive(Serialize)]
+pub struct FileReport {
+    pub file: String,
+    /// `api-json`, `api-yaml` or `tdx-yaml`; absent when the text did not parse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+    pub diagnostics: Vec<JsonDiagnostic>,
+    /// Set when the file could not be read at all (then `diagnostics` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Range {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonDiagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    #[serde(flatten)]
+    pub range: Range,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated>,
+}
+
+#[derive(Serialize)]
+pub struct JsonRelated {
+    pub message: String,
+    #[serde(flatten)]
+    pub range: Range,
+}
+
+pub fn range(text: &str, index: &LineIndex, span: Span, unit: ColumnUnit) -> Range {
+    let start = index.line_col(text, span.start, unit);
+    let end = index.line_col(text, span.end, unit);
+    Range {
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+pub fn diagnostic(text: &str, index: &LineIndex, d: &Diagnostic, unit: ColumnUnit) -> JsonDiagnostic {
+    JsonDiagnostic {
+        code: d.code,
+        severity: d.severity,
+        message: d.message.clone(),
+        range: range(text, index, d.span, unit),
+        path: d.path.clone(),
+        help: d.help.clone(),
+        related: d
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                message: r.message.clone(),
+                range: range(text, index, r.span, unit),
+            })
+            .collect(),
+    }
+}
+
+/// The report entry of one checked text.
+pub fn file_report(file: &str, text: &str, checked: &Checked, unit: ColumnUnit) -> FileReport {
+    FileReport {
+        file: file.to_string(),
+        format: checked.format_name(),
+        settings: checked.config.as_ref().map(|_| checked.settings),
+        diagnostics: checked
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(text, &checked.line_index, d, unit))
+            .collect(),
+        error: None,
+    }
+}

@@ -1,0 +1,611 @@
+//! Rules over the decoded model (spec §5, the checks that need only the file). Each rule skips
+//! what is missing: the decoder has reported it already.
+
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::fields::Dialect;
+use crate::ident;
+use crate::model::*;
+use crate::options::{IdentifierCase, Settings, Warehouse};
+use crate::span::Span;
+use std::collections::HashMap;
+
+pub fn run(config: &Config, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    top_level(config, out);
+    lists(config, out);
+    connections(config, settings, out);
+    keys_and_tables(config, settings, out);
+    types(config, settings, out);
+    behaviors(config, out);
+    if settings.warehouse == Warehouse::Snowflake {
+        identifiers(config, settings, out);
+    }
+}
+
+fn at(base: &str, t: &Text) -> String {
+    join_path(base, t.key)
+}
+
+fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
+    if let Some(kind) = &c.kind {
+        if kind.value != "composable" {
+            out.push(
+                Diagnostic::new(
+                    Code::KindNotComposable,
+                    format!("`kind` must be \"composable\", found \"{}\"", kind.value),
+                    kind.span,
+                )
+                .path(at("", kind))
+                .help("write `kind: composable`; the CAS API creates composable parent segments only"),
+            );
+        }
+    }
+    if let Some(flag) = &c.is_composable {
+        if !flag.value {
+            out.push(
+                Diagnostic::new(Code::NotComposable, "`isComposable` must be true", flag.span)
+                    .path(flag.key)
+                    .help("write `isComposable: true`"),
+            );
+        }
+    }
+    match &c.description {
+        Some(d) if d.value.trim().is_empty() => out.push(
+            Diagnostic::new(Code::EmptyDescription, "the description is empty", d.span)
+                .path(at("", d))
+                .help("describe the segment in a few words; the API marks `description` as required"),
+        ),
+        None if c.dialect == Dialect::Tdx => out.push(
+            Diagnostic::new(
+                Code::EmptyDescription,
+                "no `description`: the API requires one, so cps will send an empty string",
+                c.root_span,
+            )
+            .path("description")
+            .help("add `description: …`"),
+        ),
+        _ => {}
+    }
+    if let Some(tz) = &c.timezone {
+        if !crate::tz::is_valid(&tz.value) {
+            let mut d = Diagnostic::new(
+                Code::InvalidTimezone,
+                format!("`{}` is not an IANA time zone name", tz.value),
+                tz.span,
+            )
+            .path(at("", tz));
+            d = match crate::tz::suggest(&tz.value) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("use a name such as `UTC`, `Asia/Tokyo` or `America/New_York`"),
+            };
+            out.push(d);
+        }
+    }
+}
+
+/// Empty lists and duplicate names.
+fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
+    if let Some(list) = &c.attributes {
+        if list.items.is_empty() {
+            out.push(
+                Diagnostic::new(Code::NoAttributes, "`attributes` is empty", list.key_span)
+                    .path(list.key)
+                    .help("add at least one attribute: a column of the Customers table"),
+            );
+        }
+        duplicates(
+            list.items.iter().map(|a| (&a.path, a.name.as_ref())),
+            Code::DuplicateAttributeName,
+            "attribute",
+            out,
+        );
+    }
+    match &c.behaviors {
+        Some(list) if list.items.is_empty() => out.push(
+            Diagnostic::new(Code::NoBehaviors, "`behaviors` is empty", list.key_span)
+                .path(list.key)
+                .help("add the event tables; TD's docs do not say whether a segment may have none"),
+        ),
+        None if c.dialect == Dialect::Tdx => out.push(
+            Diagnostic::new(
+                Code::NoBehaviors,
+                "no `behaviors`: cps will send an empty list",
+                c.root_span,
+            )
+            .path("behaviors")
+            .help("add the event tables; TD's docs do not say whether a segment may have none"),
+        ),
+        _ => {}
+    }
+    if let Some(list) = &c.behaviors {
+        duplicates(
+            list.items.iter().map(|b| (&b.path, b.name.as_ref())),
+            Code::DuplicateBehaviorName,
+            "behavior",
+            out,
+        );
+        for b in &list.items {
+            if let Some(cols) = &b.columns {
+                duplicates(
+                    cols.items.iter().map(|c| (&c.path, c.name.as_ref())),
+                    Code::DuplicateColumnName,
+                    "column of this behavior",
+                    out,
+                );
+            }
+        }
+    }
+}
+
+fn duplicates<'c>(
+    names: impl Iterator<Item = (&'c String, Option<&'c Text>)>,
+    code: Code,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for (path, name) in names {
+        let Some(name) = name else { continue };
+        match seen.get(name.value.as_str()) {
+            Some(&first) => out.push(
+                Diagnostic::new(
+                    code,
+                    format!("another {what} is already named `{}`", name.value),
+                    name.span,
+                )
+                .path(at(path, name))
+                .related(first, "first used here")
+                .help("segment rules find entries by exact name; rename one of them"),
+            ),
+            None => {
+                seen.insert(&name.value, name.span);
+            }
+        }
+    }
+}
+
+fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
+    let wh = s.warehouse;
+    let mut first_id: Option<&Text> = None;
+    let mut first_catalog: Option<&Text> = None;
+    for (path, t) in c.table_refs() {
+        let conn = &t.conn;
+        let anchor = t
+            .table
+            .as_ref()
+            .or(t.schema.as_ref())
+            .map(|x| x.span)
+            .unwrap_or_else(|| entry_span(c, path));
+        match wh {
+            Warehouse::Snowflake => {
+                if let Some(cid) = &conn.connection_id {
+                    out.push(
+                        Diagnostic::new(
+                            Code::WrongConnectionKey,
+                            "Snowflake entries name the zero-copy config with `federatedQueryConfigId`, not `connectionId`",
+                            cid.span,
+                        )
+                        .path(at(path, cid))
+                        .help(if conn.federated_query_config_id.is_some() {
+                            "remove `connectionId`".to_string()
+                        } else {
+                            "rename the key to `federatedQueryConfigId`, or check with --warehouse databricks|bigquery if this is not Snowflake".to_string()
+                        }),
+                    );
+                }
+                if let Some(cat) = &conn.catalog {
+                    out.push(
+                        Diagnostic::new(
+                            Code::UnexpectedCatalog,
+                            "`catalog` is not used with Snowflake; the database comes from the zero-copy config",
+                            cat.span,
+                        )
+                        .path(at(path, cat))
+                        .help("remove `catalog`, or check with --warehouse databricks|bigquery"),
+                    );
+                }
+            }
+            Warehouse::Databricks | Warehouse::Bigquery => {
+                if let Some(fqc) = &conn.federated_query_config_id {
+                    out.push(
+                        Diagnostic::new(
+                            Code::WrongConnectionKey,
+                            format!(
+                                "{} entries use `connectionId` and `catalog`, not `federatedQueryConfigId`",
+                                warehouse_name(wh)
+                            ),
+                            fqc.span,
+                        )
+                        .path(at(path, fqc))
+                        .help("rename the key to `connectionId` and add `catalog`, or check with --warehouse snowflake"),
+                    );
+                }
+                if conn.catalog.is_none() {
+                    out.push(
+                        Diagnostic::new(
+                            Code::MissingCatalog,
+                            format!("`{path}` has no `catalog`"),
+                            anchor,
+                        )
+                        .path(join_path(path, "catalog"))
+                        .help(if wh == Warehouse::Bigquery {
+                            "add `catalog`: the GCP project id"
+                        } else {
+                            "add `catalog`: the Unity Catalog name"
+                        }),
+                    );
+                }
+            }
+        }
+        let Some(id) = conn.id() else {
+            let key = match (c.dialect, wh) {
+                (Dialect::Tdx, _) => "connection",
+                (Dialect::Api, Warehouse::Snowflake) => "federatedQueryConfigId",
+                (Dialect::Api, _) => "connectionId",
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::MissingConnection,
+                    format!("`{path}` has no `{key}`"),
+                    anchor,
+                )
+                .path(join_path(path, key))
+                .help(if wh == Warehouse::Snowflake {
+                    format!("add `{key}`: the zero-copy config id, e.g. \"167\" (GET /v4/federated_query_configs lists them)")
+                } else {
+                    format!("add `{key}`: the Integration Hub connection id")
+                }),
+            );
+            continue;
+        };
+        if !is_numeric_id(&id.value) {
+            let mut d = Diagnostic::new(
+                Code::ConnectionNotNumeric,
+                format!("`{}` is not a numeric id", id.value),
+                id.span,
+            )
+            .path(at(path, id));
+            d = if wh == Warehouse::Snowflake {
+                d.help("use the zero-copy config's numeric `id` from GET /v4/federated_query_configs, in quotes (\"167\"); connector names are refused")
+            } else {
+                d.severity(Severity::Warning).help(
+                    "tdx resolves connector names, but the API needs the connection's numeric id",
+                )
+            };
+            out.push(d);
+        }
+        match first_id {
+            None => first_id = Some(id),
+            Some(first) if first.value != id.value => out.push(
+                Diagnostic::new(
+                    Code::ConnectionMismatch,
+                    format!(
+                        "this entry uses connection `{}`, the first entry uses `{}`",
+                        id.value, first.value
+                    ),
+                    id.span,
+                )
+                .path(at(path, id))
+                .related(first.span, "first connection")
+                .help("a parent segment reads through one connection; use the same id everywhere"),
+            ),
+            _ => {}
+        }
+        if let Some(cat) = &conn.catalog {
+            match first_catalog {
+                None => first_catalog = Some(cat),
+                Some(first) if first.value != cat.value => out.push(
+                    Diagnostic::new(
+                        Code::ConnectionMismatch,
+                        format!(
+                            "this entry uses catalog `{}`, the first entry uses `{}`",
+                            cat.value, first.value
+                        ),
+                        cat.span,
+                    )
+                    .path(at(path, cat))
+                    .related(first.span, "first catalog")
+                    .help("use the same catalog everywhere"),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn entry_span(c: &Config, path: &str) -> Span {
+    if path == "master" {
+        return c.master.as_ref().map(|m| m.span).unwrap_or(c.root_span);
+    }
+    let attrs = c.attributes.iter().flat_map(|l| l.items.iter().map(|a| (&a.path, a.span)));
+    let behs = c.behaviors.iter().flat_map(|l| l.items.iter().map(|b| (&b.path, b.span)));
+    attrs
+        .chain(behs)
+        .find(|(p, _)| p.as_str() == path)
+        .map(|(_, s)| s)
+        .unwrap_or(c.root_span)
+}
+
+fn warehouse_name(w: Warehouse) -> &'static str {
+    match w {
+        Warehouse::Snowflake => "Snowflake",
+        Warehouse::Databricks => "Databricks",
+        Warehouse::Bigquery => "BigQuery",
+    }
+}
+
+fn is_numeric_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Compares two names the way the warehouse resolves them.
+fn same_name(s: &Settings, a: &str, b: &str) -> bool {
+    if s.warehouse == Warehouse::Snowflake {
+        ident::resolve(a) == ident::resolve(b)
+    } else {
+        a == b
+    }
+}
+
+fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
+    let Some(master) = &c.master else { return };
+    let key = master.key_column.as_ref();
+    let mut check_master_key = |path: &str, mk: Option<&Text>| {
+        if let (Some(key), Some(mk)) = (key, mk) {
+            if !same_name(s, &key.value, &mk.value) {
+                out.push(
+                    Diagnostic::new(
+                        Code::MasterKeyMismatch,
+                        format!(
+                            "`{}` is `{}`, but the master's key column is `{}`",
+                            mk.key, mk.value, key.value
+                        ),
+                        mk.span,
+                    )
+                    .path(at(path, mk))
+                    .related(key.span, "the master's key column")
+                    .help(format!("write `{}`: entries join the Customers table on its key", key.value)),
+                );
+            }
+        }
+    };
+    for a in c.attributes.iter().flat_map(|l| &l.items) {
+        check_master_key(&a.path, a.master_key.as_ref());
+    }
+    for b in c.behaviors.iter().flat_map(|l| &l.items) {
+        check_master_key(&b.path, b.master_key.as_ref());
+    }
+    let (Some(mtable), mschema) = (&master.table.table, &master.table.schema) else {
+        return;
+    };
+    for a in c.attributes.iter().flat_map(|l| &l.items) {
+        let Some(table) = &a.table.table else { continue };
+        let same_schema = match (&a.table.schema, mschema) {
+            (Some(x), Some(y)) => same_name(s, &x.value, &y.value),
+            _ => true,
+        };
+        if !(same_schema && same_name(s, &table.value, &mtable.value)) {
+            out.push(
+                Diagnostic::new(
+                    Code::AttributeTableDiffers,
+                    format!(
+                        "this attribute reads `{}`, not the master table `{}`",
+                        table.value, mtable.value
+                    ),
+                    table.span,
+                )
+                .path(at(&a.path, table))
+                .related(mtable.span, "the master table")
+                .help("TD's guide puts attributes on the Customers table; tdx allows joined tables. Check the join keys if this is intended"),
+            );
+        } else if let (Some(tk), Some(key)) = (&a.table_key, key) {
+            if !same_name(s, &tk.value, &key.value) {
+                out.push(
+                    Diagnostic::new(
+                        Code::TableKeyMismatch,
+                        format!(
+                            "this attribute reads the master table but joins on `{}`, not its key `{}`",
+                            tk.value, key.value
+                        ),
+                        tk.span,
+                    )
+                    .path(at(&a.path, tk))
+                    .related(key.span, "the master's key column")
+                    .help(format!("write `{}`", key.value)),
+                );
+            }
+        }
+    }
+}
+
+fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
+    let allowed = s.types.types();
+    let attr_types = c
+        .attributes
+        .iter()
+        .flat_map(|l| &l.items)
+        .filter_map(|a| Some((&a.path, a.type_.as_ref()?)));
+    let col_types = c
+        .behaviors
+        .iter()
+        .flat_map(|l| &l.items)
+        .flat_map(|b| b.columns.iter().flat_map(|l| &l.items))
+        .filter_map(|col| Some((&col.path, col.type_.as_ref()?)));
+    for (path, t) in attr_types.chain(col_types) {
+        if allowed.contains(&t.value.as_str()) {
+            continue;
+        }
+        let elsewhere: Vec<&str> = crate::options::TypeProfile::ALL
+            .iter()
+            .filter(|p| p.types().contains(&t.value.as_str()))
+            .map(|p| p.as_str())
+            .collect();
+        let mut help = match crate::suggest::did_you_mean(&t.value, allowed) {
+            Some(sug) => format!("did you mean `{sug}`? "),
+            None => String::new(),
+        };
+        help.push_str(&format!(
+            "the `{}` type profile allows {}",
+            s.types.as_str(),
+            allowed.join(", ")
+        ));
+        if !elsewhere.is_empty() {
+            help.push_str(&format!(
+                "; `{}` is accepted by the {} profile (--types), since TD's sources disagree",
+                t.value,
+                elsewhere.join(", ")
+            ));
+        }
+        out.push(
+            Diagnostic::new(
+                Code::InvalidType,
+                format!("`{}` is not a type the backend accepts", t.value),
+                t.span,
+            )
+            .path(at(path, t))
+            .help(help),
+        );
+    }
+}
+
+fn behaviors(c: &Config, out: &mut Vec<Diagnostic>) {
+    for b in c.behaviors.iter().flat_map(|l| &l.items) {
+        let all = b.all_columns.as_ref().filter(|f| f.value);
+        if let Some(flag) = all {
+            out.push(
+                Diagnostic::new(
+                    Code::AllColumnsRefused,
+                    "`all_columns: true` is refused by the backend for new behaviors",
+                    flag.span,
+                )
+                .path(join_path(&b.path, flag.key))
+                .help("list the columns under `columns:` with name, type and column"),
+            );
+            continue;
+        }
+        let key = if c.dialect == Dialect::Tdx { "columns" } else { "columnMapping" };
+        match &b.columns {
+            Some(cols) if cols.items.is_empty() => out.push(
+                Diagnostic::new(Code::NoColumns, format!("`{}` is empty", cols.key), cols.key_span)
+                    .path(join_path(&b.path, cols.key))
+                    .help("list the event columns to segment on: name, type and warehouse column"),
+            ),
+            None => out.push(
+                Diagnostic::new(
+                    Code::NoColumns,
+                    format!("`{}` has no `{key}`", b.path),
+                    b.name.as_ref().map(|n| n.span).unwrap_or(b.span),
+                )
+                .path(join_path(&b.path, key))
+                .help("list the event columns to segment on: name, type and warehouse column"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Every value that names a Snowflake object, with the path of the entry it belongs to.
+fn identifier_values(c: &Config) -> Vec<(&str, &Text)> {
+    let mut v: Vec<(&str, &Text)> = Vec::new();
+    if let Some(m) = &c.master {
+        for t in [&m.table.schema, &m.table.table, &m.key_column].into_iter().flatten() {
+            v.push(("master", t));
+        }
+    }
+    for a in c.attributes.iter().flat_map(|l| &l.items) {
+        for t in [&a.table.schema, &a.table.table, &a.table_key, &a.master_key, &a.column]
+            .into_iter()
+            .flatten()
+        {
+            v.push((&a.path, t));
+        }
+    }
+    for b in c.behaviors.iter().flat_map(|l| &l.items) {
+        for t in [&b.table.schema, &b.table.table, &b.table_key, &b.master_key, &b.time_column]
+            .into_iter()
+            .flatten()
+        {
+            v.push((&b.path, t));
+        }
+        for col in b.columns.iter().flat_map(|l| &l.items) {
+            if let Some(t) = &col.cdw_column {
+                v.push((&col.path, t));
+            }
+        }
+    }
+    v
+}
+
+fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
+    // One case warning per distinct name, pointing at its first use and listing the others:
+    // a file that writes `customers` twenty times has one thing to decide, not twenty.
+    let mut case_warnings: HashMap<&str, usize> = HashMap::new();
+    for (path, t) in identifier_values(c) {
+        match ident::parse(&t.value) {
+            Err(why) => {
+                let help = if t.value.contains('.') && !t.value.starts_with('"') {
+                    "write the single name only: the database comes from the zero-copy config, the schema from `schema`".to_string()
+                } else {
+                    format!(
+                        "if the object really has this name, write it quoted: {} (in YAML: '{}')",
+                        ident::quote(&t.value),
+                        ident::quote(&t.value)
+                    )
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::InvalidIdentifier,
+                        format!("`{}` is not a valid Snowflake name: {why}", t.value),
+                        t.span,
+                    )
+                    .path(at(path, t))
+                    .help(help),
+                );
+            }
+            Ok(id) if !id.quoted => {
+                let (warn, help) = match s.identifier_case {
+                    IdentifierCase::Exact => (
+                        id.resolved != t.value,
+                        format!(
+                            "Snowflake stores unquoted names in upper case and the current CAS backend matches exactly: write `{}`, or {} if the object was created with that exact case (identifier case setting: exact)",
+                            id.resolved,
+                            ident::quote(&t.value)
+                        ),
+                    ),
+                    IdentifierCase::Lowercase => (
+                        t.value.chars().any(|ch| ch.is_ascii_uppercase()),
+                        format!(
+                            "the legacy api-cas backend reads names through Trino, which lower-cases them: write `{}` (identifier case setting: lowercase)",
+                            t.value.to_ascii_lowercase()
+                        ),
+                    ),
+                };
+                if !warn {
+                    continue;
+                }
+                if let Some(&i) = case_warnings.get(t.value.as_str()) {
+                    out[i].related.push(crate::diagnostic::Related {
+                        span: t.span,
+                        message: "same name".into(),
+                    });
+                    continue;
+                }
+                let message = match s.identifier_case {
+                    IdentifierCase::Exact => format!(
+                        "Snowflake resolves `{}` as `{}`",
+                        t.value, id.resolved
+                    ),
+                    IdentifierCase::Lowercase => {
+                        format!("`{}` is not lower case", t.value)
+                    }
+                };
+                case_warnings.insert(&t.value, out.len());
+                out.push(
+                    Diagnostic::new(Code::IdentifierCase, message, t.span)
+                        .path(at(path, t))
+                        .help(help),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Byte ranges into the source text, and the conversion of a byte offset to the line:column an
+//! editor or a terminal shows. Everything inside the core speaks bytes; columns exist only at the
+//! edges, with an explicit unit (characters for terminals and JSON output, UTF-16 code units for
+//! the browser editor).
+
+use serde::Serialize;
+
+/// A half-open byte range `start..end` into the checked text.
+///
+/// `u32` keeps tree nodes small; the reader refuses inputs over [`crate::MAX_INPUT_BYTES`], so
+/// every offset fits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        let start = u32::try_from(start).unwrap_or(u32::MAX);
+        let end = u32::try_from(end).unwrap_or(u32::MAX).max(start);
+        Span { start, end }
+    }
+
+    pub fn empty(at: usize) -> Span {
+        Span::new(at, at)
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// 1-based position of a character, with the column counted in the unit the caller asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Which unit columns are counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnUnit {
+    /// Unicode scalar values: what a terminal shows and what `cps validate --format json` reports.
+    Chars,
+    /// UTF-16 code units: what browser editors (CodeMirror, Monaco) index by.
+    Utf16,
+}
+
+/// Start offsets of every line, built once per text so that each lookup is a binary search.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+    len: u32,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            // A lone `\r` (old Mac) is not a line break for YAML 1.2 either, so only `\n` counts;
+            // a `\r` before it stays at the end of the previous line and is trimmed when shown.
+            if b == b'\n' {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        LineIndex {
+            line_starts,
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 0-based line containing `offset` (clamped to the text).
+    pub fn line_of(&self, offset: u32) -> usize {
+        let offset = offset.min(self.len);
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte range of 0-based line `line`, without its line break.
+    pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(line).copied().unwrap_or(self.len) as usize;
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map(|&s| s as usize - 1)
+            .unwrap_or(text.len());
+        let bytes = text.as_bytes();
+        if end > start && bytes.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    /// 1-based line and column of `offset`. An offset inside a multi-byte character counts as
+    /// that character.
+    pub fn line_col(&self, text: &str, offset: u32, unit: ColumnUnit) -> LineCol {
+        let line = self.line_of(offset);
+        let start = self.line_starts[line] as usize;
+        let end = floor_char_boundary(text, (offset.min(self.len)) as usize);
+        let prefix = text.get(start..end.max(start)).unwrap_or("");
+        let column = match unit {
+            ColumnUnit::Chars => prefix.chars().count(),
+            ColumnUnit::Utf16 => prefix.encode_utf16().count(),
+        };
+        LineCol {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Byte offset of 1-based `line` and character `column`, clamped to the line's end. Used to
+    /// place positions that a parser reports only as line:column.
+    pub fn offset_of(&self, text: &str, line: u64, column: u64) -> usize {
+        let line0 = (line.max(1) - 1) as usize;
+        if line0 >= self.line_starts.len() {
+            return text.len();
+        }
+        let range = self.line_range(text, line0);
+        let line_text = &text[range.clone()];
+        let skip = (column.max(1) - 1) as usize;
+        match line_text.char_indices().nth(skip) {
+            Some((i, _)) => range.start + i,
+            None => range.end,
+        }
+    }
+}
+
+/// The largest char boundary at or below `i` (std's version is not stable on our MSRV).
+pub fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_or_utf16() {
+        let text = "a: é😀x\r\nb: 1\n";
+        let idx = LineIndex::new(text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(
+            idx.line_col(text, x, ColumnUnit::Chars),
+            LineCol { line: 1, column: 6 }
+        );
+        assert_eq!(
+            idx.line_col(text, x, ColumnUnit::Utf16),
+            LineCol { line: 1, column: 7 }
+        );
+        let b = text.find('b').unwrap() as u32;
+        assert_eq!(
+            idx.line_col(text, b, ColumnUnit::Chars),
+            LineCol { line: 2, column: 1 }
+        );
+        assert_eq!(&text[idx.line_range(text, 0)], "a: é😀x");
+        assert_eq!(idx.offset_of(text, 1, 6), x as usize);
+        assert_eq!(idx.offset_of(text, 2, 1), b as usize);
+        assert_eq!(idx.offset_of(text, 9, 1), text.len());
+    }
+
+    #[test]
+    fn offsets_past_the_end_are_clamped() {
+        let text = "ab";
+        let idx = LineIndex::new(text);
+        assert_eq!(
+            idx.line_col(text, 99, ColumnUnit::Chars),
+            LineCol { line: 1, column: 3 }
+        );
+    }
+}
