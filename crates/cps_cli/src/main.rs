@@ -1,1 +1,369 @@
-fn main(){}
+//! `cps`: check and convert Composable Parent Segment configs from a terminal or CI.
+//!
+//! A thin edge over `cps_core`: it reads files, picks colours, writes output and sets the exit
+//! code (0 clean or warnings only, 1 errors found, 2 could not run). All checking is the core's.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cps_core::convert::{blocks_conversion, Target};
+use cps_core::render::{render, Style};
+use cps_core::report::{self, FileReport, Report};
+use cps_core::{ColumnUnit, Options, Severity};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cps",
+    version,
+    about = "Check and convert Treasure Data Composable Parent Segment configs",
+    long_about = "Check and convert Treasure Data Composable Parent Segment configs: the API's JSON body, \
+                  the same in YAML, or the tdx CLI's YAML.\n\nExit codes: 0 no errors (warnings allowed), \
+                  1 errors found, 2 could not run."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct CheckArgs {
+    /// Warehouse behind the zero-copy connection [default: inferred from the file, else snowflake]
+    #[arg(long, value_enum)]
+    warehouse: Option<WarehouseArg>,
+    /// Which `type` values the backend accepts (TD's sources disagree)
+    #[arg(long, value_enum, default_value = "current")]
+    types: TypesArg,
+    /// How names are matched against the warehouse (TD's sources disagree)
+    #[arg(long, value_enum, default_value = "exact")]
+    identifier_case: CaseArg,
+}
+
+impl CheckArgs {
+    fn options(&self) -> Options {
+        Options {
+            warehouse: self.warehouse.map(|w| match w {
+                WarehouseArg::Snowflake => cps_core::Warehouse::Snowflake,
+                WarehouseArg::Databricks => cps_core::Warehouse::Databricks,
+                WarehouseArg::Bigquery => cps_core::Warehouse::Bigquery,
+            }),
+            types: match self.types {
+                TypesArg::Current => cps_core::TypeProfile::Current,
+                TypesArg::LegacyApiCas => cps_core::TypeProfile::LegacyApiCas,
+                TypesArg::Tdx202607 => cps_core::TypeProfile::Tdx202607,
+            },
+            identifier_case: match self.identifier_case {
+                CaseArg::Exact => cps_core::IdentifierCase::Exact,
+                CaseArg::Lowercase => cps_core::IdentifierCase::Lowercase,
+            },
+        }
+    }
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum WarehouseArg {
+    Snowflake,
+    Databricks,
+    Bigquery,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum TypesArg {
+    /// string, number, timestamp, string_array, number_array (newest tdx docs, CDP API)
+    Current,
+    /// string, number (the legacy api-cas host, March 2026)
+    LegacyApiCas,
+    /// current plus boolean and date (tdx CAS skill, July 2026)
+    #[value(name = "tdx-2026-07")]
+    Tdx202607,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum CaseArg {
+    /// Names match case-sensitively; unquoted names resolve to upper case (current backend)
+    Exact,
+    /// Names are expected in lower case (legacy api-cas host)
+    Lowercase,
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, ValueEnum, PartialEq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum ToArg {
+    ApiJson,
+    TdxYaml,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check configs and report every problem with its position, code and fix
+    Validate {
+        /// Files to check; `-` reads standard input
+        #[arg(required = true)]
+        files: Vec<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// Convert a config to the API's JSON body or to tdx YAML (refused while it has errors)
+    Convert {
+        /// File to convert; `-` reads standard input
+        file: String,
+        #[arg(long, value_enum)]
+        to: ToArg,
+        /// Write here instead of standard output
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// Print the JSON Schema of both YAML dialects (for editor completion and hints)
+    Schema,
+    /// Explain a diagnostic code
+    Explain {
+        /// A code such as `missing-key`
+        code: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            files,
+            format,
+            color,
+            check,
+        } => validate(&files, format, use_color(color), &check.options()),
+        Command::Convert {
+            file,
+            to,
+            output,
+            color,
+            check,
+        } => convert(&file, to, output, use_color(color), &check.options()),
+        Command::Schema => {
+            print!("{}", cps_core::schema::json_schema_text());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { code } => explain(&code),
+    }
+}
+
+fn use_color(c: ColorArg) -> bool {
+    match c {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn read_input(file: &str) -> Result<Vec<u8>, String> {
+    // Read at most one byte more than the core accepts, so a huge file or an endless stream
+    // (`/dev/zero`) cannot exhaust memory; the core reports the size.
+    let limit = cps_core::MAX_INPUT_BYTES as u64 + 1;
+    let mut buf = Vec::new();
+    let res = if file == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf))
+    };
+    res.map(|_| buf).map_err(|e| format!("cannot read {}: {e}", display_name(file)))
+}
+
+fn display_name(file: &str) -> &str {
+    if file == "-" {
+        "<stdin>"
+    } else {
+        file
+    }
+}
+
+fn check_bytes(bytes: &[u8], options: &Options) -> (String, cps_core::Checked) {
+    let checked = cps_core::check_bytes(bytes, options);
+    (String::from_utf8_lossy(bytes).into_owned(), checked)
+}
+
+fn validate(files: &[String], format: Format, color: bool, options: &Options) -> ExitCode {
+    let style = Style { color };
+    let mut reports = Vec::new();
+    let mut any_error = false;
+    let mut unreadable = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for file in files {
+        let name = display_name(file);
+        let bytes = match read_input(file) {
+            Ok(b) => b,
+            Err(e) => {
+                unreadable = true;
+                eprintln!("cps: {e}");
+                reports.push(FileReport {
+                    file: name.to_string(),
+                    format: None,
+                    settings: None,
+                    diagnostics: Vec::new(),
+                    error: Some(e),
+                });
+                continue;
+            }
+        };
+        let (text, checked) = check_bytes(&bytes, options);
+        any_error |= checked.has_errors();
+        errors += checked.count(Severity::Error);
+        warnings += checked.count(Severity::Warning);
+        match format {
+            Format::Json => reports.push(report::file_report(name, &text, &checked, ColumnUnit::Chars)),
+            Format::Human => {
+                for d in &checked.diagnostics {
+                    let _ = writeln!(out, "{}", render(name, &text, &checked.line_index, d, &style));
+                }
+                let _ = writeln!(out, "{}", summary(name, &checked));
+            }
+        }
+    }
+    if format == Format::Json {
+        let report = Report {
+            version: report::VERSION,
+            files: reports,
+        };
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else if files.len() > 1 {
+        let _ = writeln!(
+            out,
+            "{} files: {}, {}",
+            files.len(),
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if any_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// One line per file: the counts, the detected format and the settings the check used, so that
+/// every default is visible.
+fn summary(name: &str, c: &cps_core::Checked) -> String {
+    let counts = format!(
+        "{}, {}",
+        plural(c.count(Severity::Error), "error"),
+        plural(c.count(Severity::Warning), "warning")
+    );
+    let format = c.format_name().unwrap_or("unreadable");
+    if c.config.is_none() {
+        return format!("{name}: {counts} ({format})");
+    }
+    let s = &c.settings;
+    let source = match s.warehouse_source {
+        cps_core::Source::Option => "given",
+        cps_core::Source::Inferred => "inferred from the file",
+        cps_core::Source::Default => "default",
+    };
+    format!(
+        "{name}: {counts} ({format}; warehouse {} ({source}); types {}; identifier case {})",
+        s.warehouse.as_str(),
+        s.types.as_str(),
+        s.identifier_case.as_str()
+    )
+}
+
+fn convert(file: &str, to: ToArg, output: Option<PathBuf>, color: bool, options: &Options) -> ExitCode {
+    let name = display_name(file);
+    let bytes = match read_input(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("cps: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (text, checked) = check_bytes(&bytes, options);
+    let target = match to {
+        ToArg::ApiJson => Target::ApiJson,
+        ToArg::TdxYaml => Target::TdxYaml,
+    };
+    let style = Style {
+        color: color && std::io::stderr().is_terminal(),
+    };
+    let blocking: Vec<_> = checked.diagnostics.iter().filter(|d| blocks_conversion(d)).collect();
+    let Some(config) = checked.config.as_ref().filter(|_| blocking.is_empty()) else {
+        for d in &blocking {
+            eprintln!("{}", render(name, &text, &checked.line_index, d, &style));
+        }
+        eprintln!(
+            "cps: not converted: {} has {} (run `cps validate {name}` for the full report)",
+            name,
+            plural(blocking.len().max(1), "error")
+        );
+        return ExitCode::from(1);
+    };
+    let converted = match target {
+        Target::ApiJson => cps_core::convert::to_api_json(config, &checked.settings),
+        Target::TdxYaml => cps_core::convert::to_tdx_yaml(config, &checked.settings),
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, converted) {
+                eprintln!("cps: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+        None => {
+            print!("{converted}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(code: &str) -> ExitCode {
+    match cps_core::Code::from_name(code) {
+        Some(c) => {
+            let doc = c.doc();
+            println!(
+                "{} ({})\n\n{}\n\nWhy: {}\n\nExample: {}",
+                c.as_str(),
+                c.severity().as_str(),
+                doc.summary,
+                doc.why,
+                doc.example
+            );
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("cps: unknown code `{code}`; codes are listed in docs/diagnostics.md");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -162,8 +162,9 @@ pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
         w.conn(1, &m.table, settings);
         w.field(1, "key_column", &m.key_column);
     }
-    w.line(0, "attributes:");
-    for a in c.attributes.iter().flat_map(|l| &l.items) {
+    let attributes: Vec<&Attribute> = c.attributes.iter().flat_map(|l| &l.items).collect();
+    w.list_key(0, "attributes", attributes.is_empty());
+    for a in attributes {
         w.item(1);
         w.field(2, "name", &a.name);
         w.conn(2, &a.table, settings);
@@ -171,15 +172,17 @@ pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
         w.field(2, "column", &a.column);
         w.field(2, "type", &a.type_);
     }
-    w.line(0, "behaviors:");
-    for b in c.behaviors.iter().flat_map(|l| &l.items) {
+    let behaviors: Vec<&Behavior> = c.behaviors.iter().flat_map(|l| &l.items).collect();
+    w.list_key(0, "behaviors", behaviors.is_empty());
+    for b in behaviors {
         w.item(1);
         w.field(2, "name", &b.name);
         w.conn(2, &b.table, settings);
         w.join(2, &b.table_key, &b.master_key);
         w.field(2, "time_column", &b.time_column);
-        w.line(2, "columns:");
-        for col in b.columns.iter().flat_map(|l| &l.items) {
+        let columns: Vec<&Column> = b.columns.iter().flat_map(|l| &l.items).collect();
+        w.list_key(2, "columns", columns.is_empty());
+        for col in columns {
             w.item(3);
             w.field(4, "name", &col.name);
             w.field(4, "type", &col.type_);
@@ -215,8 +218,17 @@ impl Yaml {
         self.out.push('\n');
     }
 
+    /// A list's key; an empty list is written `[]` (a bare `key:` would read back as null).
+    fn list_key(&mut self, level: usize, key: &str, empty: bool) {
+        if empty {
+            self.line(level, &format!("{key}: []"));
+        } else {
+            self.line(level, &format!("{key}:"));
+        }
+    }
+
     fn item(&mut self, level: usize) {
-        for _ in 0..level.saturating_sub(1) {
+        for _ in 0..level {
             self.out.push_str("  ");
         }
         self.out.push_str("- ");

@@ -57,7 +57,7 @@ pub fn decode(
         Value::Map(_) => {}
         Value::Null => {
             d.diags.push(
-                Diagnostic::new(Code::EmptyFile, "the file holds no config", root.span).help(
+                Diagnostic::new(Code::EmptyFile, "the file holds no config", Span::empty(0)).help(
                     "start from `cps convert` output or the example in the README: name, \
                      description, timezone, master, attributes, behaviors",
                 ),
@@ -188,6 +188,9 @@ fn first_line(node: &Node) -> Span {
 /// The accepted entries of one object, by field.
 struct Got<'n, 'a> {
     items: Vec<(&'static Field, &'n Entry<'a>)>,
+    /// Fields that were present but unreadable (already reported), so rules do not call them
+    /// missing.
+    failed: Vec<F>,
 }
 
 impl<'n, 'a> Got<'n, 'a> {
@@ -201,8 +204,15 @@ impl<'n, 'a> Got<'n, 'a> {
 
     fn text(&self, id: F) -> Option<Text> {
         let (field, entry) = self.find(id)?;
+        let value = match &entry.value.value {
+            Value::Str(s) => s.to_string(),
+            // A number where a string belongs was reported as wrong-type; keeping its text lets
+            // the other rules judge the value instead of calling it missing.
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
         Some(Text {
-            value: entry.value.as_str()?.to_string(),
+            value,
             span: entry.value.span,
             key: field.path,
         })
@@ -235,6 +245,9 @@ impl<'n, 'a> Got<'n, 'a> {
             },
             schema: self.text(F::Schema),
             table: self.text(F::Table),
+            conn_unreadable: self.failed.iter().any(|f| {
+                matches!(f, F::FederatedQueryConfigId | F::ConnectionId | F::Connection)
+            }),
         }
     }
 }
@@ -266,7 +279,10 @@ impl Decoder<'_> {
 
     /// Reads one mapping against its key table. `anchor` is where "missing key" points.
     fn read_obj<'n, 'a>(&mut self, node: &'n Node<'a>, obj: Obj, path: &str, anchor: Span) -> Got<'n, 'a> {
-        let mut got = Got { items: Vec::new() };
+        let mut got = Got {
+            items: Vec::new(),
+            failed: Vec::new(),
+        };
         let own = fields(self.dialect, obj);
         let other = fields(self.dialect.other(), obj);
         let Some(entries) = node.as_map() else {
@@ -318,11 +334,17 @@ impl Decoder<'_> {
                 );
             }
             if !self.shape_ok(field, entry, &full) {
+                if field.shape == Shape::Str && matches!(entry.value.value, Value::Number(_)) {
+                    got.items.push((field, entry));
+                } else {
+                    got.failed.push(field.id);
+                }
                 continue;
             }
             if let Shape::Map(Obj::Join) = field.shape {
                 let inner = self.read_obj(&entry.value, Obj::Join, &full, entry.key_span);
                 got.items.extend(inner.items);
+                got.failed.extend(inner.failed);
                 got.items.push((field, entry));
                 continue;
             }

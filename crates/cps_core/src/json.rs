@@ -168,7 +168,7 @@ impl<'a> Parser<'a> {
         if self.depth > MAX_DEPTH {
             let mut d = self.err(
                 &format!("the JSON is nested deeper than {MAX_DEPTH} levels"),
-                "a parent-segment config is 5 levels deep; this file is not one",
+                "a parent-segment config is at most 6 levels deep; this file is not one",
                 at,
             );
             d.code = Code::ResourceLimit;

@@ -80,13 +80,16 @@ pub fn format_name(syntax: Syntax, dialect: Dialect) -> Option<&'static str> {
 
 /// Checks raw bytes: reports text that is not UTF-8 at the first bad byte, then checks the text.
 pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return too_large(bytes.len(), options);
+    }
     match std::str::from_utf8(bytes) {
         Ok(text) => check(text, options),
         Err(e) => {
-            let valid = &bytes[..e.valid_up_to()];
-            // The prefix is valid UTF-8 by construction; positions are computed on it.
-            let prefix = std::str::from_utf8(valid).unwrap_or("");
-            let at = prefix.len();
+            // Positions refer to the lossy text the front-ends show; up to the first bad byte it
+            // is the file itself, so the offset is the same in both.
+            let at = e.valid_up_to();
+            let shown = String::from_utf8_lossy(bytes);
             let binary = bytes.iter().take(4096).filter(|&&b| b == 0).count() > 0;
             let d = Diagnostic::new(
                 Code::NotUtf8,
@@ -98,7 +101,7 @@ pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
                 Span::new(at, at),
             )
             .help("save the config as UTF-8 text (JSON or YAML)");
-            finish(prefix, None, None, None, vec![d], options)
+            finish(&shown, None, None, None, vec![d], options)
         }
     }
 }
@@ -106,17 +109,7 @@ pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
 /// Reads, decodes and checks one config. Bounded in time and memory for any input.
 pub fn check(text: &str, options: &Options) -> Checked {
     if text.len() > MAX_INPUT_BYTES {
-        let d = Diagnostic::new(
-            Code::InputTooLarge,
-            format!(
-                "the file is {} bytes; cps reads configs up to {} bytes",
-                text.len(),
-                MAX_INPUT_BYTES
-            ),
-            Span::empty(0),
-        )
-        .help("a parent-segment config is a few kilobytes; check that this is the right file");
-        return finish("", None, None, None, vec![d], options);
+        return too_large(text.len(), options);
     }
     let index = LineIndex::new(text);
     let mut diagnostics = Vec::new();
@@ -143,6 +136,16 @@ pub fn check(text: &str, options: &Options) -> Checked {
     drop(root);
     let checked = finish_with_index(index, config, Some(syntax), Some(dialect), diagnostics, options);
     checked
+}
+
+fn too_large(len: usize, options: &Options) -> Checked {
+    let d = Diagnostic::new(
+        Code::InputTooLarge,
+        format!("the file is over {MAX_INPUT_BYTES} bytes ({len} read); cps reads configs up to that size"),
+        Span::empty(0),
+    )
+    .help("a parent-segment config is a few kilobytes; check that this is the right file");
+    finish("", None, None, None, vec![d], options)
 }
 
 /// JSON when the first meaningful character opens an object or array; YAML otherwise. A file
@@ -192,18 +195,24 @@ fn finish_with_index(
     }
 }
 
-/// Resolves the warehouse: the caller's choice, else what the file shows (`connectionId` or
-/// `catalog` means Databricks or BigQuery; they check alike from the file alone), else Snowflake.
+/// Resolves the warehouse: the caller's choice, else what the file shows (entries with
+/// `connectionId` or `catalog` mean Databricks or BigQuery, which check alike from the file
+/// alone; reported as databricks), else Snowflake.
 pub fn resolve_settings(config: Option<&Config>, options: &Options) -> Settings {
     let (warehouse, warehouse_source) = match options.warehouse {
         Some(w) => (w, Source::Option),
         None => {
-            let catalog_style = config.is_some_and(|c| {
-                c.table_refs().any(|(_, t)| {
-                    t.conn.connection_id.is_some()
-                        || (t.conn.catalog.is_some() && t.conn.federated_query_config_id.is_none())
-                })
-            });
+            // A file mixing both styles has mistakes either way; the majority decides which
+            // entries get reported, ties go to Snowflake.
+            let (mut snowflake, mut catalog) = (0usize, 0usize);
+            for (_, t) in config.iter().flat_map(|c| c.table_refs()) {
+                if t.conn.federated_query_config_id.is_some() {
+                    snowflake += 1;
+                } else if t.conn.connection_id.is_some() || t.conn.catalog.is_some() {
+                    catalog += 1;
+                }
+            }
+            let catalog_style = catalog > snowflake;
             if catalog_style {
                 (Warehouse::Databricks, Source::Inferred)
             } else {

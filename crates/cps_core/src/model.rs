@@ -57,6 +57,8 @@ pub struct TableRef {
     pub conn: Conn,
     pub schema: Option<Text>,
     pub table: Option<Text>,
+    /// A connection key was present but unreadable (reported already).
+    pub conn_unreadable: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -50,8 +50,18 @@ pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: 
     let bar = style.paint("1;34", "|");
     let _ = writeln!(out, "{gutter} {bar}");
     frame(&mut out, text, index, d.span, '^', "", sev_color(d.severity), width, style);
-    for r in &d.related {
+    // A few related places make the point; a long list would bury the message.
+    const SHOWN: usize = 3;
+    for r in d.related.iter().take(SHOWN) {
         frame(&mut out, text, index, r.span, '-', &r.message, "1;34", width, style);
+    }
+    if d.related.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "{gutter} {} and {} more places",
+            style.paint("1;34", "="),
+            d.related.len() - SHOWN
+        );
     }
     if !d.path.is_empty() {
         let _ = writeln!(out, "{gutter} {} at: {}", style.paint("1;34", "="), d.path);

@@ -169,12 +169,8 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     let mut first_catalog: Option<&Text> = None;
     for (path, t) in c.table_refs() {
         let conn = &t.conn;
-        let anchor = t
-            .table
-            .as_ref()
-            .or(t.schema.as_ref())
-            .map(|x| x.span)
-            .unwrap_or_else(|| entry_span(c, path));
+        // Missing keys point where the entry starts, like the decoder's missing-key.
+        let anchor = entry_span(c, path);
         match wh {
             Warehouse::Snowflake => {
                 if let Some(cid) = &conn.connection_id {
@@ -237,6 +233,9 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             }
         }
         let Some(id) = conn.id() else {
+            if t.conn_unreadable {
+                continue;
+            }
             let key = match (c.dialect, wh) {
                 (Dialect::Tdx, _) => "connection",
                 (Dialect::Api, Warehouse::Snowflake) => "federatedQueryConfigId",

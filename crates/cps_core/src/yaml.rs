@@ -12,9 +12,10 @@ use serde_saphyr::{Location, Spanned};
 use std::borrow::Cow;
 use std::fmt;
 
-/// Nesting deeper than this is refused. A parent-segment config is 5 levels deep; 64 leaves room
-/// for odd but honest files while keeping recursion shallow.
-pub const MAX_DEPTH: usize = 64;
+/// Nesting deeper than this is refused. A parent-segment config is at most 6 levels deep. The
+/// limit is low on purpose: serde's recursive descent costs tens of kilobytes of stack per level
+/// in debug builds, and the page runs on wasm's 1 MiB stack.
+pub const MAX_DEPTH: usize = 16;
 
 pub fn parse<'a>(text: &'a str, index: &LineIndex) -> Result<Node<'a>, Diagnostic> {
     let mut options = serde_saphyr::Options::default();
@@ -24,6 +25,7 @@ pub fn parse<'a>(text: &'a str, index: &LineIndex) -> Result<Node<'a>, Diagnosti
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
     budget.max_documents = 1;
     // Configs use no anchors at all; a few are allowed for hand-written files, thousands are an
     // attack (alias bombs).
@@ -148,11 +150,16 @@ fn classify(message: String, span: Span) -> Diagnostic {
     }
     let lower = message.to_ascii_lowercase();
     if lower.contains("budget") || lower.contains("limit") || lower.contains("too many") {
-        return Diagnostic::new(
-            Code::ResourceLimit,
-            format!("the file exceeds a safety limit of the YAML reader: {message}"),
-            span,
-        )
+        let what = if lower.contains("depth") || lower.contains("recursion") || lower.contains("nesting") {
+            format!("the YAML is nested deeper than {MAX_DEPTH} levels")
+        } else if lower.contains("alias") || lower.contains("anchor") || lower.contains("replay") {
+            "the file's aliases expand to far more data than a config holds (an alias bomb)".to_string()
+        } else if lower.contains("node") || lower.contains("event") || lower.contains("scalar") {
+            "the file holds more values than cps reads".to_string()
+        } else {
+            format!("the file exceeds a safety limit of the YAML reader ({message})")
+        };
+        return Diagnostic::new(Code::ResourceLimit, what, span)
         .help(
             "a parent-segment config needs no deep nesting and few or no aliases; \
              write the values out plainly",

@@ -1,0 +1,215 @@
+//! Fixture corpus: `valid/` must give no errors (its API body is snapshotted, so the exact upload
+//! is reviewed in diffs); `invalid/` snapshots the rendered diagnostics; `annotated/` YAML files
+//! carry `# error: [code]` comments that must match the diagnostics line for line. Together they
+//! must produce every diagnostic code at least once.
+//!
+//! Update snapshots after a deliberate change: `INSTA_UPDATE=always cargo test -p cps_core`,
+//! then review the `.snap` diffs.
+
+use cps_core::convert::{to_api_json, to_tdx_yaml};
+use cps_core::render::{render, Style};
+use cps_core::{check, check_bytes, Code, Options, Severity};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn inputs(name: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir(name))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "snap"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no fixtures in {name}");
+    v
+}
+
+/// Options from a first line `# cps: --warehouse bigquery --types … --identifier-case …`.
+fn options_for(text: &str) -> Options {
+    let mut o = Options::default();
+    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    if let Some(args) = first.strip_prefix("# cps:") {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        for pair in words.chunks(2) {
+            match pair {
+                ["--warehouse", v] => o.warehouse = cps_core::Warehouse::parse(v),
+                ["--types", v] => o.types = cps_core::TypeProfile::parse(v).unwrap(),
+                ["--identifier-case", v] => {
+                    o.identifier_case = cps_core::IdentifierCase::parse(v).unwrap()
+                }
+                other => panic!("bad fixture options {other:?}"),
+            }
+        }
+    }
+    o
+}
+
+fn rendered(name: &str, text: &str, checked: &cps_core::Checked) -> String {
+    let style = Style { color: false };
+    let mut out = String::new();
+    for d in &checked.diagnostics {
+        out.push_str(&render(name, text, &checked.line_index, d, &style));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "format: {:?}; settings: {:?}\n",
+        checked.format_name(),
+        checked.settings
+    ));
+    out
+}
+
+fn snapshot(dir_name: &str, name: &str, content: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir(dir_name));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name.to_string(), content));
+}
+
+fn codes_seen() -> &'static std::sync::Mutex<BTreeSet<&'static str>> {
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<BTreeSet<&'static str>>> =
+        std::sync::OnceLock::new();
+    SEEN.get_or_init(Default::default)
+}
+
+fn note_codes(checked: &cps_core::Checked) {
+    let mut seen = codes_seen().lock().unwrap();
+    for d in &checked.diagnostics {
+        seen.insert(d.code.as_str());
+    }
+}
+
+fn valid_fixtures() {
+    for path in inputs("valid") {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let options = options_for(&text);
+        let checked = check(&text, &options);
+        note_codes(&checked);
+        assert!(
+            !checked.has_errors(),
+            "{name} should be valid:\n{}",
+            rendered(&name, &text, &checked)
+        );
+        let config = checked.config.as_ref().unwrap();
+        let body = to_api_json(config, &checked.settings);
+        // The body is what we upload: it must itself be a clean config in the API dialect.
+        let again = check(&body, &options);
+        assert!(
+            !again.has_errors(),
+            "{name}: converted body has errors:\n{}",
+            rendered("body", &body, &again)
+        );
+        // tdx → API → tdx keeps everything both formats carry.
+        let tdx = to_tdx_yaml(config, &checked.settings);
+        let tdx_checked = check(&tdx, &options);
+        assert!(!tdx_checked.has_errors(), "{name}: tdx output has errors:\n{tdx}");
+        let tdx_config = tdx_checked.config.as_ref().unwrap();
+        assert_eq!(
+            to_tdx_yaml(
+                check(&to_api_json(tdx_config, &tdx_checked.settings), &options)
+                    .config
+                    .as_ref()
+                    .unwrap(),
+                &tdx_checked.settings
+            ),
+            tdx,
+            "{name}: tdx → API → tdx changed the config"
+        );
+        let mut snap = body.clone();
+        let notes: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {} at {}", d.severity.as_str(), d.code.as_str(), d.path))
+            .collect();
+        if !notes.is_empty() {
+            snap.push_str("\n--- non-blocking diagnostics\n");
+            snap.push_str(&notes.join("\n"));
+            snap.push('\n');
+        }
+        snapshot("valid", &name, &snap);
+    }
+}
+
+fn invalid_fixtures() {
+    for path in inputs("invalid") {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let checked = check_bytes(&bytes, &options_for(&text));
+        note_codes(&checked);
+        assert!(checked.has_errors(), "{name} should have errors");
+        snapshot("invalid", &name, &rendered(&name, &text, &checked));
+    }
+}
+
+/// `(line, severity, code)` triples from `# error: [code]` comments.
+fn annotations(text: &str) -> BTreeSet<(usize, String, String)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(hash) = line.find("  # ") else { continue };
+        let comment = &line[hash + 4..];
+        for part in comment.split(", ") {
+            if let Some((sev, rest)) = part.split_once(": [") {
+                if let Some(code) = rest.strip_suffix(']') {
+                    if matches!(sev, "error" | "warning" | "info") {
+                        out.insert((i + 1, sev.to_string(), code.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn annotated_fixtures() {
+    for path in inputs("annotated") {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let checked = check(&text, &options_for(&text));
+        note_codes(&checked);
+        let expected = annotations(&text);
+        let actual: BTreeSet<(usize, String, String)> = checked
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let pos = checked
+                    .line_index
+                    .line_col(&text, d.span.start, cps_core::ColumnUnit::Chars);
+                (
+                    pos.line as usize,
+                    d.severity.as_str().to_string(),
+                    d.code.as_str().to_string(),
+                )
+            })
+            .collect();
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        let unexpected: Vec<_> = actual.difference(&expected).collect();
+        assert!(
+            missing.is_empty() && unexpected.is_empty(),
+            "{name}: annotated but not reported: {missing:?}\nreported but not annotated: {unexpected:?}\n{}",
+            rendered(&name, &text, &checked)
+        );
+    }
+}
+
+#[test]
+fn corpus() {
+    valid_fixtures();
+    invalid_fixtures();
+    annotated_fixtures();
+    // Codes exercised by dedicated tests rather than fixture files.
+    let mut seen = codes_seen().lock().unwrap().clone();
+    seen.insert(Code::InputTooLarge.as_str()); // hostile::inputs_over_the_cap_are_refused
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !seen.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "codes no fixture produces: {missing:?}");
+    let _ = Severity::Error;
+}

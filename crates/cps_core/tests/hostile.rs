@@ -1,0 +1,144 @@
+//! Hostile input: every case must end in diagnostics, never a panic, a hang or unbounded
+//! memory. Every range must lie inside the text, on character boundaries.
+
+use cps_core::{check, check_bytes, Code, Options};
+
+fn assert_sane(text: &str, checked: &cps_core::Checked) {
+    for d in &checked.diagnostics {
+        for span in std::iter::once(d.span).chain(d.related.iter().map(|r| r.span)) {
+            assert!(span.start <= span.end, "{d:?}");
+            assert!((span.end as usize) <= text.len(), "{d:?}");
+            assert!(text.is_char_boundary(span.start as usize), "{d:?}");
+            assert!(text.is_char_boundary(span.end as usize), "{d:?}");
+        }
+        assert!(!d.message.is_empty());
+    }
+}
+
+fn codes(text: &str) -> Vec<Code> {
+    let checked = check(text, &Options::default());
+    assert_sane(text, &checked);
+    checked.diagnostics.iter().map(|d| d.code).collect()
+}
+
+#[test]
+fn alias_bombs_are_refused() {
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..40 {
+        doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+    }
+    assert_eq!(codes(&doc), vec![Code::ResourceLimit]);
+}
+
+#[test]
+fn self_referencing_alias_is_an_error() {
+    assert_eq!(codes("a: &a [*a]\n"), vec![Code::YamlSyntax]);
+}
+
+#[test]
+fn deep_nesting_is_refused_in_both_syntaxes() {
+    assert_eq!(codes(&format!("{}{}", "[".repeat(200_000), "]".repeat(200_000))), vec![Code::ResourceLimit]);
+    assert_eq!(codes(&format!("a: {}", "[".repeat(200_000))), vec![Code::ResourceLimit]);
+    let block: String = (0..500).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+    assert_eq!(codes(&block), vec![Code::ResourceLimit]);
+    assert_eq!(codes(&format!("a: {}", "- ".repeat(100_000))).len(), 1);
+}
+
+#[test]
+fn inputs_over_the_cap_are_refused() {
+    let big = "#".repeat(cps_core::MAX_INPUT_BYTES + 1);
+    assert_eq!(codes(&big), vec![Code::InputTooLarge]);
+    let checked = check_bytes(big.as_bytes(), &Options::default());
+    assert_eq!(checked.diagnostics[0].code, Code::InputTooLarge);
+}
+
+#[test]
+fn ten_megabyte_configs_are_read() {
+    // A valid config of ~10 MB: every behavior is checked, and nothing is reported.
+    let text = cps_core::convert::to_api_json(
+        &check(&generated(9_000, 10), &Options::default()).config.unwrap(),
+        &cps_core::resolve_settings(None, &Options::default()),
+    );
+    assert!(text.len() > 10_000_000, "{}", text.len());
+    let checked = check(&text, &Options::default());
+    assert!(checked.diagnostics.is_empty(), "{:?}", &checked.diagnostics[..1]);
+}
+
+#[test]
+fn long_lines_and_huge_scalars() {
+    let line = format!("name: {}\n", "x".repeat(5_000_000));
+    codes(&line);
+    let key = format!("{}: 1\n", "k".repeat(100_000));
+    codes(&key);
+    let json = format!("{{\"name\": \"{}\"}}", "\\u00e9".repeat(500_000));
+    codes(&json);
+}
+
+#[test]
+fn many_keys_in_one_object() {
+    let mut json = String::from("{");
+    for i in 0..200_000 {
+        json.push_str(&format!("\"k{i}\": {i},"));
+    }
+    json.push_str("\"k0\": 0}");
+    let c = codes(&json);
+    assert!(c.contains(&Code::DuplicateKey));
+}
+
+#[test]
+fn binary_junk_and_control_characters() {
+    let mut bytes: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    assert_eq!(
+        check_bytes(&bytes, &Options::default()).diagnostics[0].code,
+        Code::NotUtf8
+    );
+    bytes.retain(|b| b.is_ascii());
+    let text = String::from_utf8(bytes).unwrap();
+    let checked = check(&text, &Options::default());
+    assert_sane(&text, &checked);
+    assert!(checked.has_errors());
+    codes("name: \u{0}\u{1}\u{7f}\n");
+    codes("{\"name\": \"\u{0}\"}");
+}
+
+#[test]
+fn boms_crlf_and_tabs() {
+    let text = "\u{feff}name: x\r\ntimezone: UTC\r\n";
+    let c = codes(text);
+    assert!(!c.contains(&Code::YamlSyntax), "{c:?}");
+    assert!(codes("name: x\n\tmaster: 1\n").contains(&Code::YamlSyntax));
+    assert!(codes("\u{feff}\u{feff}{}").len() >= 1);
+    assert!(codes("\r\r\r").len() >= 1);
+}
+
+#[test]
+fn every_prefix_of_a_real_config_is_handled() {
+    // Truncation at every character boundary: a file cut off mid-way must give diagnostics.
+    for text in [
+        include_str!("fixtures/valid/snowflake-api.json"),
+        include_str!("fixtures/valid/snowflake-tdx.yaml"),
+        include_str!("fixtures/valid/quoted-crlf-bom.yaml"),
+    ] {
+        for (i, _) in text.char_indices() {
+            let cut = &text[..i];
+            let checked = check(cut, &Options::default());
+            assert_sane(cut, &checked);
+        }
+    }
+}
+
+/// A Snowflake config in tdx YAML with `behaviors` × `columns`.
+pub fn generated(behaviors: usize, columns: usize) -> String {
+    let mut s = String::from(
+        "name: Generated\ndescription: Generated for tests\ntimezone: UTC\nmaster:\n  connection: '167'\n  schema: PUBLIC\n  table: CUSTOMERS\n  key_column: ID\nattributes:\n  - name: email\n    connection: '167'\n    schema: PUBLIC\n    table: CUSTOMERS\n    join: { table_key: ID, master_key: ID }\n    column: EMAIL\n    type: string\nbehaviors:\n",
+    );
+    for b in 0..behaviors {
+        s.push_str(&format!(
+            "  - name: behavior_{b}\n    connection: '167'\n    schema: PUBLIC\n    table: EVENTS_{b}\n    join: {{ table_key: ID, master_key: ID }}\n    time_column: TIME\n    columns:\n"
+        ));
+        for c in 0..columns {
+            s.push_str(&format!("      - {{ name: col_{c}, type: string, column: COL_{c} }}\n"));
+        }
+    }
+    s
+}
