@@ -187,7 +187,8 @@ fn read_input(file: &str) -> Result<Vec<u8>, String> {
     } else {
         std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf))
     };
-    res.map(|_| buf).map_err(|e| format!("cannot read {}: {e}", display_name(file)))
+    res.map(|_| buf)
+        .map_err(|e| format!("cannot read {}: {e}", display_name(file)))
 }
 
 fn display_name(file: &str) -> &str {
@@ -233,10 +234,19 @@ fn validate(files: &[String], format: Format, color: bool, options: &Options) ->
         errors += checked.count(Severity::Error);
         warnings += checked.count(Severity::Warning);
         match format {
-            Format::Json => reports.push(report::file_report(name, &text, &checked, ColumnUnit::Chars)),
+            Format::Json => reports.push(report::file_report(
+                name,
+                &text,
+                &checked,
+                ColumnUnit::Chars,
+            )),
             Format::Human => {
                 for d in &checked.diagnostics {
-                    let _ = writeln!(out, "{}", render(name, &text, &checked.line_index, d, &style));
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        render(name, &text, &checked.line_index, d, &style)
+                    );
                 }
                 let _ = writeln!(out, "{}", summary(name, &checked));
             }
@@ -247,7 +257,11 @@ fn validate(files: &[String], format: Format, color: bool, options: &Options) ->
             version: report::VERSION,
             files: reports,
         };
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else if files.len() > 1 {
         let _ = writeln!(
             out,
@@ -300,7 +314,13 @@ fn summary(name: &str, c: &cps_core::Checked) -> String {
     )
 }
 
-fn convert(file: &str, to: ToArg, output: Option<PathBuf>, color: bool, options: &Options) -> ExitCode {
+fn convert(
+    file: &str,
+    to: ToArg,
+    output: Option<PathBuf>,
+    color: bool,
+    options: &Options,
+) -> ExitCode {
     let name = display_name(file);
     let bytes = match read_input(file) {
         Ok(b) => b,
@@ -317,7 +337,11 @@ fn convert(file: &str, to: ToArg, output: Option<PathBuf>, color: bool, options:
     let style = Style {
         color: color && std::io::stderr().is_terminal(),
     };
-    let blocking: Vec<_> = checked.diagnostics.iter().filter(|d| blocks_conversion(d)).collect();
+    let blocking: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| blocks_conversion(d))
+        .collect();
     let Some(config) = checked.config.as_ref().filter(|_| blocking.is_empty()) else {
         for d in &blocking {
             eprintln!("{}", render(name, &text, &checked.line_index, d, &style));

@@ -52,7 +52,7 @@ pub fn convert(text: &str, options: &Options, target: Target) -> Result<String, 
 }
 
 fn s(t: &Option<Text>) -> Option<J> {
-    t.as_ref().map(|t| J::String(t.value.clone()))
+    t.as_ref().map(|t| J::String(t.value.to_string()))
 }
 
 fn put(map: &mut Map<String, J>, key: &str, v: Option<J>) {
@@ -62,7 +62,7 @@ fn put(map: &mut Map<String, J>, key: &str, v: Option<J>) {
 }
 
 fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings) {
-    let id = t.conn.id().map(|t| J::String(t.value.clone()));
+    let id = t.conn.id().map(|t| J::String(t.value.to_string()));
     if settings.warehouse.uses_catalog() {
         put(map, "connectionId", id);
         put(map, "catalog", s(&t.conn.catalog));
@@ -78,8 +78,8 @@ fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings) {
 pub fn derived_master_name(m: &Master) -> Option<String> {
     let table = m.table.table.as_ref()?;
     Some(match ident::parse(&table.value) {
-        Ok(id) if id.quoted => id.resolved,
-        _ => table.value.clone(),
+        Ok(id) if id.quoted => id.resolved.into_owned(),
+        _ => table.value.to_string(),
     })
 }
 
@@ -89,14 +89,23 @@ pub fn to_api_json(c: &Config, settings: &Settings) -> String {
     put(&mut root, "name", s(&c.name));
     root.insert(
         "description".into(),
-        J::String(c.description.as_ref().map(|d| d.value.clone()).unwrap_or_default()),
+        J::String(
+            c.description
+                .as_ref()
+                .map(|d| d.value.to_string())
+                .unwrap_or_default(),
+        ),
     );
     put(&mut root, "timezone", s(&c.timezone));
     root.insert("kind".into(), J::String("composable".into()));
     root.insert("isComposable".into(), J::Bool(true));
     if let Some(m) = &c.master {
         let mut o = Map::new();
-        let name = m.name.as_ref().map(|n| n.value.clone()).or_else(|| derived_master_name(m));
+        let name = m
+            .name
+            .as_ref()
+            .map(|n| n.value.to_string())
+            .or_else(|| derived_master_name(m));
         put(&mut o, "name", name.map(J::String));
         put_conn(&mut o, &m.table, settings);
         put(&mut o, "keyColumn", s(&m.key_column));
@@ -289,7 +298,11 @@ fn is_plain_safe(v: &str) -> bool {
     if v.trim() != v || v.chars().any(|c| c.is_control()) {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_ascii_digit() || first == '+' || first == '.' {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        || first.is_ascii_digit()
+        || first == '+'
+        || first == '.'
+    {
         return false;
     }
     if v.contains(": ") || v.contains(" #") || v.ends_with(':') {
@@ -309,7 +322,23 @@ mod tests {
 
     #[test]
     fn scalars_round_trip_through_yaml() {
-        for v in ["plain", "167", "", " lead", "a: b", "yes", "NO", "null", "it's", "x #y", "-a", "tab\there", "Retail Customers (Snowflake)", "\"Q\"", "é"] {
+        for v in [
+            "plain",
+            "167",
+            "",
+            " lead",
+            "a: b",
+            "yes",
+            "NO",
+            "null",
+            "it's",
+            "x #y",
+            "-a",
+            "tab\there",
+            "Retail Customers (Snowflake)",
+            "\"Q\"",
+            "é",
+        ] {
             let doc = format!("k: {}\n", yaml_scalar(v));
             let idx = crate::span::LineIndex::new(&doc);
             let root = crate::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));

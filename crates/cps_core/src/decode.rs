@@ -30,7 +30,13 @@ pub fn detect_dialect(root: &Node) -> Dialect {
     }
     for list in ["attributes", "behaviors"] {
         // The first few entries decide; scanning all of a huge file would only confirm it.
-        for item in root.get(list).and_then(Node::as_seq).unwrap_or(&[]).iter().take(8) {
+        for item in root
+            .get(list)
+            .and_then(Node::as_seq)
+            .unwrap_or(&[])
+            .iter()
+            .take(8)
+        {
             count(item);
             for sub in ["columnMapping", "columns"] {
                 if let Some(c) = item.get(sub).and_then(Node::as_seq).and_then(|s| s.first()) {
@@ -46,8 +52,10 @@ pub fn detect_dialect(root: &Node) -> Dialect {
     }
 }
 
+/// Decodes the tree, consuming it: each list entry's subtree is freed as soon as it is decoded,
+/// so a large file never holds its whole tree and its whole model at once.
 pub fn decode(
-    root: &Node,
+    root: Node,
     syntax: Syntax,
     dialect: Dialect,
     diags: &mut Vec<Diagnostic>,
@@ -72,21 +80,17 @@ pub fn decode(
                         "the config must be a mapping of keys to values, found {}",
                         other.kind_name()
                     ),
-                    first_line(root),
+                    root.span,
                 )
                 .help("the file's top level holds `name`, `description`, `timezone`, `master`, …"),
             );
             return None;
         }
     }
-    let anchor = root
-        .as_map()
-        .and_then(|e| e.first())
-        .map(|e| e.key_span)
-        .unwrap_or(root.span);
-    let got = d.read_obj(root, Obj::Root, "", anchor);
-    let master = got.node(F::Master).map(|(node, key_span)| {
-        let g = d.read_obj(node, Obj::Master, "master", key_span);
+    let anchor = item_anchor(&root);
+    let mut got = d.read_obj(root, Obj::Root, &String::new, anchor);
+    let master = got.take(F::Master).map(|(node, key_span)| {
+        let mut g = d.read_obj(node, Obj::Master, &|| "master".to_string(), key_span);
         Master {
             span: key_span,
             name: g.text(F::Name),
@@ -97,66 +101,60 @@ pub fn decode(
     let attributes = got.list(F::Attributes).map(|(items, key_span, key)| List {
         key_span,
         key,
-        items: items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let path = format!("{key}[{i}]");
-                let g = d.read_item(item, Obj::Attribute, &path)?;
-                Some(Attribute {
-                    span: item_anchor(item),
-                    name: g.text(F::Name),
-                    table: g.table_ref(),
-                    table_key: g.text(F::TableKey),
-                    master_key: g.text(F::MasterKey),
-                    column: g.text(F::Column),
-                    type_: g.text(F::Type),
-                    path,
-                })
+        items: collect(items.into_iter().enumerate().filter_map(|(i, item)| {
+            let span = item_anchor(&item);
+            let mut g = d.read_item(item, Obj::Attribute, &|| format!("{key}[{i}]"))?;
+            Some(Attribute {
+                loc: Loc::Attribute(i as u32),
+                span,
+                name: g.text(F::Name),
+                table: g.table_ref(),
+                table_key: g.text(F::TableKey),
+                master_key: g.text(F::MasterKey),
+                column: g.text(F::Column),
+                type_: g.text(F::Type),
             })
-            .collect(),
+        })),
     });
     let behaviors = got.list(F::Behaviors).map(|(items, key_span, key)| List {
         key_span,
         key,
-        items: items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let path = format!("{key}[{i}]");
-                let g = d.read_item(item, Obj::Behavior, &path)?;
-                let columns = g.list(F::Columns).map(|(cols, key_span, ckey)| List {
-                    key_span,
-                    key: ckey,
-                    items: cols
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(j, col)| {
-                            let cpath = format!("{path}.{ckey}[{j}]");
-                            let cg = d.read_item(col, Obj::Column, &cpath)?;
-                            Some(Column {
-                                span: item_anchor(col),
-                                name: cg.text(F::Name),
-                                type_: cg.text(F::Type),
-                                cdw_column: cg.text(F::CdwColumn),
-                                path: cpath,
-                            })
-                        })
-                        .collect(),
-                });
-                Some(Behavior {
-                    span: item_anchor(item),
-                    name: g.text(F::Name),
-                    table: g.table_ref(),
-                    table_key: g.text(F::TableKey),
-                    master_key: g.text(F::MasterKey),
-                    time_column: g.text(F::TimeColumn),
-                    columns,
-                    all_columns: g.flag(F::AllColumns),
-                    path,
-                })
+        items: collect(items.into_iter().enumerate().filter_map(|(i, item)| {
+            let span = item_anchor(&item);
+            let path = || format!("{key}[{i}]");
+            let mut g = d.read_item(item, Obj::Behavior, &path)?;
+            let columns = g.list(F::Columns).map(|(cols, key_span, ckey)| List {
+                key_span,
+                key: ckey,
+                items: collect(cols.into_iter().enumerate().filter_map(|(j, col)| {
+                    let span = item_anchor(&col);
+                    let cpath = || format!("{}.{ckey}[{j}]", path());
+                    let mut cg = d.read_item(col, Obj::Column, &cpath)?;
+                    Some(Column {
+                        loc: Loc::Column {
+                            behavior: i as u32,
+                            index: j as u32,
+                            key: ckey,
+                        },
+                        span,
+                        name: cg.text(F::Name),
+                        type_: cg.text(F::Type),
+                        cdw_column: cg.text(F::CdwColumn),
+                    })
+                })),
+            });
+            Some(Behavior {
+                loc: Loc::Behavior(i as u32),
+                span,
+                name: g.text(F::Name),
+                table: g.table_ref(),
+                table_key: g.text(F::TableKey),
+                master_key: g.text(F::MasterKey),
+                time_column: g.text(F::TimeColumn),
+                columns,
+                all_columns: g.flag(F::AllColumns),
             })
-            .collect(),
+        })),
     });
     Some(Config {
         syntax,
@@ -173,6 +171,12 @@ pub fn decode(
     })
 }
 
+/// Collects without capacity slack: on a large config the slack of grown vectors was a third of
+/// the model.
+fn collect<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    items.collect::<Vec<T>>().into_boxed_slice().into_vec()
+}
+
 /// Where to point at a list item as a whole: its first key (narrower than a whole JSON object).
 fn item_anchor(item: &Node) -> Span {
     item.as_map()
@@ -181,34 +185,53 @@ fn item_anchor(item: &Node) -> Span {
         .unwrap_or(item.span)
 }
 
-fn first_line(node: &Node) -> Span {
-    node.span
-}
-
-/// The accepted entries of one object, by field.
-struct Got<'n, 'a> {
-    items: Vec<(&'static Field, &'n Entry<'a>)>,
+/// The accepted entries of one object, by field, owned: values are moved out as they are used.
+struct Got<'a> {
+    items: Vec<(&'static Field, Entry<'a>)>,
+    /// Fields given in the file (including `join`, whose entries are merged in).
+    seen: FieldSet,
     /// Fields that were present but unreadable (already reported), so rules do not call them
     /// missing.
-    failed: Vec<F>,
+    failed: FieldSet,
 }
 
-impl<'n, 'a> Got<'n, 'a> {
-    fn find(&self, id: F) -> Option<&(&'static Field, &'n Entry<'a>)> {
-        self.items.iter().find(|(f, _)| f.id == id)
+/// A set of fields as a bit mask: no allocation per decoded object.
+#[derive(Clone, Copy, Default)]
+struct FieldSet(u64);
+
+impl FieldSet {
+    fn insert(&mut self, f: F) {
+        self.0 |= 1 << (f as u32);
+    }
+    fn contains(self, f: F) -> bool {
+        self.0 & (1 << (f as u32)) != 0
+    }
+    fn extend(&mut self, other: FieldSet) {
+        self.0 |= other.0;
+    }
+}
+
+impl<'a> Got<'a> {
+    fn has(&self, id: F) -> bool {
+        self.seen.contains(id)
     }
 
-    fn node(&self, id: F) -> Option<(&'n Node<'a>, Span)> {
-        self.find(id).map(|(_, e)| (&e.value, e.key_span))
+    fn take_entry(&mut self, id: F) -> Option<(&'static Field, Entry<'a>)> {
+        let i = self.items.iter().position(|(f, _)| f.id == id)?;
+        Some(self.items.swap_remove(i))
     }
 
-    fn text(&self, id: F) -> Option<Text> {
-        let (field, entry) = self.find(id)?;
-        let value = match &entry.value.value {
-            Value::Str(s) => s.to_string(),
+    fn take(&mut self, id: F) -> Option<(Node<'a>, Span)> {
+        self.take_entry(id).map(|(_, e)| (e.value, e.key_span))
+    }
+
+    fn text(&mut self, id: F) -> Option<Text> {
+        let (field, entry) = self.take_entry(id)?;
+        let value = match entry.value.value {
+            Value::Str(s) => compact_str::CompactString::from(s),
             // A number where a string belongs was reported as wrong-type; keeping its text lets
             // the other rules judge the value instead of calling it missing.
-            Value::Number(n) => n.to_string(),
+            Value::Number(n) => compact_str::CompactString::from(n),
             _ => return None,
         };
         Some(Text {
@@ -218,8 +241,8 @@ impl<'n, 'a> Got<'n, 'a> {
         })
     }
 
-    fn flag(&self, id: F) -> Option<Flag> {
-        let (field, entry) = self.find(id)?;
+    fn flag(&mut self, id: F) -> Option<Flag> {
+        let (field, entry) = self.take_entry(id)?;
         match entry.value.value {
             Value::Bool(value) => Some(Flag {
                 value,
@@ -230,12 +253,18 @@ impl<'n, 'a> Got<'n, 'a> {
         }
     }
 
-    fn list(&self, id: F) -> Option<(&'n [Node<'a>], Span, &'static str)> {
-        let (field, entry) = self.find(id)?;
-        Some((entry.value.as_seq()?, entry.key_span, field.key))
+    fn list(&mut self, id: F) -> Option<(Vec<Node<'a>>, Span, &'static str)> {
+        let (field, entry) = self.take_entry(id)?;
+        match entry.value.value {
+            Value::Seq(items) => Some((items, entry.key_span, field.key)),
+            _ => None,
+        }
     }
 
-    fn table_ref(&self) -> TableRef {
+    fn table_ref(&mut self) -> TableRef {
+        let conn_unreadable = [F::FederatedQueryConfigId, F::ConnectionId, F::Connection]
+            .into_iter()
+            .any(|f| self.failed.contains(f));
         TableRef {
             conn: Conn {
                 federated_query_config_id: self.text(F::FederatedQueryConfigId),
@@ -245,9 +274,7 @@ impl<'n, 'a> Got<'n, 'a> {
             },
             schema: self.text(F::Schema),
             table: self.text(F::Table),
-            conn_unreadable: self.failed.iter().any(|f| {
-                matches!(f, F::FederatedQueryConfigId | F::ConnectionId | F::Connection)
-            }),
+            conn_unreadable,
         }
     }
 }
@@ -258,7 +285,14 @@ struct Decoder<'d> {
 }
 
 impl Decoder<'_> {
-    fn read_item<'n, 'a>(&mut self, item: &'n Node<'a>, obj: Obj, path: &str) -> Option<Got<'n, 'a>> {
+    /// `path` builds the object's path; it is called only when a diagnostic needs it, since
+    /// decoding visits every object of the file.
+    fn read_item<'a>(
+        &mut self,
+        item: Node<'a>,
+        obj: Obj,
+        path: &dyn Fn() -> String,
+    ) -> Option<Got<'a>> {
         if item.as_map().is_none() {
             self.diags.push(
                 Diagnostic::new(
@@ -269,25 +303,34 @@ impl Decoder<'_> {
                     ),
                     item.span,
                 )
-                .path(path)
+                .path(path())
                 .help(entry_example(self.dialect, obj)),
             );
             return None;
         }
-        Some(self.read_obj(item, obj, path, item_anchor(item)))
+        let anchor = item_anchor(&item);
+        Some(self.read_obj(item, obj, path, anchor))
     }
 
     /// Reads one mapping against its key table. `anchor` is where "missing key" points.
-    fn read_obj<'n, 'a>(&mut self, node: &'n Node<'a>, obj: Obj, path: &str, anchor: Span) -> Got<'n, 'a> {
+    fn read_obj<'a>(
+        &mut self,
+        node: Node<'a>,
+        obj: Obj,
+        path: &dyn Fn() -> String,
+        anchor: Span,
+    ) -> Got<'a> {
         let mut got = Got {
             items: Vec::new(),
-            failed: Vec::new(),
+            seen: FieldSet::default(),
+            failed: FieldSet::default(),
         };
         let own = fields(self.dialect, obj);
         let other = fields(self.dialect.other(), obj);
-        let Some(entries) = node.as_map() else {
+        let Value::Map(entries) = node.value else {
             return got;
         };
+        got.items.reserve_exact(entries.len());
         for entry in entries {
             let key: &str = &entry.key;
             let (field, foreign) = match own.iter().find(|f| f.key == key) {
@@ -295,20 +338,21 @@ impl Decoder<'_> {
                 None => match other.iter().find(|f| f.key == key) {
                     Some(f) => (f, true),
                     None => {
-                        self.unknown_key(entry, own, obj, path);
+                        self.unknown_key(&entry, own, obj, &path());
                         continue;
                     }
                 },
             };
-            let full = join_path(path, field.key);
-            if got.find(field.id).is_some() {
+            // Built only when a diagnostic needs it: this loop runs for every key of the file.
+            let full = || join_path(&path(), field.key);
+            if got.has(field.id) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::UnknownKey,
                         format!("`{key}` repeats a value already given under another spelling; it is ignored"),
                         entry.key_span,
                     )
-                    .path(full)
+                    .path(full())
                     .help("keep one spelling: the one of this file's format"),
                 );
                 continue;
@@ -329,46 +373,49 @@ impl Decoder<'_> {
                         ),
                         entry.key_span,
                     )
-                    .path(full.clone())
+                    .path(full())
                     .help(help),
                 );
             }
-            if !self.shape_ok(field, entry, &full) {
+            if !self.shape_ok(field, &entry, &full) {
                 if field.shape == Shape::Str && matches!(entry.value.value, Value::Number(_)) {
+                    got.seen.insert(field.id);
                     got.items.push((field, entry));
                 } else {
-                    got.failed.push(field.id);
+                    got.failed.insert(field.id);
                 }
                 continue;
             }
+            got.seen.insert(field.id);
             if let Shape::Map(Obj::Join) = field.shape {
-                let inner = self.read_obj(&entry.value, Obj::Join, &full, entry.key_span);
+                let inner = self.read_obj(entry.value, Obj::Join, &full, entry.key_span);
                 got.items.extend(inner.items);
+                got.seen.extend(inner.seen);
                 got.failed.extend(inner.failed);
-                got.items.push((field, entry));
                 continue;
             }
             got.items.push((field, entry));
         }
         for field in own.iter().filter(|f| f.required) {
-            let present = got.find(field.id).is_some()
-                || (field.id == F::Join
-                    && got.find(F::TableKey).is_some()
-                    && got.find(F::MasterKey).is_some());
-            let failed = entries
-                .iter()
-                .any(|e| e.key == field.key || other.iter().any(|o| o.id == field.id && o.key == e.key));
-            if present || failed {
+            let present = got.has(field.id)
+                || (field.id == F::Join && got.has(F::TableKey) && got.has(F::MasterKey));
+            // Only when absent: was it there but unreadable (already reported)?
+            if present || got.failed.contains(field.id) {
                 continue;
             }
-            let what = if path.is_empty() { "the config".to_string() } else { format!("`{path}`") };
+            let path = path();
+            let what = if path.is_empty() {
+                "the config".to_string()
+            } else {
+                format!("`{path}`")
+            };
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingKey,
                     format!("{what} has no `{}`", field.key),
                     anchor,
                 )
-                .path(join_path(path, field.path))
+                .path(join_path(&path, field.path))
                 .help(format!("add `{}`: {}", field.key, field.doc)),
             );
         }
@@ -376,7 +423,7 @@ impl Decoder<'_> {
     }
 
     /// Checks the value kind; reports and returns false when it does not fit.
-    fn shape_ok(&mut self, field: &Field, entry: &Entry, path: &str) -> bool {
+    fn shape_ok(&mut self, field: &Field, entry: &Entry, path: &dyn Fn() -> String) -> bool {
         let v = &entry.value.value;
         let ok = match field.shape {
             Shape::Str => matches!(v, Value::Str(_)),
@@ -394,16 +441,19 @@ impl Decoder<'_> {
                 Shape::Scalar => "a single value",
             };
             let help = match (field.shape, v) {
-                (Shape::Str, Value::Number(n)) => format!(
-                    "write it in quotes, \"{n}\": the API takes ids and names as strings"
-                ),
-                (Shape::Str, Value::Bool(b)) => format!("write it in quotes if you mean the text \"{b}\""),
+                (Shape::Str, Value::Number(n)) => {
+                    format!("write it in quotes, \"{n}\": the API takes ids and names as strings")
+                }
+                (Shape::Str, Value::Bool(b)) => {
+                    format!("write it in quotes if you mean the text \"{b}\"")
+                }
                 (Shape::Bool, Value::Str(s)) if s == "true" || s == "false" => {
                     format!("write {s} without quotes: \"{s}\" is a string, not a boolean")
                 }
                 (_, Value::Null) => format!("fill in `{}`: {}", field.key, field.doc),
                 (Shape::Seq(_), Value::Map(_)) => {
-                    "start each entry with `- ` (YAML) or wrap the entries in [ ] (JSON)".to_string()
+                    "start each entry with `- ` (YAML) or wrap the entries in [ ] (JSON)"
+                        .to_string()
                 }
                 _ => format!("`{}` is {}", field.key, field.doc),
             };
@@ -415,10 +465,14 @@ impl Decoder<'_> {
             self.diags.push(
                 Diagnostic::new(
                     code,
-                    format!("`{}` must be {expected}, found {}", field.key, v.kind_name()),
+                    format!(
+                        "`{}` must be {expected}, found {}",
+                        field.key,
+                        v.kind_name()
+                    ),
                     entry.value.span,
                 )
-                .path(path)
+                .path(path())
                 .help(help),
             );
             return false;
@@ -428,19 +482,26 @@ impl Decoder<'_> {
                 self.diags.push(
                     Diagnostic::new(
                         Code::ServerField,
-                        format!("`{}` is assigned by the server; cps leaves it out of the upload", field.key),
+                        format!(
+                            "`{}` is assigned by the server; cps leaves it out of the upload",
+                            field.key
+                        ),
                         entry.key_span,
                     )
-                    .path(path)
+                    .path(path())
                     .help("this file looks copied from a GET response; nothing to do"),
                 );
                 false
             }
             (Shape::Str, Value::Str(s)) if field.id != F::Description && s.trim().is_empty() => {
                 self.diags.push(
-                    Diagnostic::new(Code::EmptyValue, format!("`{}` is empty", field.key), entry.value.span)
-                        .path(path)
-                        .help(format!("fill in `{}`: {}", field.key, field.doc)),
+                    Diagnostic::new(
+                        Code::EmptyValue,
+                        format!("`{}` is empty", field.key),
+                        entry.value.span,
+                    )
+                    .path(path())
+                    .help(format!("fill in `{}`: {}", field.key, field.doc)),
                 );
                 false
             }
@@ -459,10 +520,16 @@ impl Decoder<'_> {
         )
         .path(full);
         d = match did_you_mean(key, &candidates) {
-            Some(s) => d.help(format!("did you mean `{s}`? cps leaves unknown keys out of the upload")),
+            Some(s) => d.help(format!(
+                "did you mean `{s}`? cps leaves unknown keys out of the upload"
+            )),
             None => d.help(format!(
                 "known keys here: {}; cps leaves unknown keys out of the upload",
-                candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                candidates
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         };
         self.diags.push(d);
@@ -481,6 +548,10 @@ fn describe_obj(obj: Obj) -> &'static str {
 }
 
 fn entry_example(dialect: Dialect, obj: Obj) -> String {
-    let keys: Vec<&str> = fields(dialect, obj).iter().filter(|f| f.required).map(|f| f.key).collect();
+    let keys: Vec<&str> = fields(dialect, obj)
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.key)
+        .collect();
     format!("an entry here has the keys {}", keys.join(", "))
 }

@@ -114,7 +114,8 @@ const fn f(id: F, key: &'static str, shape: Shape, required: bool, doc: &'static
 const D_NAME: &str = "display name of the parent segment; unique in the account";
 const D_DESC: &str = "description of the parent segment";
 const D_TZ: &str = "IANA time zone the segment's dates are read in, e.g. UTC or Asia/Tokyo";
-const D_FQC: &str = "Snowflake: id of the zero-copy (federated query) config, a number in quotes such as \"167\"";
+const D_FQC: &str =
+    "Snowflake: id of the zero-copy (federated query) config, a number in quotes such as \"167\"";
 const D_CONN_ID: &str = "Databricks/BigQuery: id of the Integration Hub connection";
 const D_CONN: &str = "zero-copy config id (Snowflake) or connection id (Databricks, BigQuery)";
 const D_CATALOG: &str = "Databricks: Unity Catalog name; BigQuery: GCP project";
@@ -122,7 +123,8 @@ const D_SCHEMA: &str = "schema (BigQuery: dataset) of the table";
 const D_TABLE: &str = "table name";
 const D_KEY_COLUMN: &str = "the Customers table's unique customer key column";
 const D_TABLE_KEY: &str = "the customer key column in this entry's table";
-const D_MASTER_KEY: &str = "the key column of the Customers table it joins on (= master key column)";
+const D_MASTER_KEY: &str =
+    "the key column of the Customers table it joins on (= master key column)";
 const D_COLUMN: &str = "the warehouse column";
 const D_TYPE: &str = "segmentation type: string, number, timestamp, string_array, number_array (set depends on the backend)";
 const D_TIME: &str = "the event time column (TIMESTAMP; BigQuery: TIMESTAMP or INT64 Unix seconds)";
@@ -133,19 +135,61 @@ const API_ROOT: &[Field] = &[
     f(F::Description, "description", Shape::Str, true, D_DESC),
     f(F::Timezone, "timezone", Shape::Str, true, D_TZ),
     f(F::Kind, "kind", Shape::Str, true, "must be \"composable\""),
-    f(F::IsComposable, "isComposable", Shape::Bool, true, "must be the boolean true"),
-    f(F::Master, "master", Shape::Map(Obj::Master), true, "the Customers (master) table"),
-    f(F::Attributes, "attributes", Shape::Seq(Obj::Attribute), true, "customer attributes (columns of the Customers table); at least one"),
-    f(F::Behaviors, "behaviors", Shape::Seq(Obj::Behavior), true, "behavior (event) tables joined 1-to-many on the customer key"),
+    f(
+        F::IsComposable,
+        "isComposable",
+        Shape::Bool,
+        true,
+        "must be the boolean true",
+    ),
+    f(
+        F::Master,
+        "master",
+        Shape::Map(Obj::Master),
+        true,
+        "the Customers (master) table",
+    ),
+    f(
+        F::Attributes,
+        "attributes",
+        Shape::Seq(Obj::Attribute),
+        true,
+        "customer attributes (columns of the Customers table); at least one",
+    ),
+    f(
+        F::Behaviors,
+        "behaviors",
+        Shape::Seq(Obj::Behavior),
+        true,
+        "behavior (event) tables joined 1-to-many on the customer key",
+    ),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
     f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
     f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
 ];
 
 const API_MASTER: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "display name of the Customers table"),
-    f(F::FederatedQueryConfigId, "federatedQueryConfigId", Shape::Str, false, D_FQC),
-    f(F::ConnectionId, "connectionId", Shape::Str, false, D_CONN_ID),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "display name of the Customers table",
+    ),
+    f(
+        F::FederatedQueryConfigId,
+        "federatedQueryConfigId",
+        Shape::Str,
+        false,
+        D_FQC,
+    ),
+    f(
+        F::ConnectionId,
+        "connectionId",
+        Shape::Str,
+        false,
+        D_CONN_ID,
+    ),
     f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(F::Table, "table", Shape::Str, true, D_TABLE),
@@ -154,12 +198,36 @@ const API_MASTER: &[Field] = &[
 ];
 
 const API_ATTRIBUTE: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "attribute name used in segment rules; unique"),
-    f(F::FederatedQueryConfigId, "federatedQueryConfigId", Shape::Str, false, D_FQC),
-    f(F::ConnectionId, "connectionId", Shape::Str, false, D_CONN_ID),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "attribute name used in segment rules; unique",
+    ),
+    f(
+        F::FederatedQueryConfigId,
+        "federatedQueryConfigId",
+        Shape::Str,
+        false,
+        D_FQC,
+    ),
+    f(
+        F::ConnectionId,
+        "connectionId",
+        Shape::Str,
+        false,
+        D_CONN_ID,
+    ),
     f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
-    f(F::Table, "table", Shape::Str, true, "table holding the column (the Customers table)"),
+    f(
+        F::Table,
+        "table",
+        Shape::Str,
+        true,
+        "table holding the column (the Customers table)",
+    ),
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
     f(F::Column, "column", Shape::Str, true, D_COLUMN),
@@ -170,23 +238,59 @@ const API_ATTRIBUTE: &[Field] = &[
 ];
 
 const API_BEHAVIOR: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "behavior name used in segment rules; unique"),
-    f(F::FederatedQueryConfigId, "federatedQueryConfigId", Shape::Str, false, D_FQC),
-    f(F::ConnectionId, "connectionId", Shape::Str, false, D_CONN_ID),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "behavior name used in segment rules; unique",
+    ),
+    f(
+        F::FederatedQueryConfigId,
+        "federatedQueryConfigId",
+        Shape::Str,
+        false,
+        D_FQC,
+    ),
+    f(
+        F::ConnectionId,
+        "connectionId",
+        Shape::Str,
+        false,
+        D_CONN_ID,
+    ),
     f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
-    f(F::Table, "table", Shape::Str, true, "the behavior (event) table"),
+    f(
+        F::Table,
+        "table",
+        Shape::Str,
+        true,
+        "the behavior (event) table",
+    ),
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
     f(F::TimeColumn, "timeColumn", Shape::Str, true, D_TIME),
-    f(F::Columns, "columnMapping", Shape::Seq(Obj::Column), false, "event columns exposed for segmentation; at least one"),
+    f(
+        F::Columns,
+        "columnMapping",
+        Shape::Seq(Obj::Column),
+        false,
+        "event columns exposed for segmentation; at least one",
+    ),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
     f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
     f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
 ];
 
 const API_COLUMN: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "column name used in segment rules; unique within the behavior"),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "column name used in segment rules; unique within the behavior",
+    ),
     f(F::Type, "type", Shape::Str, true, D_TYPE),
     f(F::CdwColumn, "cdwColumn", Shape::Str, true, D_COLUMN),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
@@ -196,9 +300,27 @@ const TDX_ROOT: &[Field] = &[
     f(F::Name, "name", Shape::Str, true, D_NAME),
     f(F::Description, "description", Shape::Str, false, D_DESC),
     f(F::Timezone, "timezone", Shape::Str, true, D_TZ),
-    f(F::Master, "master", Shape::Map(Obj::Master), true, "the Customers (master) table"),
-    f(F::Attributes, "attributes", Shape::Seq(Obj::Attribute), true, "customer attributes; at least one"),
-    f(F::Behaviors, "behaviors", Shape::Seq(Obj::Behavior), false, "behavior (event) tables joined 1-to-many on the customer key"),
+    f(
+        F::Master,
+        "master",
+        Shape::Map(Obj::Master),
+        true,
+        "the Customers (master) table",
+    ),
+    f(
+        F::Attributes,
+        "attributes",
+        Shape::Seq(Obj::Attribute),
+        true,
+        "customer attributes; at least one",
+    ),
+    f(
+        F::Behaviors,
+        "behaviors",
+        Shape::Seq(Obj::Behavior),
+        false,
+        "behavior (event) tables joined 1-to-many on the customer key",
+    ),
 ];
 
 const TDX_MASTER: &[Field] = &[
@@ -210,30 +332,84 @@ const TDX_MASTER: &[Field] = &[
 ];
 
 const TDX_ATTRIBUTE: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "attribute name used in segment rules; unique"),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "attribute name used in segment rules; unique",
+    ),
     f(F::Connection, "connection", Shape::Str, false, D_CONN),
     f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
-    f(F::Table, "table", Shape::Str, true, "table holding the column"),
-    f(F::Join, "join", Shape::Map(Obj::Join), true, "join keys: table_key and master_key"),
+    f(
+        F::Table,
+        "table",
+        Shape::Str,
+        true,
+        "table holding the column",
+    ),
+    f(
+        F::Join,
+        "join",
+        Shape::Map(Obj::Join),
+        true,
+        "join keys: table_key and master_key",
+    ),
     f(F::Column, "column", Shape::Str, true, D_COLUMN),
     f(F::Type, "type", Shape::Str, true, D_TYPE),
 ];
 
 const TDX_BEHAVIOR: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "behavior name used in segment rules; unique"),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "behavior name used in segment rules; unique",
+    ),
     f(F::Connection, "connection", Shape::Str, false, D_CONN),
     f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
-    f(F::Table, "table", Shape::Str, true, "the behavior (event) table"),
-    f(F::Join, "join", Shape::Map(Obj::Join), true, "join keys: table_key and master_key"),
+    f(
+        F::Table,
+        "table",
+        Shape::Str,
+        true,
+        "the behavior (event) table",
+    ),
+    f(
+        F::Join,
+        "join",
+        Shape::Map(Obj::Join),
+        true,
+        "join keys: table_key and master_key",
+    ),
     f(F::TimeColumn, "time_column", Shape::Str, true, D_TIME),
-    f(F::Columns, "columns", Shape::Seq(Obj::Column), false, "event columns exposed for segmentation; at least one"),
-    f(F::AllColumns, "all_columns", Shape::Bool, false, "refused by the backend for new behaviors; list columns instead"),
+    f(
+        F::Columns,
+        "columns",
+        Shape::Seq(Obj::Column),
+        false,
+        "event columns exposed for segmentation; at least one",
+    ),
+    f(
+        F::AllColumns,
+        "all_columns",
+        Shape::Bool,
+        false,
+        "refused by the backend for new behaviors; list columns instead",
+    ),
 ];
 
 const TDX_COLUMN: &[Field] = &[
-    f(F::Name, "name", Shape::Str, true, "column name used in segment rules; unique within the behavior"),
+    f(
+        F::Name,
+        "name",
+        Shape::Str,
+        true,
+        "column name used in segment rules; unique within the behavior",
+    ),
     f(F::Type, "type", Shape::Str, true, D_TYPE),
     f(F::CdwColumn, "column", Shape::Str, true, D_COLUMN),
 ];

@@ -5,15 +5,18 @@
 
 pub const MAX_LEN: usize = 255;
 
+use std::borrow::Cow;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ident {
+pub struct Ident<'a> {
     pub quoted: bool,
     /// The name Snowflake resolves: upper-cased when unquoted, the inner text when quoted.
-    pub resolved: String,
+    /// Borrowed when that is the text itself (the common case: no allocation per name).
+    pub resolved: Cow<'a, str>,
 }
 
 /// Parses a name as written in a config value.
-pub fn parse(raw: &str) -> Result<Ident, String> {
+pub fn parse(raw: &str) -> Result<Ident<'_>, String> {
     if raw.is_empty() {
         return Err("the name is empty".into());
     }
@@ -21,16 +24,17 @@ pub fn parse(raw: &str) -> Result<Ident, String> {
         let Some(inner) = inner.strip_suffix('"') else {
             return Err("a quoted name must end with `\"`".into());
         };
-        let mut resolved = String::with_capacity(inner.len());
         let mut chars = inner.chars();
         while let Some(c) = chars.next() {
-            if c == '"' {
-                if chars.next() != Some('"') {
-                    return Err("a `\"` inside a quoted name must be doubled: `\"\"`".into());
-                }
+            if c == '"' && chars.next() != Some('"') {
+                return Err("a `\"` inside a quoted name must be doubled: `\"\"`".into());
             }
-            resolved.push(c);
         }
+        let resolved: Cow<str> = if inner.contains('"') {
+            Cow::Owned(inner.replace("\"\"", "\""))
+        } else {
+            Cow::Borrowed(inner)
+        };
         if resolved.is_empty() {
             return Err("the quoted name is empty".into());
         }
@@ -65,9 +69,14 @@ pub fn parse(raw: &str) -> Result<Ident, String> {
     if raw.len() > MAX_LEN {
         return Err(format!("the name is longer than {MAX_LEN} characters"));
     }
+    let resolved = if raw.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(raw.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(raw)
+    };
     Ok(Ident {
         quoted: false,
-        resolved: raw.to_ascii_uppercase(),
+        resolved,
     })
 }
 
@@ -78,8 +87,8 @@ pub fn quote(name: &str) -> String {
 
 /// The name a value resolves to, or the value itself when it does not parse (so comparisons
 /// between two broken names still work).
-pub fn resolve(raw: &str) -> String {
-    parse(raw).map(|i| i.resolved).unwrap_or_else(|_| raw.to_string())
+pub fn resolve(raw: &str) -> Cow<'_, str> {
+    parse(raw).map(|i| i.resolved).unwrap_or(Cow::Borrowed(raw))
 }
 
 #[cfg(test)]
@@ -104,7 +113,17 @@ mod tests {
 
     #[test]
     fn rejects_what_snowflake_rejects() {
-        for bad in ["", "1abc", "order-items", "my table", "db.schema", "\"open", "\"a\"b\"", "\"\"", "é"] {
+        for bad in [
+            "",
+            "1abc",
+            "order-items",
+            "my table",
+            "db.schema",
+            "\"open",
+            "\"a\"b\"",
+            "\"\"",
+            "é",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert!(parse(&"a".repeat(256)).is_err());

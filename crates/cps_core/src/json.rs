@@ -296,6 +296,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        entries.shrink_to_fit();
         Ok(Node {
             span: Span::new(start, self.pos),
             value: Value::Map(entries),
@@ -343,6 +344,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        items.shrink_to_fit();
         Ok(Node {
             span: Span::new(start, self.pos),
             value: Value::Seq(items),
@@ -391,7 +393,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
         }
-        if matches!(self.peek(), Some(b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_')) {
+        if matches!(
+            self.peek(),
+            Some(b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_')
+        ) {
             return Err(bad(self, self.pos));
         }
         Ok(Node {
@@ -471,8 +476,7 @@ impl<'a> Parser<'a> {
                 Some(_) => {
                     // Copy the run of plain characters up to the next quote or backslash.
                     let run_start = self.pos;
-                    while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20)
-                    {
+                    while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
                         self.pos += 1;
                     }
                     out.push_str(&self.text[run_start..self.pos]);
@@ -577,8 +581,12 @@ mod tests {
         assert!(first_error("{\"a\": 1 // c\n}").2.contains("comments"));
         assert!(first_error("{'a': 1}").2.contains("single quotes"));
         assert!(first_error("{\"a\": 01}").2.contains("malformed number"));
-        assert!(first_error("{\"a\": tru}").2.contains("expected a JSON value"));
-        assert!(first_error("{\"a\": \"x").2.contains("ends inside a string"));
+        assert!(first_error("{\"a\": tru}")
+            .2
+            .contains("expected a JSON value"));
+        assert!(first_error("{\"a\": \"x")
+            .2
+            .contains("ends inside a string"));
         assert!(first_error("{} {}").2.contains("after the end"));
         assert!(first_error("").2.contains("empty"));
     }

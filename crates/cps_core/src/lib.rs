@@ -21,9 +21,11 @@ pub mod ident;
 pub mod json;
 pub mod model;
 pub mod options;
+pub mod reference;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod sample;
 pub mod schema;
 pub mod span;
 pub mod suggest;
@@ -56,11 +58,16 @@ pub struct Checked {
 
 impl Checked {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 
     /// The input format's name as the CLI and page show it: `api-json`, `api-yaml`, `tdx-yaml`.
@@ -132,10 +139,15 @@ pub fn check(text: &str, options: &Options) -> Checked {
         return finish_with_index(index, None, Some(syntax), None, diagnostics, options);
     };
     let dialect = decode::detect_dialect(&root);
-    let config = decode::decode(&root, syntax, dialect, &mut diagnostics);
-    drop(root);
-    let checked = finish_with_index(index, config, Some(syntax), Some(dialect), diagnostics, options);
-    checked
+    let config = decode::decode(root, syntax, dialect, &mut diagnostics);
+    finish_with_index(
+        index,
+        config,
+        Some(syntax),
+        Some(dialect),
+        diagnostics,
+        options,
+    )
 }
 
 fn too_large(len: usize, options: &Options) -> Checked {
@@ -167,7 +179,14 @@ fn finish(
     diagnostics: Vec<Diagnostic>,
     options: &Options,
 ) -> Checked {
-    finish_with_index(LineIndex::new(text), config, syntax, dialect, diagnostics, options)
+    finish_with_index(
+        LineIndex::new(text),
+        config,
+        syntax,
+        dialect,
+        diagnostics,
+        options,
+    )
 }
 
 fn finish_with_index(
@@ -205,7 +224,7 @@ pub fn resolve_settings(config: Option<&Config>, options: &Options) -> Settings 
             // A file mixing both styles has mistakes either way; the majority decides which
             // entries get reported, ties go to Snowflake.
             let (mut snowflake, mut catalog) = (0usize, 0usize);
-            for (_, t) in config.iter().flat_map(|c| c.table_refs()) {
+            for (_, _, t) in config.iter().flat_map(|c| c.table_refs()) {
                 if t.conn.federated_query_config_id.is_some() {
                     snowflake += 1;
                 } else if t.conn.connection_id.is_some() || t.conn.catalog.is_some() {

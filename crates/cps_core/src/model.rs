@@ -6,6 +6,7 @@
 
 use crate::fields::Dialect;
 use crate::span::Span;
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// The text syntax of the file (independent of its key vocabulary, [`Dialect`]).
@@ -18,7 +19,9 @@ pub enum Syntax {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    pub value: String,
+    /// Inline up to 24 bytes (most names and ids), so a large config costs no allocation per
+    /// value.
+    pub value: CompactString,
     pub span: Span,
     /// The key's path relative to the object it belongs to, as written (`join.table_key`).
     pub key: &'static str,
@@ -72,7 +75,7 @@ pub struct Master {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attribute {
-    pub path: String,
+    pub loc: Loc,
     pub span: Span,
     pub name: Option<Text>,
     pub table: TableRef,
@@ -84,7 +87,7 @@ pub struct Attribute {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Behavior {
-    pub path: String,
+    pub loc: Loc,
     pub span: Span,
     pub name: Option<Text>,
     pub table: TableRef,
@@ -97,7 +100,7 @@ pub struct Behavior {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Column {
-    pub path: String,
+    pub loc: Loc,
     pub span: Span,
     pub name: Option<Text>,
     pub type_: Option<Text>,
@@ -129,18 +132,61 @@ pub struct Config {
 }
 
 impl Config {
-    /// Every entry that names a table, with its path, in file order: master first.
-    pub fn table_refs(&self) -> impl Iterator<Item = (&str, &TableRef)> {
-        let master = self.master.as_ref().map(|m| ("master", &m.table));
+    /// Every entry that names a table, with where it is and where it starts, in file order:
+    /// master first.
+    pub fn table_refs(&self) -> impl Iterator<Item = (Loc, Span, &TableRef)> {
+        let master = self
+            .master
+            .as_ref()
+            .map(|m| (Loc::Master, m.span, &m.table));
         let attrs = self
             .attributes
             .iter()
-            .flat_map(|l| l.items.iter().map(|a| (a.path.as_str(), &a.table)));
+            .flat_map(|l| l.items.iter().map(|a| (a.loc, a.span, &a.table)));
         let behaviors = self
             .behaviors
             .iter()
-            .flat_map(|l| l.items.iter().map(|b| (b.path.as_str(), &b.table)));
+            .flat_map(|l| l.items.iter().map(|b| (b.loc, b.span, &b.table)));
         master.into_iter().chain(attrs).chain(behaviors)
+    }
+}
+
+/// Where an object sits in the file. Paths are built from it only when a diagnostic needs one,
+/// so a large config does not carry a path string per entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Loc {
+    #[default]
+    Root,
+    Master,
+    Attribute(u32),
+    Behavior(u32),
+    /// A column of behavior `behavior`, in the list spelled `key` (`columnMapping` or `columns`).
+    Column {
+        behavior: u32,
+        index: u32,
+        key: &'static str,
+    },
+}
+
+impl Loc {
+    /// The logical path in the file's own key names: `behaviors[1].columnMapping[0]`.
+    pub fn path(self) -> String {
+        match self {
+            Loc::Root => String::new(),
+            Loc::Master => "master".into(),
+            Loc::Attribute(i) => format!("attributes[{i}]"),
+            Loc::Behavior(i) => format!("behaviors[{i}]"),
+            Loc::Column {
+                behavior,
+                index,
+                key,
+            } => format!("behaviors[{behavior}].{key}[{index}]"),
+        }
+    }
+
+    /// The path of a key inside this object.
+    pub fn at(self, key: &str) -> String {
+        join_path(&self.path(), key)
     }
 }
 

@@ -13,7 +13,11 @@ pub enum Warehouse {
 }
 
 impl Warehouse {
-    pub const ALL: [Warehouse; 3] = [Warehouse::Snowflake, Warehouse::Databricks, Warehouse::Bigquery];
+    pub const ALL: [Warehouse; 3] = [
+        Warehouse::Snowflake,
+        Warehouse::Databricks,
+        Warehouse::Bigquery,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,7 +73,13 @@ impl TypeProfile {
 
     pub fn types(self) -> &'static [&'static str] {
         match self {
-            TypeProfile::Current => &["string", "number", "timestamp", "string_array", "number_array"],
+            TypeProfile::Current => &[
+                "string",
+                "number",
+                "timestamp",
+                "string_array",
+                "number_array",
+            ],
             TypeProfile::LegacyApiCas => &["string", "number"],
             TypeProfile::Tdx202607 => &[
                 "string",

@@ -46,14 +46,32 @@ pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: 
         .unwrap_or(0);
     let width = (last_line + 1).to_string().len();
     let gutter = " ".repeat(width);
-    let _ = writeln!(out, "{gutter}{} {file}:{}:{}", style.paint("1;34", "-->"), pos.line, pos.column);
+    let _ = writeln!(
+        out,
+        "{gutter}{} {file}:{}:{}",
+        style.paint("1;34", "-->"),
+        pos.line,
+        pos.column
+    );
     let bar = style.paint("1;34", "|");
     let _ = writeln!(out, "{gutter} {bar}");
-    frame(&mut out, text, index, d.span, '^', "", sev_color(d.severity), width, style);
+    frame(
+        &mut out,
+        text,
+        index,
+        d.span,
+        '^',
+        "",
+        sev_color(d.severity),
+        width,
+        style,
+    );
     // A few related places make the point; a long list would bury the message.
     const SHOWN: usize = 3;
     for r in d.related.iter().take(SHOWN) {
-        frame(&mut out, text, index, r.span, '-', &r.message, "1;34", width, style);
+        frame(
+            &mut out, text, index, r.span, '-', &r.message, "1;34", width, style,
+        );
     }
     if d.related.len() > SHOWN {
         let _ = writeln!(
@@ -91,7 +109,8 @@ fn frame(
     let start_in_line = (span.start as usize).clamp(range.start, range.end) - range.start;
     let end_in_line = (span.end as usize).clamp(range.start, range.end) - range.start;
     let (shown, offset) = window(line_text, start_in_line);
-    let col = line_text[offset..crate::span::floor_char_boundary(line_text, start_in_line.max(offset))]
+    let col = line_text
+        [offset..crate::span::floor_char_boundary(line_text, start_in_line.max(offset))]
         .chars()
         .count();
     let len = line_text[crate::span::floor_char_boundary(line_text, start_in_line)
@@ -99,12 +118,19 @@ fn frame(
         .chars()
         .count()
         .clamp(1, shown.chars().count().saturating_sub(col).max(1));
-    let shown: String = shown.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+    let shown: String = shown
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
     let bar = style.paint("1;34", "|");
     let num = style.paint("1;34", &format!("{:>width$}", line + 1));
     let _ = writeln!(out, "{num} {bar} {shown}");
     let marks: String = std::iter::repeat_n(mark, len).collect();
-    let label = if label.is_empty() { String::new() } else { format!(" {label}") };
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {label}")
+    };
     let _ = writeln!(
         out,
         "{} {bar} {}{}",

@@ -73,7 +73,12 @@ pub fn range(text: &str, index: &LineIndex, span: Span, unit: ColumnUnit) -> Ran
     }
 }
 
-pub fn diagnostic(text: &str, index: &LineIndex, d: &Diagnostic, unit: ColumnUnit) -> JsonDiagnostic {
+pub fn diagnostic(
+    text: &str,
+    index: &LineIndex,
+    d: &Diagnostic,
+    unit: ColumnUnit,
+) -> JsonDiagnostic {
     JsonDiagnostic {
         code: d.code,
         severity: d.severity,

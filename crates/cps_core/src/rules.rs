@@ -21,8 +21,8 @@ pub fn run(config: &Config, settings: &Settings, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn at(base: &str, t: &Text) -> String {
-    join_path(base, t.key)
+fn at(loc: Loc, t: &Text) -> String {
+    loc.at(t.key)
 }
 
 fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
@@ -34,25 +34,33 @@ fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
                     format!("`kind` must be \"composable\", found \"{}\"", kind.value),
                     kind.span,
                 )
-                .path(at("", kind))
-                .help("write `kind: composable`; the CAS API creates composable parent segments only"),
+                .path(at(Loc::Root, kind))
+                .help(
+                    "write `kind: composable`; the CAS API creates composable parent segments only",
+                ),
             );
         }
     }
     if let Some(flag) = &c.is_composable {
         if !flag.value {
             out.push(
-                Diagnostic::new(Code::NotComposable, "`isComposable` must be true", flag.span)
-                    .path(flag.key)
-                    .help("write `isComposable: true`"),
+                Diagnostic::new(
+                    Code::NotComposable,
+                    "`isComposable` must be true",
+                    flag.span,
+                )
+                .path(flag.key)
+                .help("write `isComposable: true`"),
             );
         }
     }
     match &c.description {
         Some(d) if d.value.trim().is_empty() => out.push(
             Diagnostic::new(Code::EmptyDescription, "the description is empty", d.span)
-                .path(at("", d))
-                .help("describe the segment in a few words; the API marks `description` as required"),
+                .path(at(Loc::Root, d))
+                .help(
+                    "describe the segment in a few words; the API marks `description` as required",
+                ),
         ),
         None if c.dialect == Dialect::Tdx => out.push(
             Diagnostic::new(
@@ -72,7 +80,7 @@ fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
                 format!("`{}` is not an IANA time zone name", tz.value),
                 tz.span,
             )
-            .path(at("", tz));
+            .path(at(Loc::Root, tz));
             d = match crate::tz::suggest(&tz.value) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("use a name such as `UTC`, `Asia/Tokyo` or `America/New_York`"),
@@ -93,7 +101,7 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
             );
         }
         duplicates(
-            list.items.iter().map(|a| (&a.path, a.name.as_ref())),
+            list.items.iter().map(|a| (a.loc, a.name.as_ref())),
             Code::DuplicateAttributeName,
             "attribute",
             out,
@@ -118,7 +126,7 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
     }
     if let Some(list) = &c.behaviors {
         duplicates(
-            list.items.iter().map(|b| (&b.path, b.name.as_ref())),
+            list.items.iter().map(|b| (b.loc, b.name.as_ref())),
             Code::DuplicateBehaviorName,
             "behavior",
             out,
@@ -126,7 +134,7 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
         for b in &list.items {
             if let Some(cols) = &b.columns {
                 duplicates(
-                    cols.items.iter().map(|c| (&c.path, c.name.as_ref())),
+                    cols.items.iter().map(|c| (c.loc, c.name.as_ref())),
                     Code::DuplicateColumnName,
                     "column of this behavior",
                     out,
@@ -137,27 +145,40 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
 }
 
 fn duplicates<'c>(
-    names: impl Iterator<Item = (&'c String, Option<&'c Text>)>,
+    names: impl Iterator<Item = (Loc, Option<&'c Text>)>,
     code: Code,
     what: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for (path, name) in names {
+    // Most lists are short (a behavior's columns), where a linear search beats hashing; a set
+    // takes over for long ones so the check stays linear.
+    let mut small: Vec<(&str, Span)> = Vec::new();
+    let mut large: HashMap<&str, Span> = HashMap::new();
+    for (loc, name) in names {
         let Some(name) = name else { continue };
-        match seen.get(name.value.as_str()) {
-            Some(&first) => out.push(
+        let key = name.value.as_str();
+        let first = if large.is_empty() {
+            small.iter().find(|(n, _)| *n == key).map(|(_, s)| *s)
+        } else {
+            large.get(key).copied()
+        };
+        match first {
+            Some(first) => out.push(
                 Diagnostic::new(
                     code,
                     format!("another {what} is already named `{}`", name.value),
                     name.span,
                 )
-                .path(at(path, name))
+                .path(at(loc, name))
                 .related(first, "first used here")
                 .help("segment rules find entries by exact name; rename one of them"),
             ),
+            None if large.is_empty() && small.len() < 32 => small.push((key, name.span)),
             None => {
-                seen.insert(&name.value, name.span);
+                if large.is_empty() {
+                    large.extend(small.drain(..));
+                }
+                large.insert(key, name.span);
             }
         }
     }
@@ -167,10 +188,8 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     let wh = s.warehouse;
     let mut first_id: Option<&Text> = None;
     let mut first_catalog: Option<&Text> = None;
-    for (path, t) in c.table_refs() {
+    for (loc, anchor, t) in c.table_refs() {
         let conn = &t.conn;
-        // Missing keys point where the entry starts, like the decoder's missing-key.
-        let anchor = entry_span(c, path);
         match wh {
             Warehouse::Snowflake => {
                 if let Some(cid) = &conn.connection_id {
@@ -180,7 +199,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                             "Snowflake entries name the zero-copy config with `federatedQueryConfigId`, not `connectionId`",
                             cid.span,
                         )
-                        .path(at(path, cid))
+                        .path(at(loc, cid))
                         .help(if conn.federated_query_config_id.is_some() {
                             "remove `connectionId`".to_string()
                         } else {
@@ -195,7 +214,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                             "`catalog` is not used with Snowflake; the database comes from the zero-copy config",
                             cat.span,
                         )
-                        .path(at(path, cat))
+                        .path(at(loc, cat))
                         .help("remove `catalog`, or check with --warehouse databricks|bigquery"),
                     );
                 }
@@ -211,7 +230,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                             ),
                             fqc.span,
                         )
-                        .path(at(path, fqc))
+                        .path(at(loc, fqc))
                         .help("rename the key to `connectionId` and add `catalog`, or check with --warehouse snowflake"),
                     );
                 }
@@ -219,10 +238,10 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     out.push(
                         Diagnostic::new(
                             Code::MissingCatalog,
-                            format!("`{path}` has no `catalog`"),
+                            format!("`{}` has no `catalog`", loc.path()),
                             anchor,
                         )
-                        .path(join_path(path, "catalog"))
+                        .path(loc.at("catalog"))
                         .help(if wh == Warehouse::Bigquery {
                             "add `catalog`: the GCP project id"
                         } else {
@@ -244,10 +263,10 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(
                     Code::MissingConnection,
-                    format!("`{path}` has no `{key}`"),
+                    format!("`{}` has no `{key}`", loc.path()),
                     anchor,
                 )
-                .path(join_path(path, key))
+                .path(loc.at(key))
                 .help(if wh == Warehouse::Snowflake {
                     format!("add `{key}`: the zero-copy config id, e.g. \"167\" (GET /v4/federated_query_configs lists them)")
                 } else {
@@ -262,7 +281,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                 format!("`{}` is not a numeric id", id.value),
                 id.span,
             )
-            .path(at(path, id));
+            .path(at(loc, id));
             d = if wh == Warehouse::Snowflake {
                 d.help("use the zero-copy config's numeric `id` from GET /v4/federated_query_configs, in quotes (\"167\"); connector names are refused")
             } else {
@@ -283,7 +302,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     ),
                     id.span,
                 )
-                .path(at(path, id))
+                .path(at(loc, id))
                 .related(first.span, "first connection")
                 .help("a parent segment reads through one connection; use the same id everywhere"),
             ),
@@ -301,7 +320,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                         ),
                         cat.span,
                     )
-                    .path(at(path, cat))
+                    .path(at(loc, cat))
                     .related(first.span, "first catalog")
                     .help("use the same catalog everywhere"),
                 ),
@@ -309,19 +328,6 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-}
-
-fn entry_span(c: &Config, path: &str) -> Span {
-    if path == "master" {
-        return c.master.as_ref().map(|m| m.span).unwrap_or(c.root_span);
-    }
-    let attrs = c.attributes.iter().flat_map(|l| l.items.iter().map(|a| (&a.path, a.span)));
-    let behs = c.behaviors.iter().flat_map(|l| l.items.iter().map(|b| (&b.path, b.span)));
-    attrs
-        .chain(behs)
-        .find(|(p, _)| p.as_str() == path)
-        .map(|(_, s)| s)
-        .unwrap_or(c.root_span)
 }
 
 fn warehouse_name(w: Warehouse) -> &'static str {
@@ -338,7 +344,9 @@ fn is_numeric_id(s: &str) -> bool {
 
 /// Compares two names the way the warehouse resolves them.
 fn same_name(s: &Settings, a: &str, b: &str) -> bool {
-    if s.warehouse == Warehouse::Snowflake {
+    if a == b {
+        true
+    } else if s.warehouse == Warehouse::Snowflake {
         ident::resolve(a) == ident::resolve(b)
     } else {
         a == b
@@ -348,7 +356,7 @@ fn same_name(s: &Settings, a: &str, b: &str) -> bool {
 fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     let Some(master) = &c.master else { return };
     let key = master.key_column.as_ref();
-    let mut check_master_key = |path: &str, mk: Option<&Text>| {
+    let mut check_master_key = |loc: Loc, mk: Option<&Text>| {
         if let (Some(key), Some(mk)) = (key, mk) {
             if !same_name(s, &key.value, &mk.value) {
                 out.push(
@@ -360,24 +368,29 @@ fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                         ),
                         mk.span,
                     )
-                    .path(at(path, mk))
+                    .path(at(loc, mk))
                     .related(key.span, "the master's key column")
-                    .help(format!("write `{}`: entries join the Customers table on its key", key.value)),
+                    .help(format!(
+                        "write `{}`: entries join the Customers table on its key",
+                        key.value
+                    )),
                 );
             }
         }
     };
     for a in c.attributes.iter().flat_map(|l| &l.items) {
-        check_master_key(&a.path, a.master_key.as_ref());
+        check_master_key(a.loc, a.master_key.as_ref());
     }
     for b in c.behaviors.iter().flat_map(|l| &l.items) {
-        check_master_key(&b.path, b.master_key.as_ref());
+        check_master_key(b.loc, b.master_key.as_ref());
     }
     let (Some(mtable), mschema) = (&master.table.table, &master.table.schema) else {
         return;
     };
     for a in c.attributes.iter().flat_map(|l| &l.items) {
-        let Some(table) = &a.table.table else { continue };
+        let Some(table) = &a.table.table else {
+            continue;
+        };
         let same_schema = match (&a.table.schema, mschema) {
             (Some(x), Some(y)) => same_name(s, &x.value, &y.value),
             _ => true,
@@ -392,7 +405,7 @@ fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     ),
                     table.span,
                 )
-                .path(at(&a.path, table))
+                .path(at(a.loc, table))
                 .related(mtable.span, "the master table")
                 .help("TD's guide puts attributes on the Customers table; tdx allows joined tables. Check the join keys if this is intended"),
             );
@@ -407,7 +420,7 @@ fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                         ),
                         tk.span,
                     )
-                    .path(at(&a.path, tk))
+                    .path(at(a.loc, tk))
                     .related(key.span, "the master's key column")
                     .help(format!("write `{}`", key.value)),
                 );
@@ -422,14 +435,14 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
         .attributes
         .iter()
         .flat_map(|l| &l.items)
-        .filter_map(|a| Some((&a.path, a.type_.as_ref()?)));
+        .filter_map(|a| Some((a.loc, a.type_.as_ref()?)));
     let col_types = c
         .behaviors
         .iter()
         .flat_map(|l| &l.items)
         .flat_map(|b| b.columns.iter().flat_map(|l| &l.items))
-        .filter_map(|col| Some((&col.path, col.type_.as_ref()?)));
-    for (path, t) in attr_types.chain(col_types) {
+        .filter_map(|col| Some((col.loc, col.type_.as_ref()?)));
+    for (loc, t) in attr_types.chain(col_types) {
         if allowed.contains(&t.value.as_str()) {
             continue;
         }
@@ -460,7 +473,7 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                 format!("`{}` is not a type the backend accepts", t.value),
                 t.span,
             )
-            .path(at(path, t))
+            .path(at(loc, t))
             .help(help),
         );
     }
@@ -476,25 +489,33 @@ fn behaviors(c: &Config, out: &mut Vec<Diagnostic>) {
                     "`all_columns: true` is refused by the backend for new behaviors",
                     flag.span,
                 )
-                .path(join_path(&b.path, flag.key))
+                .path(b.loc.at(flag.key))
                 .help("list the columns under `columns:` with name, type and column"),
             );
             continue;
         }
-        let key = if c.dialect == Dialect::Tdx { "columns" } else { "columnMapping" };
+        let key = if c.dialect == Dialect::Tdx {
+            "columns"
+        } else {
+            "columnMapping"
+        };
         match &b.columns {
             Some(cols) if cols.items.is_empty() => out.push(
-                Diagnostic::new(Code::NoColumns, format!("`{}` is empty", cols.key), cols.key_span)
-                    .path(join_path(&b.path, cols.key))
-                    .help("list the event columns to segment on: name, type and warehouse column"),
+                Diagnostic::new(
+                    Code::NoColumns,
+                    format!("`{}` is empty", cols.key),
+                    cols.key_span,
+                )
+                .path(b.loc.at(cols.key))
+                .help("list the event columns to segment on: name, type and warehouse column"),
             ),
             None => out.push(
                 Diagnostic::new(
                     Code::NoColumns,
-                    format!("`{}` has no `{key}`", b.path),
+                    format!("`{}` has no `{key}`", b.loc.path()),
                     b.name.as_ref().map(|n| n.span).unwrap_or(b.span),
                 )
-                .path(join_path(&b.path, key))
+                .path(b.loc.at(key))
                 .help("list the event columns to segment on: name, type and warehouse column"),
             ),
             _ => {}
@@ -503,31 +524,46 @@ fn behaviors(c: &Config, out: &mut Vec<Diagnostic>) {
 }
 
 /// Every value that names a Snowflake object, with the path of the entry it belongs to.
-fn identifier_values(c: &Config) -> Vec<(&str, &Text)> {
-    let mut v: Vec<(&str, &Text)> = Vec::new();
+fn identifier_values(c: &Config) -> Vec<(Loc, &Text)> {
+    let mut v: Vec<(Loc, &Text)> = Vec::new();
     if let Some(m) = &c.master {
-        for t in [&m.table.schema, &m.table.table, &m.key_column].into_iter().flatten() {
-            v.push(("master", t));
+        for t in [&m.table.schema, &m.table.table, &m.key_column]
+            .into_iter()
+            .flatten()
+        {
+            v.push((Loc::Master, t));
         }
     }
     for a in c.attributes.iter().flat_map(|l| &l.items) {
-        for t in [&a.table.schema, &a.table.table, &a.table_key, &a.master_key, &a.column]
-            .into_iter()
-            .flatten()
+        for t in [
+            &a.table.schema,
+            &a.table.table,
+            &a.table_key,
+            &a.master_key,
+            &a.column,
+        ]
+        .into_iter()
+        .flatten()
         {
-            v.push((&a.path, t));
+            v.push((a.loc, t));
         }
     }
     for b in c.behaviors.iter().flat_map(|l| &l.items) {
-        for t in [&b.table.schema, &b.table.table, &b.table_key, &b.master_key, &b.time_column]
-            .into_iter()
-            .flatten()
+        for t in [
+            &b.table.schema,
+            &b.table.table,
+            &b.table_key,
+            &b.master_key,
+            &b.time_column,
+        ]
+        .into_iter()
+        .flatten()
         {
-            v.push((&b.path, t));
+            v.push((b.loc, t));
         }
         for col in b.columns.iter().flat_map(|l| &l.items) {
             if let Some(t) = &col.cdw_column {
-                v.push((&col.path, t));
+                v.push((col.loc, t));
             }
         }
     }
@@ -538,7 +574,7 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     // One case warning per distinct name, pointing at its first use and listing the others:
     // a file that writes `customers` twenty times has one thing to decide, not twenty.
     let mut case_warnings: HashMap<&str, usize> = HashMap::new();
-    for (path, t) in identifier_values(c) {
+    for (loc, t) in identifier_values(c) {
         match ident::parse(&t.value) {
             Err(why) => {
                 let help = if t.value.contains('.') && !t.value.starts_with('"') {
@@ -556,27 +592,14 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                         format!("`{}` is not a valid Snowflake name: {why}", t.value),
                         t.span,
                     )
-                    .path(at(path, t))
+                    .path(at(loc, t))
                     .help(help),
                 );
             }
             Ok(id) if !id.quoted => {
-                let (warn, help) = match s.identifier_case {
-                    IdentifierCase::Exact => (
-                        id.resolved != t.value,
-                        format!(
-                            "Snowflake stores unquoted names in upper case and the current CAS backend matches exactly: write `{}`, or {} if the object was created with that exact case (identifier case setting: exact)",
-                            id.resolved,
-                            ident::quote(&t.value)
-                        ),
-                    ),
-                    IdentifierCase::Lowercase => (
-                        t.value.chars().any(|ch| ch.is_ascii_uppercase()),
-                        format!(
-                            "the legacy api-cas backend reads names through Trino, which lower-cases them: write `{}` (identifier case setting: lowercase)",
-                            t.value.to_ascii_lowercase()
-                        ),
-                    ),
+                let warn = match s.identifier_case {
+                    IdentifierCase::Exact => id.resolved != t.value,
+                    IdentifierCase::Lowercase => t.value.bytes().any(|b| b.is_ascii_uppercase()),
                 };
                 if !warn {
                     continue;
@@ -589,18 +612,28 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 let message = match s.identifier_case {
-                    IdentifierCase::Exact => format!(
-                        "Snowflake resolves `{}` as `{}`",
-                        t.value, id.resolved
-                    ),
+                    IdentifierCase::Exact => {
+                        format!("Snowflake resolves `{}` as `{}`", t.value, id.resolved)
+                    }
                     IdentifierCase::Lowercase => {
                         format!("`{}` is not lower case", t.value)
                     }
                 };
+                let help = match s.identifier_case {
+                    IdentifierCase::Exact => format!(
+                        "Snowflake stores unquoted names in upper case and the current CAS backend matches exactly: write `{}`, or {} if the object was created with that exact case (identifier case setting: exact)",
+                        id.resolved,
+                        ident::quote(&t.value)
+                    ),
+                    IdentifierCase::Lowercase => format!(
+                        "the legacy api-cas backend reads names through Trino, which lower-cases them: write `{}` (identifier case setting: lowercase)",
+                        t.value.to_ascii_lowercase()
+                    ),
+                };
                 case_warnings.insert(&t.value, out.len());
                 out.push(
                     Diagnostic::new(Code::IdentifierCase, message, t.span)
-                        .path(at(path, t))
+                        .path(at(loc, t))
                         .help(help),
                 );
             }

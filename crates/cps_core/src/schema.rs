@@ -59,8 +59,15 @@ fn object(dialect: Dialect, obj: Obj) -> Value {
                 }
                 m.insert("enum".into(), json!(all));
             }
-            F::Name | F::Schema | F::Table | F::KeyColumn | F::TableKey | F::MasterKey | F::Column
-            | F::CdwColumn | F::TimeColumn => {
+            F::Name
+            | F::Schema
+            | F::Table
+            | F::KeyColumn
+            | F::TableKey
+            | F::MasterKey
+            | F::Column
+            | F::CdwColumn
+            | F::TimeColumn => {
                 m.insert("minLength".into(), json!(1));
             }
             _ => {}
@@ -84,7 +91,14 @@ fn object(dialect: Dialect, obj: Obj) -> Value {
 pub fn json_schema() -> Value {
     let mut defs = Map::new();
     for dialect in [Dialect::Api, Dialect::Tdx] {
-        for obj in [Obj::Root, Obj::Master, Obj::Attribute, Obj::Behavior, Obj::Column, Obj::Join] {
+        for obj in [
+            Obj::Root,
+            Obj::Master,
+            Obj::Attribute,
+            Obj::Behavior,
+            Obj::Column,
+            Obj::Join,
+        ] {
             if dialect == Dialect::Api && obj == Obj::Join {
                 continue;
             }

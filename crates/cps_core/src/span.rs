@@ -60,14 +60,16 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            // A lone `\r` (old Mac) is not a line break for YAML 1.2 either, so only `\n` counts;
-            // a `\r` before it stays at the end of the previous line and is trimmed when shown.
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        // A lone `\r` (old Mac) is not a line break for YAML 1.2 either, so only `\n` counts; a
+        // `\r` before it stays at the end of the previous line and is trimmed when shown.
+        // `match_indices` on a char uses a memchr-style search, several times faster than a
+        // byte loop on large files.
+        let line_starts = std::iter::once(0)
+            .chain(
+                text.match_indices('\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            )
+            .collect();
         LineIndex {
             line_starts,
             len: u32::try_from(text.len()).unwrap_or(u32::MAX),

@@ -3,7 +3,8 @@
 const LIST: &str = include_str!("tz_names.txt");
 
 fn names() -> impl Iterator<Item = &'static str> {
-    LIST.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
+    LIST.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 pub fn is_valid(name: &str) -> bool {
@@ -33,7 +34,13 @@ mod tests {
 
     #[test]
     fn knows_common_zones() {
-        for z in ["UTC", "Asia/Tokyo", "America/New_York", "Europe/Berlin", "Etc/UTC"] {
+        for z in [
+            "UTC",
+            "Asia/Tokyo",
+            "America/New_York",
+            "Europe/Berlin",
+            "Etc/UTC",
+        ] {
             assert!(is_valid(z), "{z}");
         }
         assert!(!is_valid("Tokyo"));

@@ -40,7 +40,7 @@ pub fn parse<'a>(text: &'a str, index: &LineIndex) -> Result<Node<'a>, Diagnosti
 
     let cx = Cx { index, text };
     match serde_saphyr::from_str_with_options::<Spanned<YNode<'a>>>(text, options) {
-        Ok(root) => Ok(cx.node(root)),
+        Ok(root) => Ok(with_span(root)),
         Err(err) => Err(cx.error(&err)),
     }
 }
@@ -50,62 +50,28 @@ struct Cx<'t> {
     text: &'t str,
 }
 
+/// The byte range serde-saphyr recorded. It records bytes for every node of a string source;
+/// should one lack them, the node points at the start of the file rather than at a wrong place.
+fn span_of(loc: &Location) -> Span {
+    let s = loc.span();
+    match (s.byte_offset(), s.byte_len()) {
+        (Some(start), Some(len)) => Span::new(start as usize, (start + len) as usize),
+        _ => Span::empty(0),
+    }
+}
+
+fn with_span(n: Spanned<YNode<'_>>) -> Node<'_> {
+    let mut node = n.value.0;
+    node.span = span_of(&n.referenced);
+    node
+}
+
 impl Cx<'_> {
-    fn span(&self, loc: &Location) -> Span {
-        let s = loc.span();
-        match (s.byte_offset(), s.byte_len()) {
-            (Some(start), Some(len)) if start <= self.text.len() as u64 => {
-                let start = start as usize;
-                let end = (start + len as usize).min(self.text.len());
-                Span::new(start, end)
-            }
-            _ => {
-                let start = self.index.offset_of(self.text, loc.line(), loc.column());
-                Span::empty(start)
-            }
-        }
-    }
-
-    fn node<'a>(&self, n: Spanned<YNode<'a>>) -> Node<'a> {
-        let span = self.span(&n.referenced);
-        let value = match n.value.0 {
-            Raw::Null => Value::Null,
-            Raw::Bool(b) => Value::Bool(b),
-            Raw::Number(s) => Value::Number(s),
-            Raw::Str(s) => Value::Str(s),
-            Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| self.node(i)).collect()),
-            Raw::Map(entries) => Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let key_span = self.span(&k.referenced);
-                        let key = match k.value.0 {
-                            Raw::Str(s) | Raw::Number(s) => s,
-                            Raw::Bool(b) => Cow::Owned(b.to_string()),
-                            Raw::Null => Cow::Borrowed("null"),
-                            // A list or mapping used as a key: keep its text so "unknown key"
-                            // can quote it.
-                            Raw::Seq(_) | Raw::Map(_) => Cow::Owned(
-                                self.text.get(key_span.range()).unwrap_or("?").to_string(),
-                            ),
-                        };
-                        Entry {
-                            key,
-                            key_span,
-                            value: self.node(v),
-                        }
-                    })
-                    .collect(),
-            ),
-        };
-        Node { span, value }
-    }
-
     fn error(&self, err: &serde_saphyr::Error) -> Diagnostic {
         let (span, line, column) = match err.location() {
             Some(loc) if loc.line() > 0 => {
                 let start = self.index.offset_of(self.text, loc.line(), loc.column());
-                let span = self.span(&loc);
+                let span = span_of(&loc);
                 // Prefer the parser's byte range when it starts where line:column says.
                 let span = if span.start as usize == start {
                     span
@@ -140,7 +106,10 @@ fn clean_message(raw: &str, line: u64, column: u64) -> String {
 
 fn classify(message: String, span: Span) -> Diagnostic {
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
         return Diagnostic::new(
             Code::DuplicateKey,
             format!("the key `{key}` appears twice in the same mapping"),
@@ -150,17 +119,20 @@ fn classify(message: String, span: Span) -> Diagnostic {
     }
     let lower = message.to_ascii_lowercase();
     if lower.contains("budget") || lower.contains("limit") || lower.contains("too many") {
-        let what = if lower.contains("depth") || lower.contains("recursion") || lower.contains("nesting") {
+        let what = if lower.contains("depth")
+            || lower.contains("recursion")
+            || lower.contains("nesting")
+        {
             format!("the YAML is nested deeper than {MAX_DEPTH} levels")
         } else if lower.contains("alias") || lower.contains("anchor") || lower.contains("replay") {
-            "the file's aliases expand to far more data than a config holds (an alias bomb)".to_string()
+            "the file's aliases expand to far more data than a config holds (an alias bomb)"
+                .to_string()
         } else if lower.contains("node") || lower.contains("event") || lower.contains("scalar") {
             "the file holds more values than cps reads".to_string()
         } else {
             format!("the file exceeds a safety limit of the YAML reader ({message})")
         };
-        return Diagnostic::new(Code::ResourceLimit, what, span)
-        .help(
+        return Diagnostic::new(Code::ResourceLimit, what, span).help(
             "a parent-segment config needs no deep nesting and few or no aliases; \
              write the values out plainly",
         );
@@ -176,84 +148,97 @@ fn classify(message: String, span: Span) -> Diagnostic {
 }
 
 /// The deserialization target: a private wrapper so that the visitor can ask serde-saphyr for
-/// `Spanned` children (keys and values alike).
-struct YNode<'a>(Raw<'a>);
-
-enum Raw<'a> {
-    Null,
-    Bool(bool),
-    Number(Cow<'a, str>),
-    Str(Cow<'a, str>),
-    Seq(Vec<Spanned<YNode<'a>>>),
-    Map(Vec<(Spanned<YNode<'a>>, Spanned<YNode<'a>>)>),
-}
+/// `Spanned` children (keys and values alike). Nodes are built directly, so no second tree
+/// exists at any time; each node's own span is set by its parent, which receives it `Spanned`.
+struct YNode<'a>(Node<'a>);
 
 impl<'de> Deserialize<'de> for YNode<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawVisitor).map(YNode)
+        d.deserialize_any(NodeVisitor).map(|value| {
+            YNode(Node {
+                span: Span::default(),
+                value,
+            })
+        })
     }
 }
 
-struct RawVisitor;
+struct NodeVisitor;
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = Raw<'de>;
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Value<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    fn visit_unit<E>(self) -> Result<Raw<'de>, E> {
-        Ok(Raw::Null)
+    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Raw<'de>, E> {
-        Ok(Raw::Null)
+    fn visit_none<E>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw<'de>, D::Error> {
-        d.deserialize_any(RawVisitor)
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
+        d.deserialize_any(NodeVisitor)
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Raw<'de>, E> {
-        Ok(Raw::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'de>, E> {
+        Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Raw<'de>, E> {
-        Ok(Raw::Number(Cow::Owned(v.to_string())))
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Cow::Owned(v.to_string())))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Raw<'de>, E> {
-        Ok(Raw::Number(Cow::Owned(v.to_string())))
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Cow::Owned(v.to_string())))
     }
-    fn visit_i128<E>(self, v: i128) -> Result<Raw<'de>, E> {
-        Ok(Raw::Number(Cow::Owned(v.to_string())))
+    fn visit_i128<E>(self, v: i128) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Cow::Owned(v.to_string())))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<Raw<'de>, E> {
-        Ok(Raw::Number(Cow::Owned(v.to_string())))
+    fn visit_u128<E>(self, v: u128) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Cow::Owned(v.to_string())))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Raw<'de>, E> {
-        Ok(Raw::Number(Cow::Owned(v.to_string())))
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Cow::Owned(v.to_string())))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Raw<'de>, E> {
-        Ok(Raw::Str(Cow::Borrowed(v)))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Borrowed(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Raw<'de>, E> {
-        Ok(Raw::Str(Cow::Owned(v.to_string())))
+    fn visit_str<E>(self, v: &str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v.to_string())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Raw<'de>, E> {
-        Ok(Raw::Str(Cow::Owned(v)))
+    fn visit_string<E>(self, v: String) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v)))
     }
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Raw<'de>, E> {
-        Ok(Raw::Str(Cow::Owned(String::from_utf8_lossy(v).into_owned())))
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(
+            String::from_utf8_lossy(v).into_owned(),
+        )))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<YNode<'de>>>()? {
+            items.push(with_span(item));
         }
-        Ok(Raw::Seq(items))
+        items.shrink_to_fit();
+        Ok(Value::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-        while let Some(key) = map.next_key()? {
-            let value = map.next_value()?;
-            entries.push((key, value));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<YNode<'de>>>()? {
+            let key_span = span_of(&key.referenced);
+            let key = match key.value.0.value {
+                Value::Str(s) | Value::Number(s) => s,
+                Value::Bool(b) => Cow::Owned(b.to_string()),
+                Value::Null => Cow::Borrowed("null"),
+                // A list or mapping used as a key: no config has one; "unknown key" names it so.
+                Value::Seq(_) | Value::Map(_) => Cow::Borrowed("<complex key>"),
+            };
+            let value = with_span(map.next_value::<Spanned<YNode<'de>>>()?);
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
         }
-        Ok(Raw::Map(entries))
+        entries.shrink_to_fit();
+        Ok(Value::Map(entries))
     }
 }

@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn inputs(name: &str) -> Vec<PathBuf> {
@@ -30,7 +32,11 @@ fn inputs(name: &str) -> Vec<PathBuf> {
 /// Options from a first line `# cps: --warehouse bigquery --types … --identifier-case …`.
 fn options_for(text: &str) -> Options {
     let mut o = Options::default();
-    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("");
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
     if let Some(args) = first.strip_prefix("# cps:") {
         let words: Vec<&str> = args.split_whitespace().collect();
         for pair in words.chunks(2) {
@@ -107,7 +113,10 @@ fn valid_fixtures() {
         // tdx → API → tdx keeps everything both formats carry.
         let tdx = to_tdx_yaml(config, &checked.settings);
         let tdx_checked = check(&tdx, &options);
-        assert!(!tdx_checked.has_errors(), "{name}: tdx output has errors:\n{tdx}");
+        assert!(
+            !tdx_checked.has_errors(),
+            "{name}: tdx output has errors:\n{tdx}"
+        );
         let tdx_config = tdx_checked.config.as_ref().unwrap();
         assert_eq!(
             to_tdx_yaml(
@@ -151,7 +160,9 @@ fn invalid_fixtures() {
 fn annotations(text: &str) -> BTreeSet<(usize, String, String)> {
     let mut out = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
-        let Some(hash) = line.find("  # ") else { continue };
+        let Some(hash) = line.find("  # ") else {
+            continue;
+        };
         let comment = &line[hash + 4..];
         for part in comment.split(", ") {
             if let Some((sev, rest)) = part.split_once(": [") {
@@ -177,9 +188,10 @@ fn annotated_fixtures() {
             .diagnostics
             .iter()
             .map(|d| {
-                let pos = checked
-                    .line_index
-                    .line_col(&text, d.span.start, cps_core::ColumnUnit::Chars);
+                let pos =
+                    checked
+                        .line_index
+                        .line_col(&text, d.span.start, cps_core::ColumnUnit::Chars);
                 (
                     pos.line as usize,
                     d.severity.as_str().to_string(),

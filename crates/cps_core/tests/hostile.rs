@@ -25,7 +25,10 @@ fn codes(text: &str) -> Vec<Code> {
 fn alias_bombs_are_refused() {
     let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
     for i in 1..40 {
-        doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        doc.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
     }
     assert_eq!(codes(&doc), vec![Code::ResourceLimit]);
 }
@@ -37,9 +40,17 @@ fn self_referencing_alias_is_an_error() {
 
 #[test]
 fn deep_nesting_is_refused_in_both_syntaxes() {
-    assert_eq!(codes(&format!("{}{}", "[".repeat(200_000), "]".repeat(200_000))), vec![Code::ResourceLimit]);
-    assert_eq!(codes(&format!("a: {}", "[".repeat(200_000))), vec![Code::ResourceLimit]);
-    let block: String = (0..500).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect();
+    assert_eq!(
+        codes(&format!("{}{}", "[".repeat(200_000), "]".repeat(200_000))),
+        vec![Code::ResourceLimit]
+    );
+    assert_eq!(
+        codes(&format!("a: {}", "[".repeat(200_000))),
+        vec![Code::ResourceLimit]
+    );
+    let block: String = (0..500)
+        .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+        .collect();
     assert_eq!(codes(&block), vec![Code::ResourceLimit]);
     assert_eq!(codes(&format!("a: {}", "- ".repeat(100_000))).len(), 1);
 }
@@ -56,12 +67,21 @@ fn inputs_over_the_cap_are_refused() {
 fn ten_megabyte_configs_are_read() {
     // A valid config of ~10 MB: every behavior is checked, and nothing is reported.
     let text = cps_core::convert::to_api_json(
-        &check(&generated(9_000, 10), &Options::default()).config.unwrap(),
+        &check(
+            &cps_core::sample::tdx_config(9_000, 10),
+            &Options::default(),
+        )
+        .config
+        .unwrap(),
         &cps_core::resolve_settings(None, &Options::default()),
     );
     assert!(text.len() > 10_000_000, "{}", text.len());
     let checked = check(&text, &Options::default());
-    assert!(checked.diagnostics.is_empty(), "{:?}", &checked.diagnostics[..1]);
+    assert!(
+        checked.diagnostics.is_empty(),
+        "{:?}",
+        &checked.diagnostics[..1]
+    );
 }
 
 #[test]
@@ -125,20 +145,4 @@ fn every_prefix_of_a_real_config_is_handled() {
             assert_sane(cut, &checked);
         }
     }
-}
-
-/// A Snowflake config in tdx YAML with `behaviors` × `columns`.
-pub fn generated(behaviors: usize, columns: usize) -> String {
-    let mut s = String::from(
-        "name: Generated\ndescription: Generated for tests\ntimezone: UTC\nmaster:\n  connection: '167'\n  schema: PUBLIC\n  table: CUSTOMERS\n  key_column: ID\nattributes:\n  - name: email\n    connection: '167'\n    schema: PUBLIC\n    table: CUSTOMERS\n    join: { table_key: ID, master_key: ID }\n    column: EMAIL\n    type: string\nbehaviors:\n",
-    );
-    for b in 0..behaviors {
-        s.push_str(&format!(
-            "  - name: behavior_{b}\n    connection: '167'\n    schema: PUBLIC\n    table: EVENTS_{b}\n    join: {{ table_key: ID, master_key: ID }}\n    time_column: TIME\n    columns:\n"
-        ));
-        for c in 0..columns {
-            s.push_str(&format!("      - {{ name: col_{c}, type: string, column: COL_{c} }}\n"));
-        }
-    }
-    s
 }

@@ -1,0 +1,328 @@
+//! The `cps` binary as a whole process: arguments, stdin, stdout, stderr and exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn cps(args: &[&str]) -> Output {
+    cps_stdin(args, None)
+}
+
+fn cps_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cps"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(bytes) = stdin {
+            pipe.write_all(bytes).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../cps_core/tests/fixtures")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn tmp(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cps-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn valid_file_exits_zero_with_a_summary_naming_the_settings() {
+    let o = cps(&["validate", &fixture("valid/snowflake-tdx.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+    assert!(out.contains("tdx-yaml"), "{out}");
+    assert!(out.contains("warehouse snowflake (default)"), "{out}");
+    assert!(out.contains("types current"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour when not on a terminal");
+}
+
+#[test]
+fn errors_exit_one_with_source_frames() {
+    let o = cps(&["validate", &fixture("invalid/snowflake-mistakes.json")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("error[invalid-timezone]: `Tokyo` is not an IANA time zone name"),
+        "{out}"
+    );
+    assert!(out.contains("snowflake-mistakes.json:4:15"), "{out}");
+    assert!(out.contains("^^^^^^^"), "{out}");
+    assert!(out.contains("help: did you mean `Asia/Tokyo`?"), "{out}");
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    let text = std::fs::read_to_string(fixture("valid/from-get-response.json")).unwrap();
+    let p = tmp("warn.json", &text);
+    let o = cps(&["validate", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("warning[no-behaviors]"));
+}
+
+#[test]
+fn settings_flags_change_the_check() {
+    let f = fixture("annotated/lowercase-legacy.yaml");
+    // `timestamp` is fine for the current backend, not for the legacy one.
+    let current = cps(&["validate", "--format", "json", &f]);
+    let legacy = cps(&[
+        "validate",
+        "--format",
+        "json",
+        "--types",
+        "legacy-api-cas",
+        &f,
+    ]);
+    let codes = |o: &Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!codes(&current).contains(&"invalid-type".to_string()));
+    assert!(codes(&legacy).contains(&"invalid-type".to_string()));
+    let v: serde_json::Value = serde_json::from_slice(&legacy.stdout).unwrap();
+    assert_eq!(v["files"][0]["settings"]["types"], "legacy-api-cas");
+    let lower = cps(&["validate", "--identifier-case", "lowercase", &f]);
+    assert!(stdout(&lower).contains("identifier case lowercase"));
+    let bq = cps(&["validate", "--warehouse", "bigquery", &f]);
+    assert!(stdout(&bq).contains("warehouse bigquery (given)"));
+    assert!(stdout(&bq).contains("error[missing-catalog]"));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let o = cps(&[
+        "validate",
+        "--format",
+        "json",
+        &fixture("invalid/snowflake-mistakes.json"),
+        &fixture("valid/snowflake-api.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(files[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("snowflake-mistakes.json"));
+    assert_eq!(files[0]["format"], "api-json");
+    assert_eq!(files[0]["settings"]["warehouse"], "snowflake");
+    assert_eq!(files[0]["settings"]["types"], "current");
+    let diags = files[0]["diagnostics"].as_array().unwrap();
+    let tz = diags
+        .iter()
+        .find(|d| d["code"] == "invalid-timezone")
+        .unwrap();
+    assert_eq!(tz["severity"], "error");
+    assert_eq!(tz["line"], 4);
+    assert_eq!(tz["column"], 15);
+    assert_eq!(tz["endLine"], 4);
+    assert_eq!(tz["endColumn"], 22);
+    assert_eq!(tz["path"], "timezone");
+    assert!(tz["help"].as_str().unwrap().contains("Asia/Tokyo"));
+    assert!(tz["message"].is_string());
+    let col = diags
+        .iter()
+        .find(|d| d["code"] == "duplicate-column-name")
+        .unwrap();
+    assert_eq!(col["path"], "behaviors[0].columnMapping[1].name");
+    assert_eq!(col["related"][0]["line"], 37);
+    assert_eq!(files[1]["diagnostics"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn json_columns_count_characters_not_bytes() {
+    let p = tmp("chars.yaml", "name: 顧客\ntimezone: Tōkyō\n");
+    let o = cps(&["validate", "--format", "json", p.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "invalid-timezone")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(11))
+    );
+    assert_eq!(d["endColumn"], 16);
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let text = std::fs::read(fixture("valid/snowflake-api.yaml")).unwrap();
+    let o = cps_stdin(&["validate", "-"], Some(&text));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("<stdin>: 0 errors"));
+}
+
+#[test]
+fn unreadable_files_and_bad_arguments_exit_two() {
+    let o = cps(&["validate", "/nonexistent/cps.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read /nonexistent/cps.yaml"));
+    assert_eq!(
+        cps(&["validate", "--format", "xml", "x.yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(cps(&["validate"]).status.code(), Some(2));
+    assert_eq!(
+        cps(&["validate", "--warehouse", "redshift", "x.yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let o = cps(&["validate", "--format", "json", "/nonexistent/a.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["files"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot read"));
+}
+
+#[test]
+fn binary_input_is_a_diagnostic_not_a_crash() {
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+    let o = cps_stdin(&["validate", "-"], Some(&bytes));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[not-utf8]"));
+}
+
+#[test]
+fn convert_tdx_to_api_and_back() {
+    let o = cps(&[
+        "convert",
+        &fixture("valid/snowflake-tdx.yaml"),
+        "--to",
+        "api-json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let body: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(body["kind"], "composable");
+    assert_eq!(body["isComposable"], true);
+    assert_eq!(body["master"]["name"], "CUSTOMERS");
+    assert_eq!(body["master"]["federatedQueryConfigId"], "167");
+    assert_eq!(
+        body["behaviors"][0]["columnMapping"][0]["cdwColumn"],
+        "TD_URL"
+    );
+    let api = tmp("api.json", &stdout(&o));
+    let out = tmp("back.yaml", "");
+    let o = cps(&[
+        "convert",
+        api.to_str().unwrap(),
+        "--to",
+        "tdx-yaml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    let back = std::fs::read_to_string(&out).unwrap();
+    let o2 = cps(&[
+        "convert",
+        &fixture("valid/snowflake-tdx.yaml"),
+        "--to",
+        "tdx-yaml",
+    ]);
+    assert_eq!(back, stdout(&o2));
+    assert!(back.contains("key_column: CDP_CUSTOMER_ID"));
+}
+
+#[test]
+fn convert_refuses_configs_with_errors() {
+    let o = cps(&[
+        "convert",
+        &fixture("invalid/snowflake-mistakes.json"),
+        "--to",
+        "tdx-yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not converted"), "{err}");
+    assert!(err.contains("error[invalid-timezone]"), "{err}");
+}
+
+#[test]
+fn convert_fills_in_what_tdx_files_lack() {
+    // An API file missing kind/isComposable/master.name converts: cps adds them.
+    let p = tmp(
+        "nokind.yaml",
+        "name: N\ndescription: D\ntimezone: UTC\nmaster: {federatedQueryConfigId: '1', schema: S, table: '\"Customers\"', keyColumn: ID}\nattributes: [{name: a, federatedQueryConfigId: '1', schema: S, table: '\"Customers\"', tableKey: ID, masterKey: ID, column: A, type: string}]\nbehaviors: []\n",
+    );
+    let v = cps(&["validate", p.to_str().unwrap()]);
+    assert_eq!(
+        v.status.code(),
+        Some(1),
+        "validate reports the missing keys"
+    );
+    let o = cps(&["convert", p.to_str().unwrap(), "--to", "api-json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(body["master"]["name"], "Customers");
+    assert_eq!(body["kind"], "composable");
+}
+
+#[test]
+fn schema_is_json_and_matches_the_committed_file() {
+    let o = cps(&["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let _: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/cps.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(stdout(&o), committed);
+}
+
+#[test]
+fn explain_prints_a_code_and_refuses_unknown_ones() {
+    let o = cps(&["explain", "all-columns-refused"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("all_columns"));
+    assert_eq!(cps(&["explain", "nope"]).status.code(), Some(2));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let f = fixture("invalid/snowflake-mistakes.json");
+    assert!(stdout(&cps(&["validate", "--color", "always", &f])).contains("\x1b["));
+    assert!(!stdout(&cps(&["validate", "--color", "never", &f])).contains("\x1b["));
+}

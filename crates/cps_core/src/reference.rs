@@ -1,0 +1,51 @@
+//! The diagnostics reference (`docs/diagnostics.md`), generated from the code registry so that
+//! the documentation cannot drift from what cps reports. A test fails when the file is stale.
+
+use crate::diagnostic::Code;
+use crate::options::TypeProfile;
+
+pub fn diagnostics_markdown() -> String {
+    let mut out = String::from(
+        "# Diagnostics reference\n\n\
+         Generated from `crates/cps_core/src/diagnostic.rs` (`CPS_BLESS=1 cargo test -p cps_core --test generated` \
+         rewrites it). Every diagnostic has a stable code, a severity, a one-line message, the narrowest \
+         range, a logical path (`behaviors[1].columnMapping[0].cdwColumn`) and a help text with the fix.\n\n\
+         Severities: **error** blocks the upload (the server would refuse it, or the segment would be \
+         broken); **warning** does not (likely a mistake, or a point where TD's sources disagree); \
+         **info** says what cps does for you.\n\n\
+         ## Settings where TD's sources disagree\n\n\
+         | setting | CLI flag | default | values |\n|---|---|---|---|\n",
+    );
+    let profiles: Vec<String> = TypeProfile::ALL
+        .iter()
+        .map(|p| format!("`{}` ({})", p.as_str(), p.types().join(", ")))
+        .collect();
+    out.push_str(&format!(
+        "| warehouse | `--warehouse` | inferred: `connectionId`/`catalog` entries mean databricks (BigQuery checks alike), else snowflake | snowflake, databricks, bigquery |\n\
+         | type profile | `--types` | `current` | {} |\n\
+         | identifier case | `--identifier-case` | `exact` | `exact` (current backend: names match case-sensitively, unquoted names resolve to upper case), `lowercase` (legacy api-cas host) |\n\n\
+         The settings a check used are printed with every result (human output: the summary line; JSON: `settings`).\n\n\
+         ## Codes\n\n| code | severity | what |\n|---|---|---|\n",
+        profiles.join("; ")
+    ));
+    for c in Code::ALL {
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} | {2} |\n",
+            c.as_str(),
+            c.severity().as_str(),
+            c.doc().summary
+        ));
+    }
+    for c in Code::ALL {
+        let d = c.doc();
+        out.push_str(&format!(
+            "\n### {}\n\n{} ({})\n\n**Why:** {}\n\n**Example:** {}\n",
+            c.as_str(),
+            d.summary,
+            c.severity().as_str(),
+            d.why,
+            d.example
+        ));
+    }
+    out
+}
