@@ -37,13 +37,17 @@ pub fn blocks_conversion(d: &Diagnostic) -> bool {
 }
 
 /// Checks `text` and converts it. `Err` carries the check whose errors block conversion.
-pub fn convert(text: &str, options: &Options, target: Target) -> Result<String, crate::Checked> {
+pub fn convert(
+    text: &str,
+    options: &Options,
+    target: Target,
+) -> Result<String, Box<crate::Checked>> {
     let checked = crate::check(text, options);
     if checked.diagnostics.iter().any(blocks_conversion) {
-        return Err(checked);
+        return Err(Box::new(checked));
     }
     let Some(config) = &checked.config else {
-        return Err(checked);
+        return Err(Box::new(checked));
     };
     Ok(match target {
         Target::ApiJson => to_api_json(config, &checked.settings),

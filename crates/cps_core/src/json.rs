@@ -6,7 +6,7 @@
 //! Duplicate keys are reported (with the first occurrence) and the first one is kept.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::span::Span;
+use crate::span::{LineIndex, Span};
 use crate::tree::{Entry, Node, Value};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -16,6 +16,9 @@ pub use crate::yaml::MAX_DEPTH;
 pub struct Parsed<'a> {
     pub root: Option<Node<'a>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The line index, collected while skipping whitespace (strict JSON has line breaks nowhere
+    /// else), so large files are not scanned twice.
+    pub line_index: LineIndex,
 }
 
 pub fn parse(text: &str) -> Parsed<'_> {
@@ -26,6 +29,7 @@ pub fn parse(text: &str) -> Parsed<'_> {
         pos: start,
         depth: 0,
         diagnostics: Vec::new(),
+        line_starts: vec![0],
     };
     let root = match p.document() {
         Ok(node) => Some(node),
@@ -34,9 +38,16 @@ pub fn parse(text: &str) -> Parsed<'_> {
             None
         }
     };
+    // After a syntax error the parser has not seen the rest of the file.
+    let line_index = if root.is_some() {
+        LineIndex::from_line_starts(p.line_starts, text.len())
+    } else {
+        LineIndex::new(text)
+    };
     Parsed {
         root,
         diagnostics: p.diagnostics,
+        line_index,
     }
 }
 
@@ -46,6 +57,7 @@ struct Parser<'a> {
     pos: usize,
     depth: usize,
     diagnostics: Vec<Diagnostic>,
+    line_starts: Vec<u32>,
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -92,7 +104,11 @@ impl<'a> Parser<'a> {
     fn ws(&mut self) -> R<()> {
         while let Some(b) = self.peek() {
             match b {
-                b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\n' => {
+                    self.pos += 1;
+                    self.line_starts.push(self.pos as u32);
+                }
                 b'/' if matches!(self.bytes.get(self.pos + 1), Some(b'/') | Some(b'*')) => {
                     return Err(self.err(
                         "comments are not allowed in JSON",
@@ -607,6 +623,20 @@ mod tests {
         let (code, at, _) = first_error(&text);
         assert_eq!(code, Code::ResourceLimit);
         assert_eq!(at, MAX_DEPTH);
+    }
+
+    #[test]
+    fn line_index_from_the_parser_equals_a_full_scan() {
+        let text = "{\r\n  \"a\": [1,\n 2],\n\n  \"b\": \"x\"\n}\n";
+        let p = parse(text);
+        let full = LineIndex::new(text);
+        for i in 0..=text.len() as u32 {
+            assert_eq!(
+                p.line_index.line_col(text, i, crate::ColumnUnit::Chars),
+                full.line_col(text, i, crate::ColumnUnit::Chars)
+            );
+        }
+        assert_eq!(p.line_index.line_count(), full.line_count());
     }
 
     #[test]

@@ -118,22 +118,24 @@ pub fn check(text: &str, options: &Options) -> Checked {
     if text.len() > MAX_INPUT_BYTES {
         return too_large(text.len(), options);
     }
-    let index = LineIndex::new(text);
     let mut diagnostics = Vec::new();
     let syntax = sniff_syntax(text);
-    let root = match syntax {
+    let (root, index) = match syntax {
         Syntax::Json => {
             let parsed = json::parse(text);
             diagnostics.extend(parsed.diagnostics);
-            parsed.root
+            (parsed.root, parsed.line_index)
         }
-        Syntax::Yaml => match yaml::parse(text, &index) {
-            Ok(root) => Some(root),
-            Err(d) => {
-                diagnostics.push(d);
-                None
+        Syntax::Yaml => {
+            let index = LineIndex::new(text);
+            match yaml::parse(text, &index) {
+                Ok(root) => (Some(root), index),
+                Err(d) => {
+                    diagnostics.push(d);
+                    (None, index)
+                }
             }
-        },
+        }
     };
     let Some(root) = root else {
         return finish_with_index(index, None, Some(syntax), None, diagnostics, options);

@@ -76,6 +76,15 @@ impl LineIndex {
         }
     }
 
+    /// An index from line starts a parser collected (`0` first, then the offset after every
+    /// `\n`, ascending).
+    pub fn from_line_starts(line_starts: Vec<u32>, len: usize) -> LineIndex {
+        LineIndex {
+            line_starts,
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+        }
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }

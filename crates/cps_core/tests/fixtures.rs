@@ -6,6 +6,9 @@
 //! Update snapshots after a deliberate change: `INSTA_UPDATE=always cargo test -p cps_core`,
 //! then review the `.snap` diffs.
 
+// Tests read fixtures and write blessed files; the purity lints are for the library.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use cps_core::convert::{to_api_json, to_tdx_yaml};
 use cps_core::render::{render, Style};
 use cps_core::{check, check_bytes, Code, Options, Severity};

@@ -1,6 +1,9 @@
 //! Generated files must match their generators: `docs/diagnostics.md` and
 //! `schema/cps.schema.json`. Run with `CPS_BLESS=1` to rewrite them after a deliberate change.
 
+// Tests read fixtures and write blessed files; the purity lints are for the library.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
 use std::path::Path;
 
 fn check_file(rel: &str, expected: &str) {

@@ -203,9 +203,9 @@ fn measure() -> String {
     ));
 
     out.push_str("Peak heap while checking a ~10 MB config (the input text itself excluded), counted by an allocator wrapper:\n\n| input | size | peak heap: bare parse | peak heap: `check` | per input byte | target |\n|---|---|---|---|---|---|\n");
-    let big_yaml = cps_core::sample::tdx_config(13_000, 10);
+    let big_yaml = cps_core::sample::tdx_config(14_400, 10);
     let big_json = cps_core::convert::to_api_json(
-        &cps_core::check(&cps_core::sample::tdx_config(6_300, 10), &options)
+        &cps_core::check(&cps_core::sample::tdx_config(7_700, 10), &options)
             .config
             .expect("generated config decodes"),
         &settings,

@@ -2,8 +2,8 @@
 //!
 //! - `setup`: installs what is missing (rust components and targets).
 //! - `run`:   the README's run command: setup, build, and run cps on the bundled example.
-//! - `test`:  the README's test command and CI's: formatting, clippy (native and the core for
-//!            wasm32, proving it pure), every test.
+//! - `test`:  the README's test command and CI's: formatting, clippy (native and the core
+//!   for wasm32, proving it pure), every test.
 //! - `bench`: benchmarks; `--write` records the results in BENCHMARKS.md.
 //! - `fuzz [SECONDS]`: the cargo-fuzz target (not part of `test`).
 
