@@ -3,6 +3,8 @@
 //! A thin edge over `cps_core`: it reads files, picks colours, writes output and sets the exit
 //! code (0 clean or warnings only, 1 errors found, 2 could not run). All checking is the core's.
 
+mod serve;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use cps_core::convert::{blocks_conversion, Target};
 use cps_core::render::{render, Style};
@@ -102,6 +104,7 @@ enum ColorArg {
 #[derive(Copy, Clone, ValueEnum)]
 enum ToArg {
     ApiJson,
+    ApiYaml,
     TdxYaml,
 }
 
@@ -119,7 +122,7 @@ enum Command {
         #[command(flatten)]
         check: CheckArgs,
     },
-    /// Convert a config to the API's JSON body or to tdx YAML (refused while it has errors)
+    /// Convert a config to the API's JSON body, the same in YAML, or tdx YAML (refused while it has errors)
     Convert {
         /// File to convert; `-` reads standard input
         file: String,
@@ -135,6 +138,18 @@ enum Command {
     },
     /// Print the JSON Schema of both YAML dialects (for editor completion and hints)
     Schema,
+    /// Serve the built page (dist/) on this machine
+    Serve {
+        /// The built site
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+        /// Port; 0 picks a free one (the address is printed)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on: loopback unless you mean otherwise
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
     /// Explain a diagnostic code
     Explain {
         /// A code such as `missing-key`
@@ -163,6 +178,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
+        Command::Serve { dir, port, host } => match serve::run(&dir, &host, port) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("cps: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -332,6 +354,7 @@ fn convert(
     let (text, checked) = check_bytes(&bytes, options);
     let target = match to {
         ToArg::ApiJson => Target::ApiJson,
+        ToArg::ApiYaml => Target::ApiYaml,
         ToArg::TdxYaml => Target::TdxYaml,
     };
     let style = Style {
@@ -353,10 +376,7 @@ fn convert(
         );
         return ExitCode::from(1);
     };
-    let converted = match target {
-        Target::ApiJson => cps_core::convert::to_api_json(config, &checked.settings),
-        Target::TdxYaml => cps_core::convert::to_tdx_yaml(config, &checked.settings),
-    };
+    let converted = cps_core::convert::write(config, &checked.settings, target);
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {

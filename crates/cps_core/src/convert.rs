@@ -13,6 +13,7 @@ use serde_json::{Map, Value as J};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     ApiJson,
+    ApiYaml,
     TdxYaml,
 }
 
@@ -20,6 +21,7 @@ impl Target {
     pub fn parse(s: &str) -> Option<Target> {
         match s {
             "api-json" => Some(Target::ApiJson),
+            "api-yaml" => Some(Target::ApiYaml),
             "tdx-yaml" => Some(Target::TdxYaml),
             _ => None,
         }
@@ -51,8 +53,29 @@ pub fn convert(
     };
     Ok(match target {
         Target::ApiJson => to_api_json(config, &checked.settings),
+        Target::ApiYaml => to_api_yaml(config, &checked.settings),
         Target::TdxYaml => to_tdx_yaml(config, &checked.settings),
     })
+}
+
+/// Writes the config in `target`'s format.
+pub fn write(config: &Config, settings: &Settings, target: Target) -> String {
+    match target {
+        Target::ApiJson => to_api_json(config, settings),
+        Target::ApiYaml => to_api_yaml(config, settings),
+        Target::TdxYaml => to_tdx_yaml(config, settings),
+    }
+}
+
+impl Target {
+    /// The format a checked file is in, as a conversion target (tdx in JSON is written as YAML).
+    pub fn of(syntax: crate::Syntax, dialect: crate::Dialect) -> Target {
+        match (dialect, syntax) {
+            (crate::Dialect::Api, crate::Syntax::Json) => Target::ApiJson,
+            (crate::Dialect::Api, crate::Syntax::Yaml) => Target::ApiYaml,
+            (crate::Dialect::Tdx, _) => Target::TdxYaml,
+        }
+    }
 }
 
 fn s(t: &Option<Text>) -> Option<J> {
@@ -89,6 +112,71 @@ pub fn derived_master_name(m: &Master) -> Option<String> {
 
 /// The request body, pretty-printed with two-space indents and a final newline.
 pub fn to_api_json(c: &Config, settings: &Settings) -> String {
+    let mut out = serde_json::to_string_pretty(&api_value(c, settings)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The API body written as YAML (same keys and order as the JSON).
+pub fn to_api_yaml(c: &Config, settings: &Settings) -> String {
+    let mut out = String::new();
+    if let J::Object(map) = api_value(c, settings) {
+        yaml_map(&mut out, &map, 0, false);
+    }
+    out
+}
+
+fn yaml_value_inline(v: &J) -> Option<String> {
+    match v {
+        J::String(s) => Some(yaml_scalar(s)),
+        J::Bool(b) => Some(b.to_string()),
+        J::Number(n) => Some(n.to_string()),
+        J::Null => Some("null".into()),
+        J::Array(a) if a.is_empty() => Some("[]".into()),
+        J::Object(o) if o.is_empty() => Some("{}".into()),
+        _ => None,
+    }
+}
+
+/// Block-style YAML for a JSON object; `first_inline` continues a `- ` line.
+fn yaml_map(out: &mut String, map: &Map<String, J>, level: usize, first_inline: bool) {
+    for (i, (k, v)) in map.iter().enumerate() {
+        if !(first_inline && i == 0) {
+            out.push_str(&"  ".repeat(level));
+        }
+        out.push_str(&yaml_scalar(k));
+        match yaml_value_inline(v) {
+            Some(s) => {
+                out.push_str(": ");
+                out.push_str(&s);
+                out.push('\n');
+            }
+            None => {
+                out.push_str(":\n");
+                match v {
+                    J::Object(o) => yaml_map(out, o, level + 1, false),
+                    J::Array(a) => {
+                        for item in a {
+                            out.push_str(&"  ".repeat(level + 1));
+                            out.push_str("- ");
+                            match item {
+                                J::Object(o) if !o.is_empty() => yaml_map(out, o, level + 2, true),
+                                other => {
+                                    out.push_str(&yaml_value_inline(other).unwrap_or_default());
+                                    out.push('\n');
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The request body as a JSON value, keys in the order of TD's guide.
+pub fn api_value(c: &Config, settings: &Settings) -> J {
     let mut root = Map::new();
     put(&mut root, "name", s(&c.name));
     root.insert(
@@ -159,9 +247,7 @@ pub fn to_api_json(c: &Config, settings: &Settings) -> String {
         })
         .collect();
     root.insert("behaviors".into(), J::Array(behaviors));
-    let mut out = serde_json::to_string_pretty(&J::Object(root)).unwrap_or_default();
-    out.push('\n');
-    out
+    J::Object(root)
 }
 
 /// tdx YAML, in the key order of TD's tdx docs.
@@ -309,7 +395,12 @@ fn is_plain_safe(v: &str) -> bool {
     {
         return false;
     }
-    if v.contains(": ") || v.contains(" #") || v.ends_with(':') {
+    // Flow indicators anywhere would end the scalar inside `{ … }` or `[ … ]`.
+    if v.contains(": ")
+        || v.contains(" #")
+        || v.ends_with(':')
+        || v.contains([',', '[', ']', '{', '}'])
+    {
         return false;
     }
     // Words some YAML readers (1.1 or 1.2) turn into booleans or null.

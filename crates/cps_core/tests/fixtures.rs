@@ -132,6 +132,21 @@ fn valid_fixtures() {
             tdx,
             "{name}: tdx → API → tdx changed the config"
         );
+        // The API body in YAML reads back as the same body.
+        let api_yaml = cps_core::convert::to_api_yaml(config, &checked.settings);
+        let yaml_checked = check(&api_yaml, &options);
+        assert!(
+            !yaml_checked.has_errors(),
+            "{name}: API YAML has errors:\n{api_yaml}"
+        );
+        assert_eq!(
+            to_api_json(
+                yaml_checked.config.as_ref().unwrap(),
+                &yaml_checked.settings
+            ),
+            body,
+            "{name}: API YAML does not read back as the same body"
+        );
         let mut snap = body.clone();
         let notes: Vec<_> = checked
             .diagnostics

@@ -1,13 +1,17 @@
 //! Developer tasks, run as `cargo xtask <task>` (a cargo alias in `.cargo/config.toml`).
 //!
-//! - `setup`: installs what is missing (rust components and targets).
-//! - `run`:   the README's run command: setup, build, and run cps on the bundled example.
+//! - `setup`: installs what is missing: rust components and the wasm32 target, Trunk,
+//!   wasm-bindgen-cli (the version in Cargo.lock), Debian's Chromium and ChromeDriver, and the
+//!   npm packages (CodeMirror, esbuild, binaryen's wasm-opt, playwright-core).
+//! - `build-web`: the editor bundle, then `trunk build --release` into dist/.
+//! - `run`:   the README's run command: setup, build-web, then serve the page on 127.0.0.1.
 //! - `test`:  the README's test command and CI's: formatting, clippy (native and the core
 //!   for wasm32, proving it pure), every test.
 //! - `bench`: benchmarks; `--write` records the results in BENCHMARKS.md.
 //! - `fuzz [SECONDS]`: the cargo-fuzz target (not part of `test`).
 
 mod bench;
+mod csp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,12 +22,13 @@ fn main() -> ExitCode {
     let rest = &args[args.len().min(1)..];
     let result = match task {
         "setup" => setup(),
-        "run" => run(),
+        "build-web" => setup().and_then(|()| build_web()),
+        "run" => run(rest),
         "test" => test(),
         "bench" => bench::main(rest),
         "fuzz" => fuzz(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|bench [--write]|fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--write]|fuzz [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -70,7 +75,8 @@ fn cargo() -> Command {
 }
 
 /// Installs what the other tasks need, skipping what is already there, so a fresh machine pays
-/// once and every later run nothing.
+/// once and every later run nothing. Tools go to the user's cargo bin folder and the repo's
+/// node_modules, outside the build output; nothing is downloaded from GitHub.
 fn setup() -> Result {
     step("setup: rust components and the wasm32 target");
     let components = output(Command::new("rustup").args(["component", "list", "--installed"]));
@@ -86,18 +92,103 @@ fn setup() -> Result {
     {
         sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
+
+    step("setup: trunk and wasm-bindgen-cli");
+    // Trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the pinned version.
+    if !output(Command::new("trunk").arg("--version")).contains(TRUNK_VERSION) {
+        sh(cargo().args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]))?;
+    }
+    let wb = wasm_bindgen_version()?;
+    if !output(Command::new("wasm-bindgen").arg("--version")).contains(&wb) {
+        // Without --locked: its lockfile pins a webpki-roots version the registry here lacks.
+        sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
+    }
+
+    step("setup: chromium and chromedriver (Debian)");
+    if !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists() {
+        let sudo: &[&str] = if output(Command::new("id").arg("-u")).trim() == "0" {
+            &[]
+        } else {
+            &["sudo"]
+        };
+        let apt = |args: &[&str]| {
+            let mut all: Vec<&str> = sudo.to_vec();
+            all.push("apt-get");
+            all.extend_from_slice(args);
+            let mut c = Command::new(all[0]);
+            c.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+            sh(&mut c)
+        };
+        apt(&["update", "-qq"])?;
+        apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])?;
+    }
+
+    step("setup: npm packages");
+    let lock = root().join("package-lock.json");
+    let stamp = root().join("node_modules/.package-lock.json");
+    let stale = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {
+        (Ok(l), Ok(s)) => l.modified().ok() > s.modified().ok(),
+        _ => true,
+    };
+    if stale || !root().join("node_modules/.bin/wasm-opt").exists() {
+        sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
     Ok(())
 }
 
-fn run() -> Result {
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must match it exactly.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// PATH with the installed tools first, so Trunk finds our wasm-bindgen and wasm-opt (not
+/// Debian's older wasm-opt, and never a download).
+fn tool_path() -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = std::env::var("CARGO_HOME")
+        .map(|h| format!("{h}/bin"))
+        .unwrap_or(format!("{home}/.cargo/bin"));
+    format!(
+        "{}:{}:{}",
+        root().join("node_modules/.bin").display(),
+        cargo_bin,
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Builds the page into dist/: the CodeMirror bundle, the release wasm (wasm-opt -Oz), then the
+/// Content-Security-Policy hash of Trunk's inline loader.
+fn build_web() -> Result {
+    step("build-web: editor bundle (esbuild)");
+    sh(Command::new("node").arg("web/editor/build.mjs"))?;
+    step("build-web: trunk build --release");
+    sh(Command::new("trunk")
+        .args(["build", "--release", "--public-url", "./"])
+        .env("PATH", tool_path()))?;
+    csp::fill_loader_hash(&root().join("dist/index.html"))?;
+    Ok(())
+}
+
+fn run(rest: &[String]) -> Result {
     setup()?;
+    build_web()?;
     step("build cps (release)");
     sh(cargo().args(["build", "--release", "--bin", "cps"]))?;
-    let cps = root().join("target/release/cps");
-    step("cps validate examples/snowflake.yaml");
-    sh(Command::new(&cps).args(["validate", "examples/snowflake.yaml"]))?;
-    step("cps convert examples/snowflake.yaml --to api-json");
-    sh(Command::new(&cps).args(["convert", "examples/snowflake.yaml", "--to", "api-json"]))
+    let port = rest.first().map(String::as_str).unwrap_or("8080");
+    step("serve the page (Ctrl-C stops it)");
+    sh(Command::new(root().join("target/release/cps"))
+        .args(["serve", "--dir", "dist", "--port", port]))
 }
 
 fn test() -> Result {
@@ -113,11 +204,13 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    step("clippy cps_core for wasm32-unknown-unknown (the core is pure)");
+    step("clippy cps_core and the page for wasm32-unknown-unknown (the core is pure)");
     sh(cargo().args([
         "clippy",
         "-p",
         "cps_core",
+        "-p",
+        "cps_web",
         "--target",
         "wasm32-unknown-unknown",
         "--",
@@ -129,6 +222,13 @@ fn test() -> Result {
     sh(cargo()
         .args(["test", "--workspace"])
         .env("INSTA_UPDATE", "no"))?;
+    build_web()?;
+    step("browser tests: real Chromium against the built site");
+    sh(cargo().args(["build", "--bin", "cps"]))?;
+    sh(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("CPS_BIN", root().join("target/debug/cps"))
+        .env("CPS_DIST", root().join("dist")))?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
 }

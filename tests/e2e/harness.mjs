@@ -1,0 +1,56 @@
+// Shared setup for the browser tests: the real `cps serve` on loopback serving the Trunk-built
+// dist/, and Debian's Chromium driven by playwright-core. No browser download, no network.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const BIN = process.env.CPS_BIN;
+const DIST = process.env.CPS_DIST;
+
+export async function startServer() {
+  if (!BIN || !DIST) throw new Error("CPS_BIN and CPS_DIST must be set (cargo xtask test does)");
+  const child = spawn(BIN, ["serve", "--dir", DIST, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`cps serve exited with ${code}`)));
+    lines.on("line", (line) => {
+      const m = line.match(/(http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+  });
+  return { url, stop: () => child.kill() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/// A fresh page (own storage) that records page errors and console errors: a CSP violation or
+/// a panic in the wasm shows up there and fails the test.
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  await page.goto(url);
+  await page.waitForSelector(".cm-content");
+  return { context, page, problems };
+}
+
+export async function editorText(page) {
+  return page.evaluate(() => window.cpsEditor.getDoc(1));
+}
+
+/// Replaces the editor's whole text the way a user would: select all, then type/paste.
+export async function replaceText(page, text) {
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(text);
+}

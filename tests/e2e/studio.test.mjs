@@ -1,0 +1,153 @@
+// The studio page in real Chromium against the Trunk-built site served by `cps serve`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { startServer, launch, openPage, editorText, replaceText } from "./harness.mjs";
+
+const SNOWFLAKE = readFileSync(new URL("../../examples/snowflake.yaml", import.meta.url), "utf8");
+let server, browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("loads with the Snowflake template, no errors and no CSP violations", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  assert.equal(await editorText(page), SNOWFLAKE);
+  await page.waitForSelector("[data-testid=no-problems]");
+  assert.match(await page.textContent("[data-testid=counts]"), /0 errors/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an invalid config shows the diagnostic at the right place in the editor and the panel; fixing it clears it", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  // Non-ASCII before the error: positions in the browser are UTF-16, cps works in bytes.
+  const text = SNOWFLAKE.replace("name: Retail Customers (Snowflake)", "name: 顧客 😀 Retail").replace("timezone: Asia/Tokyo", "timezone: Tokyo");
+  await replaceText(page, text);
+  const underline = page.locator(".cm-lintRange-error");
+  await underline.first().waitFor();
+  assert.equal(await underline.count(), 1);
+  assert.equal(await underline.first().textContent(), "Tokyo");
+  const line = text.split("\n").findIndex((l) => l.startsWith("timezone:")) + 1;
+  const entry = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
+  assert.equal(await entry.getAttribute("data-line"), String(line));
+  assert.match(await entry.textContent(), /did you mean `Asia\/Tokyo`/);
+  assert.match(await page.textContent("[data-testid=counts]"), /1 error\b/);
+  assert.equal(await page.locator(".cm-lint-marker-error").count(), 1);
+  // Clicking the problem selects its range in the editor.
+  await entry.click();
+  const selected = await page.evaluate(() => window.getSelection().toString());
+  assert.equal(selected, "Tokyo");
+  // Fix it: the diagnostic goes away everywhere.
+  await page.keyboard.insertText("Asia/Tokyo");
+  await page.waitForSelector("[data-testid=no-problems]");
+  assert.equal(await page.locator(".cm-lintRange-error").count(), 0);
+  assert.match(await page.textContent("[data-testid=counts]"), /0 errors/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the form edits the text, and the text edits the form", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=form]");
+  const tz = page.locator("[data-testid=form-timezone]");
+  assert.equal(await tz.inputValue(), "Asia/Tokyo");
+  await tz.fill("Europe/Berlin");
+  await tz.press("Tab");
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).includes("timezone: Europe/Berlin\n"));
+  assert.equal(await editorText(page), SNOWFLAKE.replace("Asia/Tokyo", "Europe/Berlin"));
+  // Text → form.
+  await replaceText(page, SNOWFLAKE.replace("name: email", "name: email_address"));
+  await page.waitForFunction(() => document.querySelector("[data-testid=attribute-0-name]")?.value === "email_address");
+  // Structural edit: add a behavior; join keys are prefilled from the master key.
+  await page.click("[data-testid=add-behavior]");
+  await page.waitForSelector("[data-testid=behavior-2]");
+  assert.equal(await page.locator("[data-testid=behavior-2-table-key]").inputValue(), "CDP_CUSTOMER_ID");
+  assert.match(await editorText(page), /name: behavior_1\n/);
+  assert.match(await page.textContent("[data-testid=counts]"), /0 errors/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("formats switch between API JSON, API YAML and tdx YAML, and download", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=output]");
+  const out = page.locator("[data-testid=converted]");
+  assert.match(await out.textContent(), /"isComposable": true/);
+  assert.match(await out.textContent(), /"federatedQueryConfigId": "167"/);
+  await page.selectOption("[data-testid=output-format]", "tdx-yaml");
+  await page.waitForFunction(() => document.querySelector("[data-testid=converted]")?.dataset.format === "tdx-yaml");
+  assert.match(await out.textContent(), /key_column: CDP_CUSTOMER_ID/);
+  await page.selectOption("[data-testid=output-format]", "api-json");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=download]")]);
+  assert.equal(download.suggestedFilename(), "parent_segment_config.json");
+  const body = JSON.parse(readFileSync(await download.path(), "utf8"));
+  assert.equal(body.kind, "composable");
+  // Edit in another format: the editor switches to JSON.
+  await page.click("[data-testid=use-format]");
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).startsWith("{"));
+  assert.match(await page.textContent("[data-testid=counts]"), /api-json/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the draft survives a reload; templates load", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  const edited = SNOWFLAKE.replace("Retail Customers (Snowflake)", "Draft kept across reloads");
+  await replaceText(page, edited);
+  await page.waitForFunction(() => localStorage.getItem("cps.draft.v1")?.includes("Draft kept"));
+  await page.reload();
+  await page.waitForSelector(".cm-content");
+  assert.equal(await editorText(page), edited);
+  await page.selectOption("[data-testid=templates]", "databricks");
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).includes("connectionId"));
+  assert.match(await page.textContent("[data-testid=counts]"), /0 errors/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a share link carries the config to a fresh browser, and nothing leaves the page", async () => {
+  const a = await openPage(browser, server.url);
+  const shared = SNOWFLAKE.replace("Retail Customers (Snowflake)", "Shared 顧客");
+  await replaceText(a.page, shared);
+  await a.page.click("[data-testid=share]");
+  const link = await a.page.inputValue("[data-testid=share-url]");
+  assert.ok(link.startsWith(server.url) && link.includes("#config="), link);
+  await a.context.close();
+  const b = await openPage(browser, link);
+  await b.page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, shared);
+  // The fragment is dropped so a reload restores the (now saved) draft, not the link again.
+  assert.equal(new URL(b.page.url()).hash, "");
+  assert.deepEqual(b.problems, []);
+  await b.context.close();
+});
+
+test("the data model diagram marks the table with errors", async () => {
+  const { page, context } = await openPage(browser, server.url);
+  await replaceText(page, SNOWFLAKE.replace("    time_column: ORDERED_AT\n", ""));
+  await page.click("[data-tab=diagram]");
+  await page.waitForSelector("[data-testid=diagram-behavior-1]");
+  assert.equal(await page.getAttribute("[data-testid=diagram-behavior-1]", "data-error"), "true");
+  assert.equal(await page.getAttribute("[data-testid=diagram-behavior-0]", "data-error"), "false");
+  assert.equal(await page.getAttribute("[data-testid=diagram-master]", "data-error"), "false");
+  await context.close();
+});
+
+test("settings change the check and say what they are", async () => {
+  const { page, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=settings]");
+  await page.selectOption("[data-testid=setting-warehouse]", "bigquery");
+  await page.click("[data-tab=problems]");
+  await page.waitForSelector("[data-testid=problems] li[data-code=missing-catalog]");
+  await page.click("[data-tab=settings]");
+  await page.selectOption("[data-testid=setting-warehouse]", "auto");
+  await page.click("[data-tab=problems]");
+  await page.waitForSelector("[data-testid=no-problems]");
+  await context.close();
+});

@@ -1,0 +1,241 @@
+//! The page: toolbar, editor on the left, panels on the right. Owns the state (a reducer) and
+//! the side effects: autosave, share links, files, theme.
+
+use crate::components::{
+    diagram::Diagram, form::Form, output::Output, problems::Problems, settings::Settings,
+};
+use crate::editor::{Editor, Selection};
+use crate::services;
+use crate::state::{self, Action, State, Tab, TEMPLATES};
+use cps_core::Severity;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// The first text: a shared config from the URL fragment, else the saved draft, else the
+/// Snowflake template.
+fn initial() -> (String, cps_core::Options, Option<String>) {
+    let options = services::load(services::SETTINGS_KEY)
+        .map(|s| state::options_from_string(&s))
+        .unwrap_or_default();
+    let draft = services::load(services::DRAFT_KEY);
+    if let Some(shared) = state::from_fragment(&services::fragment()) {
+        services::clear_fragment();
+        let mut notice = "Opened the shared config.".to_string();
+        if let Some(d) = draft.filter(|d| *d != shared) {
+            services::save(services::PREVIOUS_DRAFT_KEY, &d);
+            notice.push_str(
+                " Your previous draft was kept: choose “Restore previous draft” under Templates.",
+            );
+        }
+        return (shared, options, Some(notice));
+    }
+    match draft {
+        Some(d) => (d, options, None),
+        None => (
+            TEMPLATES[0].text.to_string(),
+            cps_core::Options {
+                warehouse: Some(TEMPLATES[0].warehouse),
+                ..options
+            },
+            None,
+        ),
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| {
+        let (text, options, notice) = initial();
+        let mut s = State::new(text, options);
+        s.notice = notice;
+        s
+    });
+    let selection = use_state(Selection::default);
+    let theme = use_state(|| services::load(services::THEME_KEY).unwrap_or_else(|| "auto".into()));
+    let share_url = use_state(|| None::<String>);
+
+    // Autosave: the config text and the settings, on every change (both are small and local).
+    use_effect_with(state.text.clone(), |text| {
+        services::save(services::DRAFT_KEY, text)
+    });
+    use_effect_with(state.options, |o| {
+        services::save(services::SETTINGS_KEY, &state::options_to_string(o))
+    });
+    use_effect_with((*theme).clone(), |t| {
+        services::set_theme_attribute(t);
+        services::save(services::THEME_KEY, t);
+    });
+
+    let checked = state.checked.clone();
+    let diagnostics_json = use_memo(checked.clone(), |c| {
+        state::editor_diagnostics(&state.text, c)
+    });
+    let errors = checked.count(Severity::Error);
+    let warnings = checked.count(Severity::Warning);
+    let language = if checked.syntax == Some(cps_core::Syntax::Json) {
+        "json"
+    } else {
+        "yaml"
+    };
+
+    let on_change = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(Action::Edited(text)))
+    };
+    let on_jump = {
+        let (selection, text) = (selection.clone(), state.text.clone());
+        Callback::from(move |span: cps_core::Span| {
+            let mut c = state::Utf16Cursor::new(&text);
+            let from = c.utf16_at(span.start as usize) as u32;
+            let to = c.utf16_at(span.end as usize) as u32;
+            selection.set(Selection {
+                from,
+                to,
+                nonce: selection.nonce + 1,
+            });
+        })
+    };
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |a: Action| state.dispatch(a))
+    };
+    let on_template = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            let v = select.value();
+            select.set_value("");
+            if v == "previous" {
+                if let Some(d) = services::load(services::PREVIOUS_DRAFT_KEY) {
+                    state.dispatch(Action::Load(d));
+                }
+            } else if let Some(t) = TEMPLATES.iter().find(|t| t.id == v) {
+                state.dispatch(Action::Template(t.id));
+            }
+        })
+    };
+    let load_file = {
+        let state = state.clone();
+        Callback::from(move |file: web_sys::File| {
+            let state = state.clone();
+            services::read_file(file, move |r| match r {
+                Ok(text) => state.dispatch(Action::Load(text)),
+                Err(e) => state.dispatch(Action::Notice(Some(e))),
+            });
+        })
+    };
+    let on_pick = {
+        let load_file = load_file.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(f) = input.files().and_then(|l| l.get(0)) {
+                load_file.emit(f);
+            }
+            input.set_value("");
+        })
+    };
+    let on_drop = {
+        let load_file = load_file.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(f) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|l| l.get(0))
+            {
+                load_file.emit(f);
+            }
+        })
+    };
+    let on_share = {
+        let (text, share_url) = (state.text.clone(), share_url.clone());
+        Callback::from(move |_| {
+            let url = services::url_with_fragment(&state::share_fragment(&text));
+            services::copy_to_clipboard(&url);
+            share_url.set(Some(url));
+        })
+    };
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |_| {
+            let next = match theme.as_str() {
+                "auto" => "dark",
+                "dark" => "light",
+                _ => "auto",
+            };
+            theme.set(next.to_string());
+        })
+    };
+    let tab_button = |tab: Tab, label: String| {
+        let dispatch = dispatch.clone();
+        let selected = state.tab == tab;
+        html! {
+            <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+                data-tab={format!("{tab:?}").to_lowercase()}
+                onclick={Callback::from(move |_| dispatch.emit(Action::SetTab(tab)))}>{label}</button>
+        }
+    };
+    let has_previous = services::load(services::PREVIOUS_DRAFT_KEY).is_some();
+    let format = checked.format_name().unwrap_or("unparsed");
+
+    html! {
+        <div class="app">
+            <header class="toolbar">
+                <div class="brand"><span class="logo" aria-hidden="true">{"◆"}</span>{" cps "}<span class="tagline">{"Composable Parent Segment studio"}</span></div>
+                <div class="counts" aria-live="polite" data-testid="counts">
+                    <span class={classes!("count", "errors", (errors > 0).then_some("some"))}>{format!("{errors} error{}", if errors == 1 { "" } else { "s" })}</span>
+                    <span class={classes!("count", "warnings", (warnings > 0).then_some("some"))}>{format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" })}</span>
+                    <span class="format" title="detected format">{format}</span>
+                </div>
+                <div class="actions">
+                    <label class="select-label">{"Templates "}
+                        <select aria-label="Load a template" onchange={on_template} data-testid="templates">
+                            <option value="" selected=true>{"Choose…"}</option>
+                            { for TEMPLATES.iter().map(|t| html! { <option value={t.id}>{t.label}</option> }) }
+                            if has_previous { <option value="previous">{"Restore previous draft"}</option> }
+                        </select>
+                    </label>
+                    <label class="button" tabindex="0">{"Open file…"}
+                        <input type="file" accept=".json,.yaml,.yml,application/json,text/yaml" class="visually-hidden" onchange={on_pick} data-testid="file-input" />
+                    </label>
+                    <button onclick={on_share} data-testid="share">{"Share link"}</button>
+                    <button onclick={on_theme} title="Theme: auto, dark, light" aria-label={format!("Theme: {}", *theme)}>{ match theme.as_str() { "dark" => "☾ Dark", "light" => "☀ Light", _ => "◐ Auto" } }</button>
+                </div>
+            </header>
+            if let Some(url) = (*share_url).clone() {
+                <div class="notice share" role="status">
+                    {"Share link copied. It carries the config in the URL fragment, which browsers never send to a server: "}
+                    <input readonly=true value={url} class="share-url" data-testid="share-url" aria-label="Share link" />
+                </div>
+            }
+            if let Some(n) = &state.notice {
+                <div class="notice" role="status" data-testid="notice">{n.clone()}</div>
+            }
+            <main class="panes">
+                <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
+                    <Editor text={AttrValue::from(state.text.clone())} revision={state.revision} {language}
+                        diagnostics={diagnostics_json} selection={*selection} {on_change} />
+                    <p class="hint">{"Drop a .json or .yaml file here. Everything stays in this browser; the draft is saved locally as you type."}</p>
+                </section>
+                <section class="pane side-pane">
+                    <div role="tablist" class="tabs">
+                        { tab_button(Tab::Problems, format!("Problems ({})", checked.diagnostics.len())) }
+                        { tab_button(Tab::Form, "Form".into()) }
+                        { tab_button(Tab::Diagram, "Data model".into()) }
+                        { tab_button(Tab::Output, "Formats".into()) }
+                        { tab_button(Tab::Settings, "Settings".into()) }
+                    </div>
+                    <div class="tab-body" role="tabpanel">
+                        { match state.tab {
+                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::from(state.text.clone())} on_jump={on_jump.clone()} /> },
+                            Tab::Form => html! { <Form checked={checked.clone()} dispatch={dispatch.clone()} /> },
+                            Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
+                            Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
+                            Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },
+                        } }
+                    </div>
+                </section>
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,179 @@
+//! The form view: the master table, attributes and behaviors as cards. The text stays the source
+//! of truth: a changed value replaces just that value in the text; adding, removing or reordering
+//! entries rewrites the file in its own format (refused while the config has errors, so nothing
+//! broken is lost).
+
+use crate::state::{Action, FormEdit};
+use cps_core::model::{Column, Text};
+use cps_core::Span;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FormProps {
+    pub checked: crate::state::Shared,
+    pub dispatch: Callback<Action>,
+}
+
+fn set(dispatch: &Callback<Action>, span: Span) -> Callback<String> {
+    let dispatch = dispatch.clone();
+    Callback::from(move |value: String| {
+        dispatch.emit(Action::Form(FormEdit::SetValue { span, value }))
+    })
+}
+
+/// One labelled input bound to a value of the text. A missing value shows as a disabled field:
+/// it is reported in Problems, and added in the editor.
+fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid: String) -> Html {
+    match value {
+        Some(t) => {
+            let on = set(dispatch, t.span);
+            html! {
+                <label class="field">
+                    <span class="label">{label.to_string()}</span>
+                    <input value={t.value.to_string()} data-testid={testid}
+                        onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                </label>
+            }
+        }
+        None => html! {
+            <label class="field missing">
+                <span class="label">{label.to_string()}</span>
+                <input disabled=true placeholder="missing: add it in the editor" data-testid={testid} />
+            </label>
+        },
+    }
+}
+
+fn type_select(
+    value: &Option<Text>,
+    types: &[&'static str],
+    dispatch: &Callback<Action>,
+    testid: String,
+) -> Html {
+    match value {
+        Some(t) => {
+            let on = set(dispatch, t.span);
+            let known = types.contains(&t.value.as_str());
+            html! {
+                <label class="field">
+                    <span class="label">{"Type"}</span>
+                    <select data-testid={testid} onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
+                        if !known { <option value={t.value.to_string()} selected=true>{format!("{} (not allowed)", t.value)}</option> }
+                        { for types.iter().map(|ty| html! { <option value={*ty} selected={t.value == *ty}>{*ty}</option> }) }
+                    </select>
+                </label>
+            }
+        }
+        None => field("Type", value, dispatch, testid),
+    }
+}
+
+fn buttons(
+    dispatch: &Callback<Action>,
+    up: FormEdit,
+    down: FormEdit,
+    remove: FormEdit,
+    what: &str,
+) -> Html {
+    let click = |edit: FormEdit| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch.emit(Action::Form(edit.clone())))
+    };
+    html! {
+        <div class="card-buttons">
+            <button class="icon" title={format!("Move {what} up")} aria-label={format!("Move {what} up")} onclick={click(up)}>{"↑"}</button>
+            <button class="icon" title={format!("Move {what} down")} aria-label={format!("Move {what} down")} onclick={click(down)}>{"↓"}</button>
+            <button class="icon danger" title={format!("Remove {what}")} aria-label={format!("Remove {what}")} onclick={click(remove)}>{"✕"}</button>
+        </div>
+    }
+}
+
+fn add(dispatch: &Callback<Action>, edit: FormEdit, label: &str, testid: &str) -> Html {
+    let dispatch = dispatch.clone();
+    html! { <button class="add" data-testid={testid.to_string()} onclick={Callback::from(move |_| dispatch.emit(Action::Form(edit.clone())))}>{label.to_string()}</button> }
+}
+
+fn name_of(t: &Option<Text>, fallback: String) -> String {
+    t.as_ref().map(|t| t.value.to_string()).unwrap_or(fallback)
+}
+
+#[function_component(Form)]
+pub fn form(props: &FormProps) -> Html {
+    let c = &props.checked;
+    let d = &props.dispatch;
+    let Some(config) = &c.config else {
+        return html! { <p class="blocked">{"The text does not parse yet; fix the syntax error shown in Problems."}</p> };
+    };
+    let types = c.settings.types.types();
+    let conn_label = if c.settings.warehouse.uses_catalog() {
+        "Connection id"
+    } else {
+        "Zero-copy config id"
+    };
+    let master = config.master.as_ref();
+    html! {
+        <div class="form" data-testid="form">
+            <p class="note">{"Edits here change the text. Adding, removing or reordering entries rewrites the file in its format (comments are dropped); use the editor's undo to go back."}</p>
+            <fieldset class="card">
+                <legend>{"Parent segment"}</legend>
+                { field("Name", &config.name, d, "form-name".into()) }
+                { field("Description", &config.description, d, "form-description".into()) }
+                { field("Time zone", &config.timezone, d, "form-timezone".into()) }
+            </fieldset>
+            <fieldset class="card master">
+                <legend>{"Customers (master) table"}</legend>
+                if let Some(m) = master {
+                    { field(conn_label, &m.table.conn.id().cloned(), d, "form-master-connection".into()) }
+                    if c.settings.warehouse.uses_catalog() { { field("Catalog", &m.table.conn.catalog, d, "form-master-catalog".into()) } }
+                    { field("Schema", &m.table.schema, d, "form-master-schema".into()) }
+                    { field("Table", &m.table.table, d, "form-master-table".into()) }
+                    { field("Key column", &m.key_column, d, "form-master-key".into()) }
+                } else {
+                    <p class="blocked">{"No master table: add `master` in the editor."}</p>
+                }
+            </fieldset>
+            <h3 class="section">{"Attributes"}</h3>
+            { for config.attributes.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, a)| html! {
+                <fieldset class="card" data-testid={format!("attribute-{i}")}>
+                    <legend>{name_of(&a.name, format!("attribute {}", i + 1))}</legend>
+                    { buttons(d, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), "attribute") }
+                    { field("Name", &a.name, d, format!("attribute-{i}-name")) }
+                    { field("Column", &a.column, d, format!("attribute-{i}-column")) }
+                    { type_select(&a.type_, types, d, format!("attribute-{i}-type")) }
+                    { field("Table", &a.table.table, d, format!("attribute-{i}-table")) }
+                    { field("Table key", &a.table_key, d, format!("attribute-{i}-table-key")) }
+                    { field("Master key", &a.master_key, d, format!("attribute-{i}-master-key")) }
+                </fieldset>
+            }) }
+            { add(d, FormEdit::AddAttribute, "+ Add attribute", "add-attribute") }
+            <h3 class="section">{"Behaviors"}</h3>
+            { for config.behaviors.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, b)| {
+                let cols: Vec<(usize, &Column)> = b.columns.iter().flat_map(|l| l.items.iter().enumerate()).collect();
+                html! {
+                    <fieldset class="card" data-testid={format!("behavior-{i}")}>
+                        <legend>{name_of(&b.name, format!("behavior {}", i + 1))}</legend>
+                        { buttons(d, FormEdit::MoveBehavior { from: i, up: true }, FormEdit::MoveBehavior { from: i, up: false }, FormEdit::RemoveBehavior(i), "behavior") }
+                        { field("Name", &b.name, d, format!("behavior-{i}-name")) }
+                        { field("Table", &b.table.table, d, format!("behavior-{i}-table")) }
+                        { field("Time column", &b.time_column, d, format!("behavior-{i}-time")) }
+                        { field("Table key", &b.table_key, d, format!("behavior-{i}-table-key")) }
+                        { field("Master key", &b.master_key, d, format!("behavior-{i}-master-key")) }
+                        <div class="columns">
+                            { for cols.into_iter().map(|(j, col)| html! {
+                                <div class="column-row" data-testid={format!("behavior-{i}-column-{j}")}>
+                                    { field("Name", &col.name, d, format!("behavior-{i}-column-{j}-name")) }
+                                    { type_select(&col.type_, types, d, format!("behavior-{i}-column-{j}-type")) }
+                                    { field("Warehouse column", &col.cdw_column, d, format!("behavior-{i}-column-{j}-cdw")) }
+                                    { buttons(d, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, "column") }
+                                </div>
+                            }) }
+                            { add(d, FormEdit::AddColumn { behavior: i }, "+ Add column", &format!("add-column-{i}")) }
+                        </div>
+                    </fieldset>
+                }
+            }) }
+            { add(d, FormEdit::AddBehavior, "+ Add behavior", "add-behavior") }
+        </div>
+    }
+}

@@ -1,0 +1,73 @@
+//! Settings where TD's sources disagree or the file cannot tell, with their documented defaults.
+
+use crate::state::Action;
+use cps_core::{IdentifierCase, Options, Settings as Resolved, Source, TypeProfile, Warehouse};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SettingsProps {
+    pub options: Options,
+    pub settings: Resolved,
+    pub dispatch: Callback<Action>,
+}
+
+#[function_component(Settings)]
+pub fn settings(props: &SettingsProps) -> Html {
+    let o = props.options;
+    let set = |f: fn(&mut Options, &str)| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let mut next = o;
+            f(&mut next, &v);
+            dispatch.emit(Action::SetOptions(next));
+        })
+    };
+    let resolved = match props.settings.warehouse_source {
+        Source::Option => "chosen here".to_string(),
+        Source::Inferred => format!(
+            "inferred from the file: {}",
+            props.settings.warehouse.as_str()
+        ),
+        Source::Default => format!("default: {}", props.settings.warehouse.as_str()),
+    };
+    html! {
+        <div class="settings" data-testid="settings">
+            <p class="lead">{"TD's documentation and its own tools disagree on a few points. cps makes each one a setting with a documented default instead of guessing. The settings are stored in this browser."}</p>
+            <label class="field">
+                <span class="label">{"Warehouse"}</span>
+                <select onchange={set(|o, v| o.warehouse = Warehouse::parse(v))} data-testid="setting-warehouse">
+                    <option value="auto" selected={o.warehouse.is_none()}>{"Auto (from the file)"}</option>
+                    { for Warehouse::ALL.iter().map(|w| html! { <option value={w.as_str()} selected={o.warehouse == Some(*w)}>{w.as_str()}</option> }) }
+                </select>
+                <span class="note">{format!("Now: {resolved}. Default: entries with connectionId/catalog mean Databricks or BigQuery (they check alike), otherwise Snowflake.")}</span>
+            </label>
+            <label class="field">
+                <span class="label">{"Type profile"}</span>
+                <select onchange={set(|o, v| o.types = TypeProfile::parse(v).unwrap_or_default_profile())} data-testid="setting-types">
+                    { for TypeProfile::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={o.types == *p}>{format!("{} — {}", p.as_str(), p.types().join(", "))}</option> }) }
+                </select>
+                <span class="note">{"Default: current (newest tdx docs and the CDP API). legacy-api-cas: the March 2026 setup guide. tdx-2026-07: the July 2026 tdx skill."}</span>
+            </label>
+            <label class="field">
+                <span class="label">{"Identifier case"}</span>
+                <select onchange={set(|o, v| o.identifier_case = IdentifierCase::parse(v).unwrap_or(IdentifierCase::Exact))} data-testid="setting-case">
+                    <option value="exact" selected={o.identifier_case == IdentifierCase::Exact}>{"exact — unquoted names resolve to upper case"}</option>
+                    <option value="lowercase" selected={o.identifier_case == IdentifierCase::Lowercase}>{"lowercase — legacy api-cas host"}</option>
+                </select>
+                <span class="note">{"Default: exact (current backend, case-sensitive matching against Snowflake's stored names)."}</span>
+            </label>
+        </div>
+    }
+}
+
+trait OrDefaultProfile {
+    fn unwrap_or_default_profile(self) -> TypeProfile;
+}
+
+impl OrDefaultProfile for Option<TypeProfile> {
+    fn unwrap_or_default_profile(self) -> TypeProfile {
+        self.unwrap_or(TypeProfile::Current)
+    }
+}

@@ -1,0 +1,114 @@
+//! The CodeMirror 6 editor, bundled from npm into `web/vendor/editor.js`
+//! (`web/editor/src/editor.js`), driven through a tiny global API: `window.cpsEditor`.
+//! Editors are plain integer ids so the bindings stay simple functions.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = create)]
+    fn cm_create(
+        parent: &HtmlElement,
+        doc: &str,
+        language: &str,
+        on_change: &Closure<dyn FnMut(String)>,
+    ) -> u32;
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDoc)]
+    fn cm_set_doc(id: u32, doc: &str);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setLanguage)]
+    fn cm_set_language(id: u32, language: &str);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDiagnostics)]
+    fn cm_set_diagnostics(id: u32, json: &str);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = select)]
+    fn cm_select(id: u32, from: u32, to: u32);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = destroy)]
+    fn cm_destroy(id: u32);
+}
+
+/// A request to select a range (UTF-16 offsets); `nonce` makes a repeated click count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Selection {
+    pub from: u32,
+    pub to: u32,
+    pub nonce: u64,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    pub text: AttrValue,
+    /// Bumped when the text changed outside the editor and must be pushed into it.
+    pub revision: u64,
+    pub language: &'static str,
+    /// Diagnostics as the bridge takes them (JSON, UTF-16 offsets).
+    pub diagnostics: Rc<String>,
+    pub selection: Selection,
+    pub on_change: Callback<String>,
+}
+
+#[function_component(Editor)]
+pub fn editor(props: &EditorProps) -> Html {
+    let host = use_node_ref();
+    let id: Rc<RefCell<Option<u32>>> = use_mut_ref(|| None);
+    let on_change = use_mut_ref(|| props.on_change.clone());
+    *on_change.borrow_mut() = props.on_change.clone();
+
+    {
+        let (host, id, on_change) = (host.clone(), id.clone(), on_change.clone());
+        let (text, language) = (props.text.clone(), props.language);
+        use_effect_with((), move |_| {
+            let closure = Closure::<dyn FnMut(String)>::new(move |doc: String| {
+                let cb = on_change.borrow().clone();
+                cb.emit(doc);
+            });
+            if let Some(el) = host.cast::<HtmlElement>() {
+                *id.borrow_mut() = Some(cm_create(&el, &text, language, &closure));
+            }
+            let id_drop = id.clone();
+            move || {
+                if let Some(i) = id_drop.borrow_mut().take() {
+                    cm_destroy(i);
+                }
+                drop(closure);
+            }
+        });
+    }
+    {
+        let (id, text) = (id.clone(), props.text.clone());
+        use_effect_with(props.revision, move |_| {
+            if let Some(i) = *id.borrow() {
+                cm_set_doc(i, &text);
+            }
+        });
+    }
+    {
+        let id = id.clone();
+        use_effect_with(props.language, move |lang| {
+            if let Some(i) = *id.borrow() {
+                cm_set_language(i, lang);
+            }
+        });
+    }
+    {
+        let id = id.clone();
+        use_effect_with(props.diagnostics.clone(), move |json| {
+            if let Some(i) = *id.borrow() {
+                cm_set_diagnostics(i, json);
+            }
+        });
+    }
+    {
+        let id = id.clone();
+        use_effect_with(props.selection, move |sel| {
+            if sel.nonce > 0 {
+                if let Some(i) = *id.borrow() {
+                    cm_select(i, sel.from, sel.to);
+                }
+            }
+        });
+    }
+    html! { <div class="editor-host" ref={host} data-testid="editor"></div> }
+}

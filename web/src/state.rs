@@ -1,0 +1,799 @@
+//! The page's domain state and everything it does that is not DOM: a `Reducible` with an
+//! `Action` enum (the yew todomvc pattern), form edits as text edits, share links, templates.
+//! All of it is plain Rust, unit-tested natively.
+//!
+//! The config text is the source of truth. Every other view (problems, form, diagram, outputs)
+//! is derived from one `check` of that text; form edits become text edits.
+
+use cps_core::convert::{self, Target};
+use cps_core::model::{Attribute, Behavior, Column, Config, Loc, TableRef, Text};
+use cps_core::{Checked, Options, Span};
+use std::rc::Rc;
+use yew::Reducible;
+
+pub struct Template {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub text: &'static str,
+    /// The warehouse the template is for (the file alone cannot tell BigQuery from Databricks).
+    pub warehouse: cps_core::Warehouse,
+}
+
+pub const TEMPLATES: &[Template] = &[
+    Template {
+        id: "snowflake",
+        label: "Snowflake (tdx YAML)",
+        text: include_str!("../../examples/snowflake.yaml"),
+        warehouse: cps_core::Warehouse::Snowflake,
+    },
+    Template {
+        id: "databricks",
+        label: "Databricks (API JSON)",
+        text: include_str!("../../examples/databricks.json"),
+        warehouse: cps_core::Warehouse::Databricks,
+    },
+    Template {
+        id: "bigquery",
+        label: "BigQuery (tdx YAML)",
+        text: include_str!("../../examples/bigquery.yaml"),
+        warehouse: cps_core::Warehouse::Bigquery,
+    },
+];
+
+/// Which panel the right-hand side shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Problems,
+    Form,
+    Diagram,
+    Output,
+    Settings,
+}
+
+/// Where the current text came from, so the editor knows whether to replace its document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Typed in the editor: the editor already shows it.
+    Editor,
+    /// Anything else (form, template, file, share link): the editor must be told.
+    Elsewhere,
+}
+
+/// A check result shared between views; equal when it is the same check (pointer equality), so
+/// views re-render exactly when the text or settings were re-checked.
+#[derive(Clone)]
+pub struct Shared(pub Rc<Checked>);
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Checked;
+    fn deref(&self) -> &Checked {
+        &self.0
+    }
+}
+
+pub struct State {
+    pub text: String,
+    pub origin: Origin,
+    /// Bumped whenever the text changes from outside the editor.
+    pub revision: u64,
+    pub options: Options,
+    pub checked: Shared,
+    pub tab: Tab,
+    pub output: Target,
+    /// A message for the status line (e.g. why a form edit was refused).
+    pub notice: Option<String>,
+}
+
+impl State {
+    pub fn new(text: String, options: Options) -> State {
+        let text = text.replace("\r\n", "\n");
+        let checked = Shared(Rc::new(cps_core::check(&text, &options)));
+        State {
+            text,
+            origin: Origin::Elsewhere,
+            revision: 0,
+            options,
+            checked,
+            tab: Tab::Problems,
+            output: Target::ApiJson,
+            notice: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The editor's text changed.
+    Edited(String),
+    /// Replace the text (opened file, share link).
+    Load(String),
+    /// Load a template and set the warehouse it is for.
+    Template(&'static str),
+    SetOptions(Options),
+    SetTab(Tab),
+    SetOutput(Target),
+    Form(FormEdit),
+    Notice(Option<String>),
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = State {
+            text: self.text.clone(),
+            origin: self.origin,
+            revision: self.revision,
+            options: self.options,
+            checked: self.checked.clone(),
+            tab: self.tab,
+            output: self.output,
+            notice: None,
+        };
+        match action {
+            Action::Edited(text) => {
+                if text == self.text {
+                    return self;
+                }
+                next.set_text(text, Origin::Editor);
+            }
+            Action::Load(text) => next.set_text(text, Origin::Elsewhere),
+            Action::Template(id) => {
+                if let Some(t) = TEMPLATES.iter().find(|t| t.id == id) {
+                    next.options.warehouse = Some(t.warehouse);
+                    next.set_text(t.text.to_string(), Origin::Elsewhere);
+                }
+            }
+            Action::SetOptions(options) => {
+                next.options = options;
+                next.checked = Shared(Rc::new(cps_core::check(&next.text, &options)));
+            }
+            Action::SetTab(tab) => next.tab = tab,
+            Action::SetOutput(target) => next.output = target,
+            Action::Notice(n) => next.notice = n,
+            Action::Form(edit) => match apply(&self.text, &self.checked, &edit) {
+                Ok(text) => next.set_text(text, Origin::Elsewhere),
+                Err(why) => next.notice = Some(why),
+            },
+        }
+        Rc::new(next)
+    }
+}
+
+impl State {
+    fn set_text(&mut self, text: String, origin: Origin) {
+        // The editor keeps `\n` line breaks only (CodeMirror normalises them), and diagnostics
+        // are positioned on the editor's text, so text from elsewhere is normalised the same way.
+        let text = if origin == Origin::Elsewhere && text.contains('\r') {
+            text.replace("\r\n", "\n")
+        } else {
+            text
+        };
+        self.checked = Shared(Rc::new(cps_core::check(&text, &self.options)));
+        self.text = text;
+        self.origin = origin;
+        if origin == Origin::Elsewhere {
+            self.revision += 1;
+        }
+    }
+}
+
+/// An edit made in the form view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormEdit {
+    /// Replace one existing value (its span in the text) with `value`. Keeps everything else of
+    /// the file, comments and layout included.
+    SetValue {
+        span: Span,
+        value: String,
+    },
+    AddAttribute,
+    RemoveAttribute(usize),
+    MoveAttribute {
+        from: usize,
+        up: bool,
+    },
+    AddBehavior,
+    RemoveBehavior(usize),
+    MoveBehavior {
+        from: usize,
+        up: bool,
+    },
+    AddColumn {
+        behavior: usize,
+    },
+    RemoveColumn {
+        behavior: usize,
+        column: usize,
+    },
+    MoveColumn {
+        behavior: usize,
+        from: usize,
+        up: bool,
+    },
+}
+
+/// Applies a form edit to the text. Value edits replace the value in place; structural edits
+/// (add, remove, reorder) rewrite the file in its own format from the model, which needs a
+/// config without blocking errors (otherwise broken parts would be lost).
+pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, String> {
+    if let FormEdit::SetValue { span, value } = edit {
+        return set_value(text, checked, *span, value);
+    }
+    if checked.diagnostics.iter().any(convert::blocks_conversion) {
+        return Err("Fix the errors first: adding, removing or reordering entries rewrites the file from its checked content.".into());
+    }
+    let (Some(config), Some(syntax), Some(dialect)) =
+        (&checked.config, checked.syntax, checked.dialect)
+    else {
+        return Err("The text is not a config yet.".into());
+    };
+    let mut c = config.clone();
+    structural(&mut c, edit);
+    Ok(convert::write(
+        &c,
+        &checked.settings,
+        Target::of(syntax, dialect),
+    ))
+}
+
+fn set_value(text: &str, checked: &Checked, span: Span, value: &str) -> Result<String, String> {
+    let range = span.range();
+    if range.end > text.len()
+        || !text.is_char_boundary(range.start)
+        || !text.is_char_boundary(range.end)
+    {
+        return Err("The text changed under the form; try again.".into());
+    }
+    let literal = match checked.syntax {
+        Some(cps_core::Syntax::Json) => serde_json::to_string(value).unwrap_or_default(),
+        _ => convert::yaml_scalar(value),
+    };
+    let mut out = String::with_capacity(text.len() + literal.len());
+    out.push_str(&text[..range.start]);
+    out.push_str(&literal);
+    out.push_str(&text[range.end..]);
+    Ok(out)
+}
+
+fn text(value: &str) -> Option<Text> {
+    Some(Text {
+        value: value.into(),
+        span: Span::default(),
+        key: "",
+    })
+}
+
+/// A table reference like the master's (same connection, catalog and schema).
+fn like_master(c: &Config, table: Option<&str>) -> TableRef {
+    let mut t = c
+        .master
+        .as_ref()
+        .map(|m| m.table.clone())
+        .unwrap_or_default();
+    if let Some(name) = table {
+        t.table = text(name);
+    }
+    t
+}
+
+fn master_key(c: &Config) -> Option<Text> {
+    c.master.as_ref().and_then(|m| m.key_column.clone())
+}
+
+fn unique(base: &str, taken: impl Iterator<Item = String>) -> String {
+    let taken: Vec<String> = taken.collect();
+    (1..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_else(|| base.to_string())
+}
+
+fn swap<T>(items: &mut [T], from: usize, up: bool) {
+    let to = if up {
+        from.checked_sub(1)
+    } else {
+        Some(from + 1)
+    };
+    if let Some(to) = to.filter(|&t| t < items.len()) {
+        if from < items.len() {
+            items.swap(from, to);
+        }
+    }
+}
+
+fn structural(c: &mut Config, edit: &FormEdit) {
+    let key = master_key(c);
+    match edit {
+        FormEdit::AddAttribute => {
+            let names = c
+                .attributes
+                .iter()
+                .flat_map(|l| &l.items)
+                .filter_map(|a| a.name.as_ref().map(|n| n.value.to_string()));
+            let name = unique("attribute", names);
+            let attr = Attribute {
+                loc: Loc::Root,
+                span: Span::default(),
+                name: text(&name),
+                table: like_master(c, None),
+                table_key: key.clone(),
+                master_key: key,
+                column: text(&name.to_ascii_uppercase()),
+                type_: text("string"),
+            };
+            c.attributes
+                .get_or_insert_with(Default::default)
+                .items
+                .push(attr);
+        }
+        FormEdit::RemoveAttribute(i) => {
+            if let Some(l) = &mut c.attributes {
+                if *i < l.items.len() {
+                    l.items.remove(*i);
+                }
+            }
+        }
+        FormEdit::MoveAttribute { from, up } => {
+            if let Some(l) = &mut c.attributes {
+                swap(&mut l.items, *from, *up);
+            }
+        }
+        FormEdit::AddBehavior => {
+            let names = c
+                .behaviors
+                .iter()
+                .flat_map(|l| &l.items)
+                .filter_map(|b| b.name.as_ref().map(|n| n.value.to_string()));
+            let name = unique("behavior", names);
+            let behavior = Behavior {
+                loc: Loc::Root,
+                span: Span::default(),
+                table: like_master(c, Some(&name.to_ascii_uppercase())),
+                name: text(&name),
+                table_key: key.clone(),
+                master_key: key,
+                time_column: text("TIME"),
+                columns: Some(cps_core::model::List {
+                    items: vec![new_column("column_1")],
+                    key_span: Span::default(),
+                    key: "",
+                }),
+                all_columns: None,
+            };
+            c.behaviors
+                .get_or_insert_with(Default::default)
+                .items
+                .push(behavior);
+        }
+        FormEdit::RemoveBehavior(i) => {
+            if let Some(l) = &mut c.behaviors {
+                if *i < l.items.len() {
+                    l.items.remove(*i);
+                }
+            }
+        }
+        FormEdit::MoveBehavior { from, up } => {
+            if let Some(l) = &mut c.behaviors {
+                swap(&mut l.items, *from, *up);
+            }
+        }
+        FormEdit::AddColumn { behavior } => {
+            if let Some(b) = c
+                .behaviors
+                .as_mut()
+                .and_then(|l| l.items.get_mut(*behavior))
+            {
+                let cols = b.columns.get_or_insert_with(Default::default);
+                let names = cols
+                    .items
+                    .iter()
+                    .filter_map(|c| c.name.as_ref().map(|n| n.value.to_string()));
+                let name = unique("column", names);
+                cols.items.push(new_column(&name));
+            }
+        }
+        FormEdit::RemoveColumn { behavior, column } => {
+            if let Some(cols) = c
+                .behaviors
+                .as_mut()
+                .and_then(|l| l.items.get_mut(*behavior))
+                .and_then(|b| b.columns.as_mut())
+            {
+                if *column < cols.items.len() {
+                    cols.items.remove(*column);
+                }
+            }
+        }
+        FormEdit::MoveColumn { behavior, from, up } => {
+            if let Some(cols) = c
+                .behaviors
+                .as_mut()
+                .and_then(|l| l.items.get_mut(*behavior))
+                .and_then(|b| b.columns.as_mut())
+            {
+                swap(&mut cols.items, *from, *up);
+            }
+        }
+        FormEdit::SetValue { .. } => {}
+    }
+}
+
+fn new_column(name: &str) -> Column {
+    Column {
+        loc: Loc::Root,
+        span: Span::default(),
+        name: text(name),
+        type_: text("string"),
+        cdw_column: text(&name.to_ascii_uppercase()),
+    }
+}
+
+// ---- share links ----------------------------------------------------------------------------
+
+/// The URL fragment that carries a config: `#config=<base64url of the UTF-8 text>`. A fragment
+/// never reaches any server, so the config stays in the browser.
+pub const SHARE_PREFIX: &str = "#config=";
+
+pub fn share_fragment(text: &str) -> String {
+    format!("{SHARE_PREFIX}{}", base64url_encode(text.as_bytes()))
+}
+
+/// The config carried by a fragment, if it is a share fragment.
+pub fn from_fragment(fragment: &str) -> Option<String> {
+    let data = fragment.strip_prefix(SHARE_PREFIX)?;
+    String::from_utf8(base64url_decode(data)?).ok()
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let vals: Option<Vec<u32>> = text
+        .trim_end_matches('=')
+        .bytes()
+        .map(|c| B64.iter().position(|&b| b == c).map(|p| p as u32))
+        .collect();
+    let vals = vals?;
+    for chunk in vals.chunks(4) {
+        if chunk.len() == 1 {
+            return None;
+        }
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &v)| n | (v << (18 - 6 * i)));
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+// ---- positions for the editor ---------------------------------------------------------------
+
+/// Converts a byte offset into a UTF-16 offset (what CodeMirror indexes by), given a running
+/// cursor so that converting many sorted offsets is linear.
+pub struct Utf16Cursor<'t> {
+    text: &'t str,
+    byte: usize,
+    utf16: usize,
+}
+
+impl<'t> Utf16Cursor<'t> {
+    pub fn new(text: &'t str) -> Self {
+        Utf16Cursor {
+            text,
+            byte: 0,
+            utf16: 0,
+        }
+    }
+
+    pub fn utf16_at(&mut self, byte: usize) -> usize {
+        let byte = cps_core::span::floor_char_boundary(self.text, byte);
+        if byte < self.byte {
+            self.byte = 0;
+            self.utf16 = 0;
+        }
+        self.utf16 += self.text[self.byte..byte].encode_utf16().count();
+        self.byte = byte;
+        self.utf16
+    }
+}
+
+/// Diagnostics as the editor bridge takes them: a JSON array of `{from, to, severity, message,
+/// source}` in UTF-16 offsets.
+pub fn editor_diagnostics(text: &str, checked: &Checked) -> String {
+    let mut spans: Vec<(usize, &cps_core::Diagnostic)> =
+        checked.diagnostics.iter().enumerate().collect();
+    spans.sort_by_key(|(_, d)| d.span.start);
+    let mut cursor = Utf16Cursor::new(text);
+    let items: Vec<serde_json::Value> = spans
+        .into_iter()
+        .map(|(_, d)| {
+            let from = cursor.utf16_at(d.span.start as usize);
+            let to = Utf16Cursor::new(text).utf16_at(d.span.end as usize);
+            let mut message = format!("{} [{}]", d.message, d.code.as_str());
+            if let Some(help) = &d.help {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            serde_json::json!({
+                "from": from,
+                "to": to,
+                "severity": d.severity.as_str(),
+                "message": message,
+                "source": "cps",
+            })
+        })
+        .collect();
+    serde_json::Value::Array(items).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(text: &str) -> Rc<State> {
+        Rc::new(State::new(text.to_string(), Options::default()))
+    }
+
+    const SNOWFLAKE: &str = include_str!("../../examples/snowflake.yaml");
+
+    #[test]
+    fn templates_are_valid() {
+        for t in TEMPLATES {
+            let s = state("").reduce(Action::Template(t.id));
+            assert_eq!(s.text, t.text);
+            assert_eq!(s.options.warehouse, Some(t.warehouse));
+            assert!(
+                !s.checked.has_errors(),
+                "template {}: {:?}",
+                t.id,
+                s.checked.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn editing_rechecks_and_remembers_the_origin() {
+        let s = state(SNOWFLAKE);
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 0);
+        let broken = SNOWFLAKE.replace("timezone: Asia/Tokyo", "timezone: Tokyo");
+        let s = s.reduce(Action::Edited(broken));
+        assert_eq!(s.origin, Origin::Editor);
+        assert_eq!(s.revision, 0, "the editor already shows its own text");
+        assert_eq!(s.checked.diagnostics[0].code.as_str(), "invalid-timezone");
+        let s = s.reduce(Action::Load(SNOWFLAKE.to_string()));
+        assert_eq!(s.origin, Origin::Elsewhere);
+        assert_eq!(s.revision, 1);
+        assert!(!s.checked.has_errors());
+    }
+
+    #[test]
+    fn settings_recheck_the_same_text() {
+        let s = state(SNOWFLAKE);
+        let options = Options {
+            warehouse: Some(cps_core::Warehouse::Bigquery),
+            ..Options::default()
+        };
+        let s = s.reduce(Action::SetOptions(options));
+        assert!(s
+            .checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "missing-catalog"));
+    }
+
+    #[test]
+    fn value_edits_replace_only_the_value() {
+        let s = state(SNOWFLAKE);
+        let tz = s.checked.config.as_ref().unwrap().timezone.clone().unwrap();
+        let s = s.reduce(Action::Form(FormEdit::SetValue {
+            span: tz.span,
+            value: "Europe/Berlin".into(),
+        }));
+        assert_eq!(s.text, SNOWFLAKE.replace("Asia/Tokyo", "Europe/Berlin"));
+        assert_eq!(s.origin, Origin::Elsewhere);
+        // Values that YAML would misread are quoted.
+        let name = s.checked.config.as_ref().unwrap().name.clone().unwrap();
+        let s = s.reduce(Action::Form(FormEdit::SetValue {
+            span: name.span,
+            value: "yes: no".into(),
+        }));
+        assert!(s.text.contains("name: 'yes: no'\n"), "{}", s.text);
+        assert_eq!(
+            s.checked
+                .config
+                .as_ref()
+                .unwrap()
+                .name
+                .as_ref()
+                .unwrap()
+                .value,
+            "yes: no"
+        );
+    }
+
+    #[test]
+    fn value_edits_in_json_write_json_strings() {
+        let json = include_str!("../../examples/databricks.json");
+        let s = state(json);
+        let name = s.checked.config.as_ref().unwrap().name.clone().unwrap();
+        let s = s.reduce(Action::Form(FormEdit::SetValue {
+            span: name.span,
+            value: "Say \"hi\"".into(),
+        }));
+        assert!(s.text.contains(r#""name": "Say \"hi\"""#), "{}", s.text);
+        assert!(!s.checked.has_errors());
+    }
+
+    #[test]
+    fn structural_edits_rewrite_in_the_same_format_with_join_keys_prefilled() {
+        let s = state(SNOWFLAKE);
+        let s = s.reduce(Action::Form(FormEdit::AddAttribute));
+        assert_eq!(s.checked.format_name(), Some("tdx-yaml"));
+        let c = s.checked.config.as_ref().unwrap();
+        let attrs = &c.attributes.as_ref().unwrap().items;
+        assert_eq!(attrs.len(), 4);
+        let new = attrs.last().unwrap();
+        assert_eq!(new.name.as_ref().unwrap().value, "attribute_1");
+        assert_eq!(new.table_key.as_ref().unwrap().value, "CDP_CUSTOMER_ID");
+        assert_eq!(new.master_key.as_ref().unwrap().value, "CDP_CUSTOMER_ID");
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let s = s.reduce(Action::Form(FormEdit::MoveAttribute { from: 3, up: true }));
+        let names: Vec<String> = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items
+            .iter()
+            .map(|a| a.name.as_ref().unwrap().value.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["email", "membership_tier", "attribute_1", "lifetime_value"]
+        );
+        let s = s.reduce(Action::Form(FormEdit::RemoveAttribute(2)));
+        assert_eq!(
+            s.checked
+                .config
+                .as_ref()
+                .unwrap()
+                .attributes
+                .as_ref()
+                .unwrap()
+                .items
+                .len(),
+            3
+        );
+        let s = s.reduce(Action::Form(FormEdit::AddBehavior));
+        let s = s.reduce(Action::Form(FormEdit::AddColumn { behavior: 2 }));
+        let b = &s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .behaviors
+            .as_ref()
+            .unwrap()
+            .items[2];
+        assert_eq!(b.columns.as_ref().unwrap().items.len(), 2);
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let json = include_str!("../../examples/databricks.json");
+        let s = state(json).reduce(Action::Form(FormEdit::AddBehavior));
+        assert_eq!(s.checked.format_name(), Some("api-json"));
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+    }
+
+    #[test]
+    fn structural_edits_refuse_a_broken_config_and_keep_the_text() {
+        let broken = SNOWFLAKE.replace("    type: number\n", "    type: nmber\n");
+        let s = state(&broken).reduce(Action::Form(FormEdit::AddAttribute));
+        assert_eq!(s.text, broken);
+        assert!(s.notice.as_ref().unwrap().contains("Fix the errors first"));
+    }
+
+    #[test]
+    fn share_fragments_round_trip() {
+        for text in ["", "a", "ab", "abc", "name: 顧客 😀\n", SNOWFLAKE] {
+            let f = share_fragment(text);
+            assert!(f
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"#=-_".contains(&b)));
+            assert_eq!(from_fragment(&f).as_deref(), Some(text));
+        }
+        assert_eq!(from_fragment("#other"), None);
+        assert_eq!(from_fragment("#config=%%%"), None);
+        assert_eq!(base64url_encode(b"hello"), "aGVsbG8");
+    }
+
+    #[test]
+    fn editor_positions_are_utf16() {
+        let text = "name: 顧客😀\ntimezone: Tokyo\n";
+        let c = cps_core::check(text, &Options::default());
+        let v: serde_json::Value = serde_json::from_str(&editor_diagnostics(text, &c)).unwrap();
+        let tz = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["message"].as_str().unwrap().contains("invalid-timezone"))
+            .unwrap();
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        let from = tz["from"].as_u64().unwrap() as usize;
+        let to = tz["to"].as_u64().unwrap() as usize;
+        assert_eq!(String::from_utf16(&utf16[from..to]).unwrap(), "Tokyo");
+    }
+}
+
+// ---- settings persistence -------------------------------------------------------------------
+
+/// Settings as stored: `warehouse=auto;types=current;case=exact`.
+pub fn options_to_string(o: &Options) -> String {
+    format!(
+        "warehouse={};types={};case={}",
+        o.warehouse.map(|w| w.as_str()).unwrap_or("auto"),
+        o.types.as_str(),
+        o.identifier_case.as_str()
+    )
+}
+
+pub fn options_from_string(s: &str) -> Options {
+    let mut o = Options::default();
+    for part in s.split(';') {
+        match part.split_once('=') {
+            Some(("warehouse", v)) => o.warehouse = cps_core::Warehouse::parse(v),
+            Some(("types", v)) => o.types = cps_core::TypeProfile::parse(v).unwrap_or(o.types),
+            Some(("case", v)) => {
+                o.identifier_case = cps_core::IdentifierCase::parse(v).unwrap_or(o.identifier_case)
+            }
+            _ => {}
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip() {
+        let o = Options {
+            warehouse: Some(cps_core::Warehouse::Bigquery),
+            types: cps_core::TypeProfile::LegacyApiCas,
+            identifier_case: cps_core::IdentifierCase::Lowercase,
+        };
+        assert_eq!(options_from_string(&options_to_string(&o)), o);
+        assert_eq!(options_from_string("garbage"), Options::default());
+        assert_eq!(
+            options_from_string(&options_to_string(&Options::default())),
+            Options::default()
+        );
+    }
+}
