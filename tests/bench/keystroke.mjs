@@ -57,21 +57,25 @@ try {
       window.__bench.done?.(t);
     });
   });
-  const edit = async (key) => {
-    const wait = page.evaluate(() => new Promise((r) => { window.__bench.done = r; }));
+  // Arm the listener first, then press: the promise lives in the page until the frame comes.
+  const measure = async (key, kind) => {
+    await page.evaluate((kind) => {
+      window.__bench.result = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${kind} frame within 5 s`)), 5000);
+        const finish = (t) => { clearTimeout(timer); resolve(t); };
+        if (kind === "edit") {
+          window.__bench.done = finish;
+        } else {
+          window.__bench.done = null;
+          document.addEventListener("keydown", () => requestAnimationFrame(() => finish(performance.now() - window.__bench.t0)), { once: true });
+        }
+      });
+    }, kind);
     await page.keyboard.press(key);
-    return wait;
+    return page.evaluate(() => window.__bench.result);
   };
-  const noop = async (key) => {
-    const wait = page.evaluate(() => new Promise((r) => {
-      document.addEventListener("keyup", () => {}, { once: true });
-      window.__bench.done = null;
-      const start = () => requestAnimationFrame(() => r(performance.now() - window.__bench.t0));
-      document.addEventListener("keydown", start, { once: true });
-    }));
-    await page.keyboard.press(key);
-    return wait;
-  };
+  const edit = (key) => measure(key, "edit");
+  const noop = (key) => measure(key, "noop");
   // Warm up, then interleave: edit (type, delete), no-op (right, left).
   for (let i = 0; i < 3; i++) { await edit("x"); await edit("Backspace"); }
   const edits = [], noops = [];

@@ -48,9 +48,17 @@ export async function editorText(page) {
   return page.evaluate(() => window.cpsEditor.getDoc(1));
 }
 
-/// Replaces the editor's whole text the way a user would: select all, then type/paste.
+/// Replaces the editor's whole text the way a user would: select all, then paste. (A paste event
+/// carries the text at once; typing it through keyboard.insertText makes Chromium build and
+/// CodeMirror re-read a DOM node per line, minutes for a large file.)
 export async function replaceText(page, text) {
   await page.click(".cm-content");
   await page.keyboard.press("Control+A");
-  await page.keyboard.insertText(text);
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", t);
+    document.querySelector(".cm-content").dispatchEvent(
+      new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, text);
 }

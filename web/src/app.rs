@@ -67,8 +67,9 @@ pub fn app() -> Html {
     });
 
     let checked = state.checked.clone();
-    let diagnostics_json = use_memo(checked.clone(), |c| {
-        state::editor_diagnostics(&state.text, c)
+    // Keyed on the check, not on equal JSON: the editor is told after every check.
+    let diagnostics_json = use_memo(state.checks, |_| {
+        (state.checks, std::rc::Rc::new(state::editor_diagnostics(&state.text, &checked)))
     });
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);
@@ -195,7 +196,7 @@ pub fn app() -> Html {
                             if has_previous { <option value="previous">{"Restore previous draft"}</option> }
                         </select>
                     </label>
-                    <label class="button" tabindex="0">{"Open file…"}
+                    <label class="button">{"Open file…"}
                         <input type="file" accept=".json,.yaml,.yml,application/json,text/yaml" class="visually-hidden" onchange={on_pick} data-testid="file-input" />
                     </label>
                     <button onclick={on_share} data-testid="share">{"Share link"}</button>
@@ -214,7 +215,7 @@ pub fn app() -> Html {
             <main class="panes">
                 <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
                     <Editor text={AttrValue::from(state.text.clone())} revision={state.revision} {language}
-                        diagnostics={diagnostics_json} selection={*selection} {on_change} />
+                        diagnostics={(*diagnostics_json).clone()} selection={*selection} {on_change} />
                     <p class="hint">{"Drop a .json or .yaml file here. Everything stays in this browser; the draft is saved locally as you type."}</p>
                 </section>
                 <section class="pane side-pane">

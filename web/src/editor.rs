@@ -43,8 +43,10 @@ pub struct EditorProps {
     /// Bumped when the text changed outside the editor and must be pushed into it.
     pub revision: u64,
     pub language: &'static str,
-    /// Diagnostics as the bridge takes them (JSON, UTF-16 offsets).
-    pub diagnostics: Rc<String>,
+    /// Diagnostics as the bridge takes them (JSON, UTF-16 offsets), with the revision of the
+    /// check they come from: sent after every check, even when unchanged, so the editor always
+    /// confirms that what it shows belongs to the current text.
+    pub diagnostics: (u64, Rc<String>),
     pub selection: Selection,
     pub on_change: Callback<String>,
 }
@@ -94,7 +96,7 @@ pub fn editor(props: &EditorProps) -> Html {
     }
     {
         let id = id.clone();
-        use_effect_with(props.diagnostics.clone(), move |json| {
+        use_effect_with(props.diagnostics.clone(), move |(_, json)| {
             if let Some(i) = *id.borrow() {
                 cm_set_diagnostics(i, json);
             }

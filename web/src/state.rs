@@ -88,6 +88,8 @@ pub struct State {
     pub output: Target,
     /// A message for the status line (e.g. why a form edit was refused).
     pub notice: Option<String>,
+    /// Bumped on every check.
+    pub checks: u64,
 }
 
 impl State {
@@ -103,6 +105,7 @@ impl State {
             tab: Tab::Problems,
             output: Target::ApiJson,
             notice: None,
+            checks: 0,
         }
     }
 }
@@ -135,6 +138,7 @@ impl Reducible for State {
             tab: self.tab,
             output: self.output,
             notice: None,
+            checks: self.checks,
         };
         match action {
             Action::Edited(text) => {
@@ -153,6 +157,7 @@ impl Reducible for State {
             Action::SetOptions(options) => {
                 next.options = options;
                 next.checked = Shared(Rc::new(cps_core::check(&next.text, &options)));
+                next.checks += 1;
             }
             Action::SetTab(tab) => next.tab = tab,
             Action::SetOutput(target) => next.output = target,
@@ -176,6 +181,7 @@ impl State {
             text
         };
         self.checked = Shared(Rc::new(cps_core::check(&text, &self.options)));
+        self.checks += 1;
         self.text = text;
         self.origin = origin;
         if origin == Origin::Elsewhere {

@@ -25,10 +25,12 @@ fn main() -> ExitCode {
         "build-web" => setup().and_then(|()| build_web()),
         "run" => run(rest),
         "test" => test(),
+        "bench" if rest.first().map(String::as_str) == Some("--web") => bench_web(&rest[1..]),
         "bench" => bench::main(rest),
+        "screenshot" => setup().and_then(|()| build_web()).and_then(|()| screenshot()),
         "fuzz" => fuzz(rest),
         _ => {
-            eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--write]|fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--web] [--write]|screenshot|fuzz [SECONDS]>");
             return ExitCode::from(2);
         }
     };
@@ -231,6 +233,41 @@ fn test() -> Result {
         .env("CPS_DIST", root().join("dist")))?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
+}
+
+/// Runs a node script against the built site served by a debug `cps serve`.
+fn node_with_site(script: &str, args: &[&str]) -> Result<String> {
+    sh(cargo().args(["build", "--bin", "cps"]))?;
+    let out = Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(root())
+        .env("CPS_BIN", root().join("target/debug/cps"))
+        .env("CPS_DIST", root().join("dist"))
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("node {script}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("node {script} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The browser benchmark: keystroke → diagnostics painted on a 5,000-line config, and the
+/// shipped size; `--write` records it in BENCHMARKS.md.
+fn bench_web(rest: &[String]) -> Result {
+    setup()?;
+    build_web()?;
+    let table = node_with_site("tests/bench/keystroke.mjs", &[])?;
+    print!("{table}");
+    if rest.iter().any(|a| a == "--write") {
+        bench::write_section(&table, "web")?;
+    }
+    Ok(())
+}
+
+fn screenshot() -> Result {
+    node_with_site("tests/bench/screenshot.mjs", &["docs/screenshot.png"]).map(|_| ())
 }
 
 fn fuzz(rest: &[String]) -> Result {

@@ -69,7 +69,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let key = master
         .map(|m| v(&m.key_column))
         .unwrap_or_else(|| "?".into());
-    let mut master_rows = vec![format!("🔑 {key}")];
+    let mut master_rows = vec![format!("PK {key}")];
     master_rows.extend(
         config
             .attributes
