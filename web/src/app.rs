@@ -69,7 +69,10 @@ pub fn app() -> Html {
     let checked = state.checked.clone();
     // Keyed on the check, not on equal JSON: the editor is told after every check.
     let diagnostics_json = use_memo(state.checks, |_| {
-        (state.checks, std::rc::Rc::new(state::editor_diagnostics(&state.text, &checked)))
+        (
+            state.checks,
+            std::rc::Rc::new(state::editor_diagnostics(&state.text, &checked)),
+        )
     });
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);

@@ -301,7 +301,9 @@ fn unique(base: &str, taken: impl Iterator<Item = String>) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
-fn swap<T>(items: &mut [T], from: usize, up: bool) {
+/// Swaps entry `from` with its neighbour; out-of-range moves do nothing.
+fn swap<T>(items: Option<&mut Vec<T>>, from: usize, up: bool) {
+    let Some(items) = items else { return };
     let to = if up {
         from.checked_sub(1)
     } else {
@@ -312,6 +314,17 @@ fn swap<T>(items: &mut [T], from: usize, up: bool) {
             items.swap(from, to);
         }
     }
+}
+
+fn remove<T>(items: Option<&mut Vec<T>>, i: usize) {
+    if let Some(items) = items.filter(|v| i < v.len()) {
+        items.remove(i);
+    }
+}
+
+fn columns(c: &mut Config, behavior: usize) -> Option<&mut Vec<Column>> {
+    let b = c.behaviors.as_mut()?.items.get_mut(behavior)?;
+    b.columns.as_mut().map(|l| &mut l.items)
 }
 
 fn structural(c: &mut Config, edit: &FormEdit) {
@@ -339,17 +352,9 @@ fn structural(c: &mut Config, edit: &FormEdit) {
                 .items
                 .push(attr);
         }
-        FormEdit::RemoveAttribute(i) => {
-            if let Some(l) = &mut c.attributes {
-                if *i < l.items.len() {
-                    l.items.remove(*i);
-                }
-            }
-        }
+        FormEdit::RemoveAttribute(i) => remove(c.attributes.as_mut().map(|l| &mut l.items), *i),
         FormEdit::MoveAttribute { from, up } => {
-            if let Some(l) = &mut c.attributes {
-                swap(&mut l.items, *from, *up);
-            }
+            swap(c.attributes.as_mut().map(|l| &mut l.items), *from, *up)
         }
         FormEdit::AddBehavior => {
             let names = c
@@ -378,17 +383,9 @@ fn structural(c: &mut Config, edit: &FormEdit) {
                 .items
                 .push(behavior);
         }
-        FormEdit::RemoveBehavior(i) => {
-            if let Some(l) = &mut c.behaviors {
-                if *i < l.items.len() {
-                    l.items.remove(*i);
-                }
-            }
-        }
+        FormEdit::RemoveBehavior(i) => remove(c.behaviors.as_mut().map(|l| &mut l.items), *i),
         FormEdit::MoveBehavior { from, up } => {
-            if let Some(l) = &mut c.behaviors {
-                swap(&mut l.items, *from, *up);
-            }
+            swap(c.behaviors.as_mut().map(|l| &mut l.items), *from, *up)
         }
         FormEdit::AddColumn { behavior } => {
             if let Some(b) = c
@@ -405,28 +402,8 @@ fn structural(c: &mut Config, edit: &FormEdit) {
                 cols.items.push(new_column(&name));
             }
         }
-        FormEdit::RemoveColumn { behavior, column } => {
-            if let Some(cols) = c
-                .behaviors
-                .as_mut()
-                .and_then(|l| l.items.get_mut(*behavior))
-                .and_then(|b| b.columns.as_mut())
-            {
-                if *column < cols.items.len() {
-                    cols.items.remove(*column);
-                }
-            }
-        }
-        FormEdit::MoveColumn { behavior, from, up } => {
-            if let Some(cols) = c
-                .behaviors
-                .as_mut()
-                .and_then(|l| l.items.get_mut(*behavior))
-                .and_then(|b| b.columns.as_mut())
-            {
-                swap(&mut cols.items, *from, *up);
-            }
-        }
+        FormEdit::RemoveColumn { behavior, column } => remove(columns(c, *behavior), *column),
+        FormEdit::MoveColumn { behavior, from, up } => swap(columns(c, *behavior), *from, *up),
         FormEdit::SetValue { .. } => {}
     }
 }

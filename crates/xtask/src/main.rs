@@ -27,7 +27,9 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" if rest.first().map(String::as_str) == Some("--web") => bench_web(&rest[1..]),
         "bench" => bench::main(rest),
-        "screenshot" => setup().and_then(|()| build_web()).and_then(|()| screenshot()),
+        "screenshot" => setup()
+            .and_then(|()| build_web())
+            .and_then(|()| screenshot()),
         "fuzz" => fuzz(rest),
         _ => {
             eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--web] [--write]|screenshot|fuzz [SECONDS]>");
