@@ -151,3 +151,26 @@ test("settings change the check and say what they are", async () => {
   await page.waitForSelector("[data-testid=no-problems]");
   await context.close();
 });
+
+test("a file opened with the picker replaces the text; the keyboard reaches every control", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  const json = readFileSync(new URL("../../examples/databricks.json", import.meta.url), "utf8");
+  await page.setInputFiles("[data-testid=file-input]", { name: "segment.json", mimeType: "application/json", buffer: Buffer.from(json) });
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, json);
+  assert.equal(await page.textContent("[data-testid=counts] .format"), "api-json");
+  // Keyboard: a problem is reachable with Tab and Enter selects its range in the editor.
+  await page.evaluate((t) => window.cpsEditor.setDoc(1, t), json);
+  const { replaceText } = await import("./harness.mjs");
+  await replaceText(page, json.replace('"America/New_York"', '"Mars/Base"'));
+  const item = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
+  await item.focus();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.code), "invalid-timezone");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => window.getSelection().toString()), '"Mars/Base"');
+  // Focus is visible: the focused control has an outline.
+  await page.focus("[data-testid=share]");
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, "none");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

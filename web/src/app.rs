@@ -232,7 +232,7 @@ pub fn app() -> Html {
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
                             Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::from(state.text.clone())} on_jump={on_jump.clone()} /> },
-                            Tab::Form => html! { <Form checked={checked.clone()} dispatch={dispatch.clone()} /> },
+                            Tab::Form => html! { <Form checked={checked.clone()} options={state.options} dispatch={dispatch.clone()} /> },
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
                             Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },

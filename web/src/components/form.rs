@@ -12,6 +12,7 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct FormProps {
     pub checked: crate::state::Shared,
+    pub options: cps_core::Options,
     pub dispatch: Callback<Action>,
 }
 
@@ -94,6 +95,31 @@ fn add(dispatch: &Callback<Action>, edit: FormEdit, label: &str, testid: &str) -
     html! { <button class="add" data-testid={testid.to_string()} onclick={Callback::from(move |_| dispatch.emit(Action::Form(edit.clone())))}>{label.to_string()}</button> }
 }
 
+/// The warehouse setting (the same one as in Settings): it decides which connection keys apply.
+fn warehouse_select(
+    options: cps_core::Options,
+    resolved: &cps_core::Settings,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let dispatch = dispatch.clone();
+    let on = Callback::from(move |e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        dispatch.emit(Action::SetOptions(cps_core::Options {
+            warehouse: cps_core::Warehouse::parse(&v),
+            ..options
+        }));
+    });
+    html! {
+        <label class="field">
+            <span class="label">{"Warehouse"}</span>
+            <select onchange={on} data-testid="form-warehouse">
+                <option value="auto" selected={options.warehouse.is_none()}>{format!("Auto ({})", resolved.warehouse.as_str())}</option>
+                { for cps_core::Warehouse::ALL.iter().map(|w| html! { <option value={w.as_str()} selected={options.warehouse == Some(*w)}>{w.as_str()}</option> }) }
+            </select>
+        </label>
+    }
+}
+
 fn name_of(t: &Option<Text>, fallback: String) -> String {
     t.as_ref().map(|t| t.value.to_string()).unwrap_or(fallback)
 }
@@ -123,6 +149,7 @@ pub fn form(props: &FormProps) -> Html {
             </fieldset>
             <fieldset class="card master">
                 <legend>{"Customers (master) table"}</legend>
+                { warehouse_select(props.options, &c.settings, d) }
                 if let Some(m) = master {
                     { field(conn_label, &m.table.conn.id().cloned(), d, "form-master-connection".into()) }
                     if c.settings.warehouse.uses_catalog() { { field("Catalog", &m.table.conn.catalog, d, "form-master-catalog".into()) } }
