@@ -99,11 +99,31 @@ fn setup() -> Result {
 
     step("setup: trunk and wasm-bindgen-cli");
     // Trunk 0.22 needs a newer rustc than this machine's; 0.21.14 is the pinned version.
-    if !output(Command::new("trunk").arg("--version")).contains(TRUNK_VERSION) {
+    if !output(
+        Command::new("trunk")
+            .arg("--version")
+            .env("PATH", tool_path()),
+    )
+    .contains(TRUNK_VERSION)
+    {
         sh(cargo().args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]))?;
     }
     let wb = wasm_bindgen_version()?;
-    if !output(Command::new("wasm-bindgen").arg("--version")).contains(&wb) {
+    // Trunk.toml names the same version, or Trunk would refuse (offline) to use the CLI.
+    let trunk_toml =
+        std::fs::read_to_string(root().join("Trunk.toml")).map_err(|e| e.to_string())?;
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wb}\"")) {
+        return Err(format!(
+            "Trunk.toml's wasm_bindgen must be {wb}, the version in Cargo.lock"
+        ));
+    }
+    if !output(
+        Command::new("wasm-bindgen")
+            .arg("--version")
+            .env("PATH", tool_path()),
+    )
+    .contains(&wb)
+    {
         // Without --locked: its lockfile pins a webpki-roots version the registry here lacks.
         sh(cargo().args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
     }
