@@ -7,9 +7,9 @@ import { chromium } from "playwright-core";
 const BIN = process.env.CPS_BIN;
 const DIST = process.env.CPS_DIST;
 
-export async function startServer() {
+export async function startServer(dir = DIST) {
   if (!BIN || !DIST) throw new Error("CPS_BIN and CPS_DIST must be set (cargo xtask test does)");
-  const child = spawn(BIN, ["serve", "--dir", DIST, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(BIN, ["serve", "--dir", dir, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`cps serve exited with ${code}`)));
@@ -37,6 +37,12 @@ export async function openPage(browser, url) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const problems = [];
+  // Offline by design: every request stays on the page's own origin (no CDN, no telemetry).
+  const origin = new URL(url).origin;
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")) problems.push(`request off-site: ${u}`);
+  });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
   await page.goto(url);

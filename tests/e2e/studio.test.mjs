@@ -1,7 +1,9 @@
 // The studio page in real Chromium against the Trunk-built site served by `cps serve`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startServer, launch, openPage, editorText, replaceText } from "./harness.mjs";
 
 const SNOWFLAKE = readFileSync(new URL("../../examples/snowflake.yaml", import.meta.url), "utf8");
@@ -173,4 +175,22 @@ test("a file opened with the picker replaces the text; the keyboard reaches ever
   assert.notEqual(outline, "none");
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test("the built site works from a sub-path", async () => {
+  const root = mkdtempSync(join(tmpdir(), "cps-subpath-"));
+  cpSync(process.env.CPS_DIST, join(root, "docs", "studio"), { recursive: true });
+  // A root index so `cps serve` accepts the folder; the page itself lives at /docs/studio/.
+  cpSync(join(process.env.CPS_DIST, "index.html"), join(root, "index.html"));
+  const sub = await startServer(root);
+  try {
+    const { page, problems, context } = await openPage(browser, `${sub.url}docs/studio/`);
+    assert.equal(await editorText(page), SNOWFLAKE);
+    await page.waitForSelector("[data-testid=no-problems]");
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    sub.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
 });
