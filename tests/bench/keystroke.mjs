@@ -96,6 +96,11 @@ try {
   console.log(`| JS (editor bundle + wasm-bindgen glue) | ${kb(s.js)} | |`);
   console.log(`| CSS + HTML | ${kb(s.css + s.html)} | |`);
   console.log(`| whole page | **${kb(s.wasm + s.js + s.css + s.html)}** | ≤ 500 KB |`);
+  const e2 = sizes(join(process.env.CPS_DIST, "embed"));
+  console.log(`\nThe documentation embed (dist/embed/, gzip -9):\n\n| part | gzipped | budget |\n|---|---|---|`);
+  console.log(`| cps_embed wasm | ${kb(e2.wasm)} | |`);
+  console.log(`| JS (wasm-bindgen glue, cps.js, cps-config.js) | ${kb(e2.js)} | |`);
+  console.log(`| embed total (wasm + JS) | **${kb(e2.wasm + e2.js)}** | ≤ 200 KB |`);
 } finally {
   await browser.close();
   server.stop();

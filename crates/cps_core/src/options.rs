@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Warehouse {
     Snowflake,
@@ -39,6 +40,7 @@ impl Warehouse {
 
 /// Which `type` values the backend accepts (spec §3.7: the sources disagree).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TypeProfile {
     /// Newest tdx CAS skill and the CDP API enum: string, number, timestamp, string_array,
     /// number_array. The default.
@@ -96,6 +98,7 @@ impl TypeProfile {
 
 /// How names are matched against the warehouse (spec §3.8: the sources disagree).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum IdentifierCase {
     /// The current backend matches names case-sensitively against what Snowflake stores
@@ -141,6 +144,7 @@ impl Default for Options {
 
 /// Where a resolved setting came from, so the output can say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Given by the caller.
@@ -153,6 +157,7 @@ pub enum Source {
 
 /// The settings a check actually ran with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub warehouse: Warehouse,

@@ -12,26 +12,32 @@ use serde::Serialize;
 pub const VERSION: u32 = 1;
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub version: u32,
     pub files: Vec<FileReport>,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileReport {
     pub file: String,
     /// `api-json`, `api-yaml` or `tdx-yaml`; absent when the text did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
     pub format: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub settings: Option<Settings>,
     pub diagnostics: Vec<JsonDiagnostic>,
     /// Set when the file could not be read at all (then `diagnostics` is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Range {
     pub line: u32,
@@ -41,8 +47,11 @@ pub struct Range {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct JsonDiagnostic {
+    /// A stable kebab-case code, e.g. `missing-key` (docs/diagnostics.md lists them).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: Code,
     pub severity: Severity,
     pub message: String,
@@ -50,12 +59,15 @@ pub struct JsonDiagnostic {
     pub range: Range,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub help: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<JsonRelated>>", optional))]
     pub related: Vec<JsonRelated>,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JsonRelated {
     pub message: String,
     #[serde(flatten)]

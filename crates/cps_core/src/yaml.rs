@@ -82,7 +82,35 @@ impl Cx<'_> {
             }
             _ => (Span::empty(self.text.len()), 0, 0),
         };
-        let message = clean_message(&err.without_snippet().to_string(), line, column);
+        // Structured variants first; the formatter gives the bare message of the rest. Going
+        // through `Display` would also link the snippet renderer, which we never show (we render
+        // frames ourselves), into the wasm.
+        let mut inner = err;
+        while let serde_saphyr::Error::WithSnippet { error, .. }
+        | serde_saphyr::Error::AliasError { error, .. } = inner
+        {
+            inner = error;
+        }
+        match inner {
+            serde_saphyr::Error::DuplicateMappingKey { key, .. } => {
+                let key = key.as_deref().unwrap_or("?");
+                return Diagnostic::new(
+                    Code::DuplicateKey,
+                    format!("the key `{key}` appears twice in the same mapping"),
+                    span,
+                )
+                .help("keep one of the two entries; readers disagree on which one wins");
+            }
+            serde_saphyr::Error::Budget { breach, .. } => {
+                return resource_limit(&format!("{breach:?}"), span);
+            }
+            _ => {}
+        }
+        let raw = serde_saphyr::MessageFormatter::format_message(
+            &serde_saphyr::UserMessageFormatter,
+            err,
+        );
+        let message = clean_message(&raw, line, column);
         classify(message, span)
     }
 }
@@ -104,38 +132,28 @@ fn clean_message(raw: &str, line: u64, column: u64) -> String {
     msg.lines().next().unwrap_or("").trim().to_string()
 }
 
+/// A breached budget (its `Debug` name says which) as a diagnostic.
+fn resource_limit(what: &str, span: Span) -> Diagnostic {
+    let lower = what.to_ascii_lowercase();
+    let message = if lower.contains("depth") || lower.contains("nesting") {
+        format!("the YAML is nested deeper than {MAX_DEPTH} levels")
+    } else if lower.contains("alias") || lower.contains("anchor") || lower.contains("replay") {
+        "the file's aliases expand to far more data than a config holds (an alias bomb)".to_string()
+    } else if lower.contains("node") || lower.contains("event") || lower.contains("scalar") {
+        "the file holds more values than cps reads".to_string()
+    } else {
+        format!("the file exceeds a safety limit of the YAML reader ({what})")
+    };
+    Diagnostic::new(Code::ResourceLimit, message, span).help(
+        "a parent-segment config needs no deep nesting and few or no aliases; \
+         write the values out plainly",
+    )
+}
+
 fn classify(message: String, span: Span) -> Diagnostic {
-    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest
-            .split(", set DuplicateKeyPolicy")
-            .next()
-            .unwrap_or(rest);
-        return Diagnostic::new(
-            Code::DuplicateKey,
-            format!("the key `{key}` appears twice in the same mapping"),
-            span,
-        )
-        .help("keep one of the two entries; readers disagree on which one wins");
-    }
     let lower = message.to_ascii_lowercase();
-    if lower.contains("budget") || lower.contains("limit") || lower.contains("too many") {
-        let what = if lower.contains("depth")
-            || lower.contains("recursion")
-            || lower.contains("nesting")
-        {
-            format!("the YAML is nested deeper than {MAX_DEPTH} levels")
-        } else if lower.contains("alias") || lower.contains("anchor") || lower.contains("replay") {
-            "the file's aliases expand to far more data than a config holds (an alias bomb)"
-                .to_string()
-        } else if lower.contains("node") || lower.contains("event") || lower.contains("scalar") {
-            "the file holds more values than cps reads".to_string()
-        } else {
-            format!("the file exceeds a safety limit of the YAML reader ({message})")
-        };
-        return Diagnostic::new(Code::ResourceLimit, what, span).help(
-            "a parent-segment config needs no deep nesting and few or no aliases; \
-             write the values out plainly",
-        );
+    if lower.contains("recursion limit") || lower.contains("budget") || lower.contains("too many") {
+        return resource_limit(&message, span);
     }
     let help = if lower.contains("tab") {
         "YAML indents with spaces only; replace the tab characters with spaces"

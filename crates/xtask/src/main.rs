@@ -201,8 +201,65 @@ fn build_web() -> Result {
         .args(["build", "--release", "--public-url", "./"])
         .env("PATH", tool_path()))?;
     csp::fill_loader_hash(&root().join("dist/index.html"))?;
-    Ok(())
+    build_embed()
 }
+
+/// The documentation embed into dist/embed/: cps_embed as an ES module (wasm-bindgen
+/// `--target web`, then wasm-opt -Oz), its JS wrapper, widget, types and the demo page.
+fn build_embed() -> Result {
+    step("build-web: the embed (dist/embed)");
+    sh(cargo().args([
+        "build",
+        "-p",
+        "cps_embed",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    let out = root().join("dist/embed");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    sh(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            "dist/embed",
+        ])
+        .arg(root().join("target/wasm32-unknown-unknown/wasm-release/cps_embed.wasm"))
+        .env("PATH", tool_path()))?;
+    let wasm = out.join("cps_embed_bg.wasm");
+    sh(Command::new("wasm-opt")
+        .args(WASM_OPT_FEATURES)
+        .args(["-Oz", "-o"])
+        .arg(&wasm)
+        .arg(&wasm)
+        .env("PATH", tool_path()))?;
+    for dir in ["crates/cps_embed/js", "crates/cps_embed/demo"] {
+        for entry in std::fs::read_dir(root().join(dir))
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            std::fs::copy(entry.path(), out.join(entry.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+    std::fs::rename(out.join("index.html"), out.join("demo.html"))
+        .and_then(|()| std::fs::copy(out.join("demo.html"), out.join("index.html")).map(|_| ()))
+        .map_err(|e| e.to_string())
+}
+
+/// The wasm features rustc enables by default for wasm32, which binaryen needs named (the same
+/// list as web/index.html's data-wasm-opt-params).
+const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
 
 fn run(rest: &[String]) -> Result {
     setup()?;
@@ -228,13 +285,15 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    step("clippy cps_core and the page for wasm32-unknown-unknown (the core is pure)");
+    step("clippy cps_core, the page and the embed for wasm32-unknown-unknown (the core is pure)");
     sh(cargo().args([
         "clippy",
         "-p",
         "cps_core",
         "-p",
         "cps_web",
+        "-p",
+        "cps_embed",
         "--target",
         "wasm32-unknown-unknown",
         "--",
@@ -246,6 +305,16 @@ fn test() -> Result {
     sh(cargo()
         .args(["test", "--workspace"])
         .env("INSTA_UPDATE", "no"))?;
+    step("wasm tests of the embed in headless Chromium (wasm-bindgen-test-runner)");
+    sh(cargo()
+        .args([
+            "test",
+            "-p",
+            "cps_embed",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env("PATH", tool_path()))?;
     build_web()?;
     step("browser tests: real Chromium against the built site");
     sh(cargo().args(["build", "--bin", "cps"]))?;

@@ -1,0 +1,108 @@
+//! cps_embed: `cps_core` for documentation pages, as a small ES module (wasm-bindgen
+//! `--target web`). A façade only: it parses options, calls the core and serialises its report;
+//! no logic of its own.
+//!
+//! - `check(text, optionsJson)` → the JSON of `cps validate --format json` for one file, with
+//!   columns in UTF-16 code units (what the browser indexes strings by).
+//! - `convert(text, to, optionsJson)` → the converted text; throws the check report (JSON) when
+//!   the config has errors that block conversion.
+//!
+//! `js/cps.js` wraps both with parsed, typed results; `cps.d.ts` holds the TypeScript types,
+//! generated from the core's report types (see `tests/types.rs`).
+
+use cps_core::convert::{self, Target};
+use cps_core::report::{self, Report};
+use cps_core::{ColumnUnit, IdentifierCase, Options, TypeProfile, Warehouse};
+use wasm_bindgen::prelude::*;
+
+/// Options as JSON: `{"warehouse": "snowflake"|"databricks"|"bigquery", "types":
+/// "current"|"legacy-api-cas"|"tdx-2026-07", "identifierCase": "exact"|"lowercase"}`; every key
+/// optional, unknown values fall back to the documented defaults.
+pub fn options_from_json(json: &str) -> Options {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
+    Options {
+        warehouse: Warehouse::parse(s("warehouse")),
+        types: TypeProfile::parse(s("types")).unwrap_or(TypeProfile::Current),
+        identifier_case: IdentifierCase::parse(s("identifierCase"))
+            .unwrap_or(IdentifierCase::Exact),
+    }
+}
+
+/// The report of one text, as `cps validate --format json` prints it, with UTF-16 columns.
+pub fn check_report(text: &str, options: &Options) -> String {
+    let checked = cps_core::check(text, options);
+    let report = Report {
+        version: report::VERSION,
+        files: vec![report::file_report(
+            "input",
+            text,
+            &checked,
+            ColumnUnit::Utf16,
+        )],
+    };
+    serde_json::to_string(&report).unwrap_or_default()
+}
+
+#[wasm_bindgen]
+pub fn check(text: &str, options: &str) -> String {
+    check_report(text, &options_from_json(options))
+}
+
+/// Converts `text` to `to` (`api-json`, `api-yaml` or `tdx-yaml`).
+#[wasm_bindgen]
+pub fn convert(text: &str, to: &str, options: &str) -> Result<String, JsValue> {
+    let Some(target) = Target::parse(to) else {
+        return Err(JsValue::from_str(&format!(
+            "unknown format `{to}`: use api-json, api-yaml or tdx-yaml"
+        )));
+    };
+    let options = options_from_json(options);
+    convert::convert(text, &options, target)
+        .map_err(|_| JsValue::from_str(&check_report(text, &options)))
+}
+
+/// The version of cps_core this module was built from.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_with_defaults() {
+        let o = options_from_json(r#"{"warehouse":"bigquery","types":"legacy-api-cas"}"#);
+        assert_eq!(o.warehouse, Some(Warehouse::Bigquery));
+        assert_eq!(o.types, TypeProfile::LegacyApiCas);
+        assert_eq!(o.identifier_case, IdentifierCase::Exact);
+        assert_eq!(options_from_json("not json"), Options::default());
+    }
+
+    #[test]
+    fn report_has_the_cli_shape_with_utf16_columns() {
+        let v: serde_json::Value = serde_json::from_str(&check_report(
+            "name: 😀\ntimezone: Tokyo\n",
+            &Options::default(),
+        ))
+        .unwrap();
+        assert_eq!(v["version"], 1);
+        let d = v["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "invalid-timezone")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                d["line"].as_u64(),
+                d["column"].as_u64(),
+                d["endColumn"].as_u64()
+            ),
+            (Some(2), Some(11), Some(16))
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! The façade in a real browser (headless Chromium via wasm-bindgen-test-runner): what the
+//! embed's JavaScript receives.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn report(text: &str, options: &str) -> serde_json::Value {
+    serde_json::from_str(&cps_embed::check(text, options)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn check_reports_utf16_columns_in_the_cli_shape() {
+    let v = report("name: 😀\ntimezone: Tokyo\n", "{}");
+    assert_eq!(v["version"], 1);
+    let d = v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "invalid-timezone")
+        .unwrap()
+        .clone();
+    // `😀` is two UTF-16 units: columns are what JS string indices see.
+    assert_eq!(d["line"], 2);
+    assert_eq!(d["column"], 11);
+    assert_eq!(d["endColumn"], 16);
+    assert_eq!(d["severity"], "error");
+}
+
+#[wasm_bindgen_test]
+fn options_reach_the_core() {
+    let text = include_str!("../../../examples/snowflake.yaml");
+    assert_eq!(
+        report(text, "{}")["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let bq = report(text, r#"{"warehouse":"bigquery"}"#);
+    assert_eq!(bq["files"][0]["settings"]["warehouse"], "bigquery");
+    assert!(bq["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "missing-catalog"));
+}
+
+#[wasm_bindgen_test]
+fn convert_returns_text_or_throws_the_report() {
+    let text = include_str!("../../../examples/snowflake.yaml");
+    let body = cps_embed::convert(text, "api-json", "{}").unwrap();
+    assert!(body.contains("\"isComposable\": true"));
+    let err = cps_embed::convert("timezone: Tokyo\n", "api-json", "{}").unwrap_err();
+    let thrown: serde_json::Value = serde_json::from_str(&err.as_string().unwrap()).unwrap();
+    assert_eq!(thrown["version"], 1);
+    assert!(cps_embed::convert(text, "xml", "{}").is_err());
+}

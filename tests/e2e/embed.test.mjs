@@ -1,0 +1,60 @@
+// The documentation embed: the demo page in real Chromium shows the broken config's diagnostics
+// and none for the valid one; "Open in cps" carries the config to the studio.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launch, openPage } from "./harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+async function openDemo() {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  const origin = new URL(server.url).origin;
+  page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) problems.push(`off-site: ${r.url()}`); });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  await page.goto(`${server.url}embed/`);
+  await page.waitForSelector("#valid[data-errors]");
+  await page.waitForSelector("#broken[data-errors]");
+  return { context, page, problems };
+}
+
+test("the demo page shows diagnostics for the broken config and none for the valid one", async () => {
+  const { context, page, problems } = await openDemo();
+  assert.equal(await page.getAttribute("#valid", "data-errors"), "0");
+  assert.equal(await page.getAttribute("#valid", "data-warnings"), "0");
+  assert.equal(await page.locator("#valid >> .status").textContent(), "✓ valid");
+  assert.equal(await page.locator("#valid >> .msg").count(), 0);
+  assert.equal(await page.getAttribute("#broken", "data-errors"), "4");
+  const codes = await page.locator("#broken >> .msg").evaluateAll((els) => els.map((e) => e.dataset.code));
+  assert.deepEqual(codes.sort(), ["connection-not-numeric", "connection-not-numeric", "invalid-timezone", "invalid-type", "no-behaviors"].sort());
+  // The underline sits on the offending value.
+  const marked = await page.locator("#broken >> mark.error").allTextContents();
+  assert.ok(marked.includes('"Tokyo"'), JSON.stringify(marked));
+  assert.ok(marked.includes('"varchar"'), JSON.stringify(marked));
+  // Styles are isolated: the host page's serif font does not reach the widget's code.
+  const font = await page.locator("#broken >> pre").evaluate((e) => getComputedStyle(e).fontFamily);
+  assert.match(font, /monospace/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("Open in cps opens the studio with the widget's config", async () => {
+  const { context, page } = await openDemo();
+  const href = await page.locator("#broken >> a.open").getAttribute("href");
+  assert.ok(href.startsWith(server.url) && href.includes("#config="), href);
+  const studio = await openPage(browser, href);
+  await studio.page.waitForFunction(() => window.cpsEditor.getDoc(1).includes('"varchar"'));
+  await studio.page.waitForSelector("[data-testid=problems] li[data-code=invalid-type]");
+  await studio.context.close();
+  await context.close();
+});
