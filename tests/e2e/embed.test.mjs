@@ -15,17 +15,9 @@ after(async () => {
 });
 
 async function openDemo() {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  const origin = new URL(server.url).origin;
-  page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) problems.push(`off-site: ${r.url()}`); });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  await page.goto(`${server.url}embed/`);
-  await page.waitForSelector("#valid[data-errors]");
-  await page.waitForSelector("#broken[data-errors]");
-  return { context, page, problems };
+  const demo = await openPage(browser, `${server.url}embed/`, "#valid[data-errors]");
+  await demo.page.waitForSelector("#broken[data-errors]");
+  return demo;
 }
 
 test("the demo page shows diagnostics for the broken config and none for the valid one", async () => {

@@ -32,8 +32,9 @@ export async function launch() {
 }
 
 /// A fresh page (own storage) that records page errors and console errors: a CSP violation or
-/// a panic in the wasm shows up there and fails the test.
-export async function openPage(browser, url) {
+/// a panic in the wasm shows up there and fails the test. `ready` is what to wait for (the
+/// studio's editor by default).
+export async function openPage(browser, url, ready = ".cm-content") {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   const problems = [];
@@ -46,7 +47,7 @@ export async function openPage(browser, url) {
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
   await page.goto(url);
-  await page.waitForSelector(".cm-content");
+  await page.waitForSelector(ready);
   return { context, page, problems };
 }
 
