@@ -26,8 +26,8 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-function sizes(dist) {
-  const files = readdirSync(dist).filter((f) => statSync(join(dist, f)).isFile());
+function sizes(dist, keep = () => true) {
+  const files = readdirSync(dist).filter((f) => statSync(join(dist, f)).isFile() && keep(f));
   const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
   const by = (pred) => files.filter(pred).reduce((n, f) => n + gz(f), 0);
   return {
@@ -96,11 +96,13 @@ try {
   console.log(`| JS (editor bundle + wasm-bindgen glue) | ${kb(s.js)} | |`);
   console.log(`| CSS + HTML | ${kb(s.css + s.html)} | |`);
   console.log(`| whole page | **${kb(s.wasm + s.js + s.css + s.html)}** | ≤ 500 KB |`);
-  const e2 = sizes(join(process.env.CPS_DIST, "embed"));
-  console.log(`\nThe documentation embed (dist/embed/, gzip -9):\n\n| part | gzipped | budget |\n|---|---|---|`);
-  console.log(`| cps_embed wasm | ${kb(e2.wasm)} | |`);
-  console.log(`| JS (wasm-bindgen glue, cps.js, cps-config.js) | ${kb(e2.js)} | |`);
-  console.log(`| embed total (wasm + JS) | **${kb(e2.wasm + e2.js)}** | ≤ 200 KB |`);
+  const embed = join(process.env.CPS_DIST, "embed");
+  const shared = (f) => f === "cps-api.js" || f === "cps-config.js";
+  const full = sizes(embed, (f) => shared(f) || f === "cps.js" || f.startsWith("cps_embed.") || f === "cps_embed_bg.wasm");
+  const json = sizes(embed, (f) => shared(f) || f === "cps-json.js" || f.startsWith("cps_embed_json"));
+  console.log(`\nThe documentation embed (dist/embed/, gzip -9; JS = wasm-bindgen glue, wrapper and the <cps-config> widget):\n\n| flavour | wasm | JS | total | budget |\n|---|---|---|---|---|`);
+  console.log(`| full (JSON and YAML): cps.js | ${kb(full.wasm)} | ${kb(full.js)} | **${kb(full.wasm + full.js)}** | ≤ 200 KB |`);
+  console.log(`| JSON only: cps-json.js | ${kb(json.wasm)} | ${kb(json.js)} | **${kb(json.wasm + json.js)}** | ≤ 200 KB |`);
 } finally {
   await browser.close();
   server.stop();

@@ -50,3 +50,15 @@ test("Open in cps opens the studio with the widget's config", async () => {
   await studio.context.close();
   await context.close();
 });
+
+test("a JSON-only page loads only the small JSON-only checker", async () => {
+  const wasm = [];
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(new URL(r.url()).pathname); });
+  await page.goto(`${server.url}embed/json.html`);
+  await page.waitForSelector("#broken[data-errors]");
+  assert.equal(await page.getAttribute("#broken", "data-errors"), "4");
+  assert.deepEqual(wasm, ["/embed/cps_embed_json_bg.wasm"]);
+  await context.close();
+});

@@ -416,6 +416,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "yaml")]
     fn scalars_round_trip_through_yaml() {
         for v in [
             "plain",

@@ -147,6 +147,10 @@ codes! {
         "The file is not valid YAML.",
         "Nothing can be checked until the file parses.",
         "a tab used for indentation, an unclosed quote";
+    YamlUnsupported = "yaml-unsupported", Error,
+        "The text is YAML, and this build of cps reads JSON only.",
+        "The documentation embed comes in a small JSON-only flavour for pages that show the API body; YAML needs the full module.",
+        "a tdx YAML config given to cps-json.js";
     ResourceLimit = "resource-limit", Error,
         "The file exceeds a safety limit (nesting depth, aliases, nodes).",
         "Limits keep cps fast and safe on hostile files such as alias bombs; real configs are far below them.",

@@ -11,7 +11,7 @@ use crate::tree::{Entry, Node, Value};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-pub use crate::yaml::MAX_DEPTH;
+pub use crate::MAX_DEPTH;
 
 pub struct Parsed<'a> {
     pub root: Option<Node<'a>>,

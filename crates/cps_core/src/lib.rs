@@ -5,8 +5,7 @@
 //! (CLI, web page, embed) only render what [`check`] returns.
 //!
 //! ```
-//! let text = "name: Retail\ntimezone: Tokyo\nmaster: {connection: '167', schema: PUBLIC, \
-//!             table: CUSTOMERS, key_column: ID}\nattributes: []\n";
+//! let text = r#"{"name": "Retail", "timezone": "Tokyo", "attributes": []}"#;
 //! let checked = cps_core::check(text, &cps_core::Options::default());
 //! let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
 //! assert!(codes.contains(&"invalid-timezone"));
@@ -31,6 +30,7 @@ pub mod span;
 pub mod suggest;
 pub mod tree;
 pub mod tz;
+#[cfg(feature = "yaml")]
 pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
@@ -38,6 +38,11 @@ pub use fields::Dialect;
 pub use model::{Config, Syntax};
 pub use options::{IdentifierCase, Options, Settings, Source, TypeProfile, Warehouse};
 pub use span::{ColumnUnit, LineIndex, Span};
+
+/// Nesting deeper than this is refused, in both syntaxes. A parent-segment config is at most 6
+/// levels deep. The limit is low on purpose: serde's recursive descent costs tens of kilobytes of
+/// stack per level in debug builds, and the page runs on wasm's 1 MiB stack.
+pub const MAX_DEPTH: usize = 16;
 
 /// Inputs larger than this are refused with a diagnostic instead of being read (16 MiB: a real
 /// config is a few kilobytes; the cap bounds time and memory on hostile input).
@@ -126,6 +131,7 @@ pub fn check(text: &str, options: &Options) -> Checked {
             diagnostics.extend(parsed.diagnostics);
             (parsed.root, parsed.line_index)
         }
+        #[cfg(feature = "yaml")]
         Syntax::Yaml => {
             let index = LineIndex::new(text);
             match yaml::parse(text, &index) {
@@ -135,6 +141,18 @@ pub fn check(text: &str, options: &Options) -> Checked {
                     (None, index)
                 }
             }
+        }
+        #[cfg(not(feature = "yaml"))]
+        Syntax::Yaml => {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::YamlUnsupported,
+                    "this build of cps reads JSON only; the text is not JSON",
+                    Span::empty(text.len() - text.trim_start().len()),
+                )
+                .help("load the full cps module (with YAML) for YAML configs, or write the config as the API's JSON body"),
+            );
+            (None, LineIndex::new(text))
         }
     };
     let Some(root) = root else {

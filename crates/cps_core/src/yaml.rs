@@ -12,10 +12,7 @@ use serde_saphyr::{Location, Spanned};
 use std::borrow::Cow;
 use std::fmt;
 
-/// Nesting deeper than this is refused. A parent-segment config is at most 6 levels deep. The
-/// limit is low on purpose: serde's recursive descent costs tens of kilobytes of stack per level
-/// in debug builds, and the page runs on wasm's 1 MiB stack.
-pub const MAX_DEPTH: usize = 16;
+pub use crate::MAX_DEPTH;
 
 pub fn parse<'a>(text: &'a str, index: &LineIndex) -> Result<Node<'a>, Diagnostic> {
     let mut options = serde_saphyr::Options::default();

@@ -1,6 +1,8 @@
 //! Hostile input: every case must end in diagnostics, never a panic, a hang or unbounded
 //! memory. Every range must lie inside the text, on character boundaries.
 
+#![cfg(feature = "yaml")]
+
 use cps_core::{check, check_bytes, Code, Options};
 
 fn assert_sane(text: &str, checked: &cps_core::Checked) {

@@ -7,7 +7,7 @@
 //   page for "Open in cps"; default: the studio this widget was served with).
 //
 // Everything renders in a shadow root, so the host page's styles neither leak in nor out.
-import { load, check } from "./cps.js";
+// A JSON config loads the small JSON-only checker (cps-json.js); YAML loads the full one.
 
 const STYLE = `
 :host { display: block; margin: 1em 0; font: 13px/1.5 system-ui, sans-serif; color: #1d2330; }
@@ -87,6 +87,7 @@ class CpsConfig extends HTMLElement {
       return;
     }
     text = text.replace(/^\n/, "");
+    const { load, check } = await import(text.trimStart().startsWith("{") ? "./cps-json.js" : "./cps.js");
     await load();
     const options = {};
     for (const [attr, key] of [["warehouse", "warehouse"], ["types", "types"], ["identifier-case", "identifierCase"]]) {

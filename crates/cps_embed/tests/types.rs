@@ -47,15 +47,20 @@ fn declarations() -> String {
 
 #[test]
 fn typescript_declarations_are_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js/cps.d.ts");
-    let expected = declarations();
-    if std::env::var_os("CPS_BLESS").is_some() {
-        std::fs::write(&path, &expected).unwrap();
-        return;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js");
+    // The JSON-only flavour has the same API.
+    let json_only =
+        "// Generated with cps.d.ts. Do not edit.\nexport * from \"./cps\";\n".to_string();
+    for (name, expected) in [("cps.d.ts", declarations()), ("cps-json.d.ts", json_only)] {
+        let path = dir.join(name);
+        if std::env::var_os("CPS_BLESS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+            continue;
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "js/{name} is stale: run `CPS_BLESS=1 cargo test -p cps_embed --test types`"
+        );
     }
-    let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        actual == expected,
-        "js/cps.d.ts is stale: run `CPS_BLESS=1 cargo test -p cps_embed --test types`"
-    );
 }

@@ -12,7 +12,7 @@ fn report(text: &str, options: &str) -> serde_json::Value {
 
 #[wasm_bindgen_test]
 fn check_reports_utf16_columns_in_the_cli_shape() {
-    let v = report("name: 😀\ntimezone: Tokyo\n", "{}");
+    let v = report("{\"name\": \"😀\",\n\"timezone\": \"Tokyo\"}", "{}");
     assert_eq!(v["version"], 1);
     let d = v["files"][0]["diagnostics"]
         .as_array()
@@ -23,11 +23,28 @@ fn check_reports_utf16_columns_in_the_cli_shape() {
         .clone();
     // `😀` is two UTF-16 units: columns are what JS string indices see.
     assert_eq!(d["line"], 2);
-    assert_eq!(d["column"], 11);
-    assert_eq!(d["endColumn"], 16);
+    assert_eq!(d["column"], 13);
+    assert_eq!(d["endColumn"], 20);
     assert_eq!(d["severity"], "error");
 }
 
+/// The JSON-only flavour (`--no-default-features`): JSON is checked, YAML is politely refused.
+#[cfg(not(feature = "yaml"))]
+#[wasm_bindgen_test]
+fn json_only_flavour_checks_json_and_refuses_yaml() {
+    let v = report(r#"{"name": "x", "timezone": "Tokyo"}"#, "{}");
+    let codes: Vec<&str> = v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"invalid-timezone"), "{codes:?}");
+    let y = report("name: x\n", "{}");
+    assert_eq!(y["files"][0]["diagnostics"][0]["code"], "yaml-unsupported");
+}
+
+#[cfg(feature = "yaml")]
 #[wasm_bindgen_test]
 fn options_reach_the_core() {
     let text = include_str!("../../../examples/snowflake.yaml");
@@ -47,6 +64,7 @@ fn options_reach_the_core() {
         .any(|d| d["code"] == "missing-catalog"));
 }
 
+#[cfg(feature = "yaml")]
 #[wasm_bindgen_test]
 fn convert_returns_text_or_throws_the_report() {
     let text = include_str!("../../../examples/snowflake.yaml");

@@ -207,36 +207,58 @@ fn build_web() -> Result {
 /// The documentation embed into dist/embed/: cps_embed as an ES module (wasm-bindgen
 /// `--target web`, then wasm-opt -Oz), its JS wrapper, widget, types and the demo page.
 fn build_embed() -> Result {
-    step("build-web: the embed (dist/embed)");
-    sh(cargo().args([
-        "build",
-        "-p",
-        "cps_embed",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        "wasm-release",
-    ]))?;
+    step("build-web: the embed (dist/embed): full and JSON-only flavours");
     let out = root().join("dist/embed");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    sh(Command::new("wasm-bindgen")
-        .args([
+    // The JSON-only flavour builds in its own target dir: same crate, other features, and
+    // neither build should undo the other's incremental state.
+    for (name, features, target_dir) in [
+        ("cps_embed", None, "target"),
+        (
+            "cps_embed_json",
+            Some("--no-default-features"),
+            "target/embed-json",
+        ),
+    ] {
+        let mut build = cargo();
+        build.args([
+            "build",
+            "-p",
+            "cps_embed",
+            "--lib",
             "--target",
-            "web",
-            "--no-typescript",
-            "--out-dir",
-            "dist/embed",
-        ])
-        .arg(root().join("target/wasm32-unknown-unknown/wasm-release/cps_embed.wasm"))
-        .env("PATH", tool_path()))?;
-    let wasm = out.join("cps_embed_bg.wasm");
-    sh(Command::new("wasm-opt")
-        .args(WASM_OPT_FEATURES)
-        .args(["-Oz", "-o"])
-        .arg(&wasm)
-        .arg(&wasm)
-        .env("PATH", tool_path()))?;
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "--target-dir",
+            target_dir,
+        ]);
+        build.args(features);
+        sh(&mut build)?;
+        sh(Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-dir",
+                "dist/embed",
+                "--out-name",
+                name,
+            ])
+            .arg(
+                root()
+                    .join(target_dir)
+                    .join("wasm32-unknown-unknown/wasm-release/cps_embed.wasm"),
+            )
+            .env("PATH", tool_path()))?;
+        let wasm = out.join(format!("{name}_bg.wasm"));
+        sh(Command::new("wasm-opt")
+            .args(WASM_OPT_FEATURES)
+            .args(["-Oz", "-o"])
+            .arg(&wasm)
+            .arg(&wasm)
+            .env("PATH", tool_path()))?;
+    }
     for dir in ["crates/cps_embed/js", "crates/cps_embed/demo"] {
         for entry in std::fs::read_dir(root().join(dir))
             .map_err(|e| e.to_string())?
@@ -245,9 +267,7 @@ fn build_embed() -> Result {
             std::fs::copy(entry.path(), out.join(entry.file_name())).map_err(|e| e.to_string())?;
         }
     }
-    std::fs::rename(out.join("index.html"), out.join("demo.html"))
-        .and_then(|()| std::fs::copy(out.join("demo.html"), out.join("index.html")).map(|_| ()))
-        .map_err(|e| e.to_string())
+    Ok(())
 }
 
 /// The wasm features rustc enables by default for wasm32, which binaryen needs named (the same

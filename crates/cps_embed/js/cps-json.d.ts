@@ -1,0 +1,2 @@
+// Generated with cps.d.ts. Do not edit.
+export * from "./cps";
