@@ -54,8 +54,9 @@ pub fn app() -> Html {
     let theme = use_state(|| services::load(services::THEME_KEY).unwrap_or_else(|| "auto".into()));
     let share_url = use_state(|| None::<String>);
 
-    // Autosave: the config text and the settings, on every change (both are small and local).
-    use_effect_with(state.text.clone(), |text| {
+    // Autosave: the config text and the settings, on every change (local, and the text is
+    // shared, not copied).
+    use_effect_with(state.text.clone(), |text: &std::rc::Rc<str>| {
         services::save(services::DRAFT_KEY, text)
     });
     use_effect_with(state.options, |o| {
@@ -179,7 +180,8 @@ pub fn app() -> Html {
                 onclick={Callback::from(move |_| dispatch.emit(Action::SetTab(tab)))}>{label}</button>
         }
     };
-    let has_previous = services::load(services::PREVIOUS_DRAFT_KEY).is_some();
+    // Read once: a previous draft is only ever kept when the page opens a share link.
+    let has_previous = *use_state(|| services::load(services::PREVIOUS_DRAFT_KEY).is_some());
     let format = checked.format_name().unwrap_or("unparsed");
 
     html! {
@@ -217,7 +219,7 @@ pub fn app() -> Html {
             }
             <main class="panes">
                 <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
-                    <Editor text={AttrValue::from(state.text.clone())} revision={state.revision} {language}
+                    <Editor text={AttrValue::Rc(state.text.clone())} revision={state.revision} {language}
                         diagnostics={(*diagnostics_json).clone()} selection={*selection} {on_change} />
                     <p class="hint">{"Drop a .json or .yaml file here. Everything stays in this browser; the draft is saved locally as you type."}</p>
                 </section>
@@ -231,7 +233,7 @@ pub fn app() -> Html {
                     </div>
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
-                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::from(state.text.clone())} on_jump={on_jump.clone()} /> },
+                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} /> },
                             Tab::Form => html! { <Form checked={checked.clone()} options={state.options} dispatch={dispatch.clone()} /> },
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },

@@ -78,7 +78,8 @@ impl std::ops::Deref for Shared {
 }
 
 pub struct State {
-    pub text: String,
+    /// Shared, so that every view and callback holds the text without copying it per keystroke.
+    pub text: Rc<str>,
     pub origin: Origin,
     /// Bumped whenever the text changes from outside the editor.
     pub revision: u64,
@@ -94,7 +95,7 @@ pub struct State {
 
 impl State {
     pub fn new(text: String, options: Options) -> State {
-        let text = text.replace("\r\n", "\n");
+        let text: Rc<str> = Rc::from(text.replace("\r\n", "\n"));
         let checked = Shared(Rc::new(cps_core::check(&text, &options)));
         State {
             text,
@@ -142,7 +143,7 @@ impl Reducible for State {
         };
         match action {
             Action::Edited(text) => {
-                if text == self.text {
+                if *text == *self.text {
                     return self;
                 }
                 next.set_text(text, Origin::Editor);
@@ -182,7 +183,7 @@ impl State {
         };
         self.checked = Shared(Rc::new(cps_core::check(&text, &self.options)));
         self.checks += 1;
-        self.text = text;
+        self.text = Rc::from(text);
         self.origin = origin;
         if origin == Origin::Elsewhere {
             self.revision += 1;
@@ -548,7 +549,7 @@ mod tests {
     fn templates_are_valid() {
         for t in TEMPLATES {
             let s = state("").reduce(Action::Template(t.id));
-            assert_eq!(s.text, t.text);
+            assert_eq!(&*s.text, t.text);
             assert_eq!(s.options.warehouse, Some(t.warehouse));
             assert!(
                 !s.checked.has_errors(),
@@ -597,7 +598,7 @@ mod tests {
             span: tz.span,
             value: "Europe/Berlin".into(),
         }));
-        assert_eq!(s.text, SNOWFLAKE.replace("Asia/Tokyo", "Europe/Berlin"));
+        assert_eq!(&*s.text, SNOWFLAKE.replace("Asia/Tokyo", "Europe/Berlin"));
         assert_eq!(s.origin, Origin::Elsewhere);
         // Values that YAML would misread are quoted.
         let name = s.checked.config.as_ref().unwrap().name.clone().unwrap();
@@ -698,7 +699,7 @@ mod tests {
     fn structural_edits_refuse_a_broken_config_and_keep_the_text() {
         let broken = SNOWFLAKE.replace("    type: number\n", "    type: nmber\n");
         let s = state(&broken).reduce(Action::Form(FormEdit::AddAttribute));
-        assert_eq!(s.text, broken);
+        assert_eq!(&*s.text, broken);
         assert!(s.notice.as_ref().unwrap().contains("Fix the errors first"));
     }
 
