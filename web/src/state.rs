@@ -294,11 +294,12 @@ fn master_key(c: &Config) -> Option<Text> {
     c.master.as_ref().and_then(|m| m.key_column.clone())
 }
 
-fn unique(base: &str, taken: impl Iterator<Item = String>) -> String {
-    let taken: Vec<String> = taken.collect();
+/// `base_1`, `base_2`, … : the first name none of `taken` uses.
+fn unique<'t>(base: &str, taken: impl Iterator<Item = &'t Option<Text>>) -> String {
+    let taken: Vec<&str> = taken.flatten().map(|t| t.value.as_str()).collect();
     (1..)
         .map(|i| format!("{base}_{i}"))
-        .find(|n| !taken.contains(n))
+        .find(|n| !taken.contains(&n.as_str()))
         .unwrap_or_else(|| base.to_string())
 }
 
@@ -332,12 +333,10 @@ fn structural(c: &mut Config, edit: &FormEdit) {
     let key = master_key(c);
     match edit {
         FormEdit::AddAttribute => {
-            let names = c
-                .attributes
-                .iter()
-                .flat_map(|l| &l.items)
-                .filter_map(|a| a.name.as_ref().map(|n| n.value.to_string()));
-            let name = unique("attribute", names);
+            let name = unique(
+                "attribute",
+                c.attributes.iter().flat_map(|l| &l.items).map(|a| &a.name),
+            );
             let attr = Attribute {
                 loc: Loc::Root,
                 span: Span::default(),
@@ -358,12 +357,10 @@ fn structural(c: &mut Config, edit: &FormEdit) {
             swap(c.attributes.as_mut().map(|l| &mut l.items), *from, *up)
         }
         FormEdit::AddBehavior => {
-            let names = c
-                .behaviors
-                .iter()
-                .flat_map(|l| &l.items)
-                .filter_map(|b| b.name.as_ref().map(|n| n.value.to_string()));
-            let name = unique("behavior", names);
+            let name = unique(
+                "behavior",
+                c.behaviors.iter().flat_map(|l| &l.items).map(|b| &b.name),
+            );
             let behavior = Behavior {
                 loc: Loc::Root,
                 span: Span::default(),
@@ -395,11 +392,7 @@ fn structural(c: &mut Config, edit: &FormEdit) {
                 .and_then(|l| l.items.get_mut(*behavior))
             {
                 let cols = b.columns.get_or_insert_with(Default::default);
-                let names = cols
-                    .items
-                    .iter()
-                    .filter_map(|c| c.name.as_ref().map(|n| n.value.to_string()));
-                let name = unique("column", names);
+                let name = unique("column", cols.items.iter().map(|c| &c.name));
                 cols.items.push(new_column(&name));
             }
         }
