@@ -3,6 +3,7 @@
 
 use crate::components::{
     diagram::Diagram, form::Form, output::Output, problems::Problems, settings::Settings,
+    upload::Upload,
 };
 use crate::editor::{Editor, Selection};
 use crate::services;
@@ -230,6 +231,7 @@ pub fn app() -> Html {
                         { tab_button(Tab::Diagram, "Data model".into()) }
                         { tab_button(Tab::Output, "Formats".into()) }
                         { tab_button(Tab::Settings, "Settings".into()) }
+                        { tab_button(Tab::Upload, "Upload".into()) }
                     </div>
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
@@ -238,6 +240,7 @@ pub fn app() -> Html {
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
                             Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },
+                            Tab::Upload => html! { <Upload checked={checked.clone()} checks={state.checks} dispatch={dispatch.clone()} /> },
                         } }
                     </div>
                 </section>

@@ -48,6 +48,7 @@ pub enum Tab {
     Diagram,
     Output,
     Settings,
+    Upload,
 }
 
 /// Where the current text came from, so the editor knows whether to replace its document.
@@ -124,6 +125,9 @@ pub enum Action {
     SetOutput(Target),
     Form(FormEdit),
     Notice(Option<String>),
+    /// TD refused an upload of this text: its message, pointed at the config. Shown with the
+    /// local diagnostics until the text changes.
+    ServerRefused(Vec<cps_core::Diagnostic>),
 }
 
 impl Reducible for State {
@@ -163,6 +167,15 @@ impl Reducible for State {
             Action::SetTab(tab) => next.tab = tab,
             Action::SetOutput(target) => next.output = target,
             Action::Notice(n) => next.notice = n,
+            Action::ServerRefused(extra) => {
+                let mut checked = cps_core::check(&self.text, &self.options);
+                checked.diagnostics.extend(extra);
+                checked
+                    .diagnostics
+                    .sort_by_key(|d| (d.span.start, d.severity));
+                next.checked = Shared(Rc::new(checked));
+                next.checks += 1;
+            }
             Action::Form(edit) => match apply(&self.text, &self.checked, &edit) {
                 Ok(text) => next.set_text(text, Origin::Elsewhere),
                 Err(why) => next.notice = Some(why),
@@ -224,6 +237,9 @@ pub enum FormEdit {
         from: usize,
         up: bool,
     },
+    /// Sets the connection id (`federatedQueryConfigId`, `connectionId` or tdx `connection`) of
+    /// every entry that has one: a parent segment uses one connection.
+    SetConnection(String),
 }
 
 /// Applies a form edit to the text. Value edits replace the value in place; structural edits
@@ -232,6 +248,26 @@ pub enum FormEdit {
 pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, String> {
     if let FormEdit::SetValue { span, value } = edit {
         return set_value(text, checked, *span, value);
+    }
+    if let FormEdit::SetConnection(id) = edit {
+        let mut spans: Vec<Span> = checked
+            .config
+            .iter()
+            .flat_map(|c| {
+                c.table_refs()
+                    .filter_map(|(_, _, t)| t.conn.id().map(|x| x.span))
+            })
+            .collect();
+        if spans.is_empty() {
+            return Err("The config has no connection id to set: add `federatedQueryConfigId` (tdx: `connection`) to the master first.".into());
+        }
+        // From the end, so the earlier ranges stay valid.
+        spans.sort_by_key(|s| std::cmp::Reverse(s.start));
+        let mut out = text.to_string();
+        for span in spans {
+            out = set_value(&out, checked, span, id)?;
+        }
+        return Ok(out);
     }
     if checked.diagnostics.iter().any(convert::blocks_conversion) {
         return Err("Fix the errors first: adding, removing or reordering entries rewrites the file from its checked content.".into());
@@ -398,7 +434,7 @@ fn structural(c: &mut Config, edit: &FormEdit) {
         }
         FormEdit::RemoveColumn { behavior, column } => remove(columns(c, *behavior), *column),
         FormEdit::MoveColumn { behavior, from, up } => swap(columns(c, *behavior), *from, *up),
-        FormEdit::SetValue { .. } => {}
+        FormEdit::SetValue { .. } | FormEdit::SetConnection(_) => {}
     }
 }
 

@@ -3,6 +3,7 @@
 //! A thin edge over `cps_core`: it reads files, picks colours, writes output and sets the exit
 //! code (0 clean or warnings only, 1 errors found, 2 could not run). All checking is the core's.
 
+mod push;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -58,6 +59,29 @@ impl CheckArgs {
                 CaseArg::Exact => cps_core::IdentifierCase::Exact,
                 CaseArg::Lowercase => cps_core::IdentifierCase::Lowercase,
             },
+        }
+    }
+}
+
+#[derive(clap::Args, Clone)]
+struct WhereArgs {
+    /// TD region: us, tokyo, eu01, ap02, ap03 (hosts in docs/td-api.md)
+    #[arg(long, default_value = cps_td_api::endpoints::DEFAULT_REGION)]
+    region: String,
+    /// A base URL instead of the region's hosts (e.g. one TD support gave you)
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Seconds before one call is given up
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+impl WhereArgs {
+    fn resolve(&self) -> push::Where {
+        push::Where {
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            timeout: self.timeout,
         }
     }
 }
@@ -138,7 +162,7 @@ enum Command {
     },
     /// Print the JSON Schema of both YAML dialects (for editor completion and hints)
     Schema,
-    /// Serve the built page (dist/) on this machine
+    /// Serve the built page (dist/) on this machine, with a proxy to TD's API at /td/
     Serve {
         /// The built site
         #[arg(long, default_value = "dist")]
@@ -149,6 +173,34 @@ enum Command {
         /// Address to listen on: loopback unless you mean otherwise
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Also forward the page's "custom" region to this base URL (a TD gateway, or a test server)
+        #[arg(long)]
+        td_endpoint: Option<String>,
+    },
+    /// Upload a config to TD: create it, or update the segment with its name (key from TD_API_KEY)
+    Push {
+        /// The config file; `-` reads standard input
+        file: String,
+        #[command(flatten)]
+        at: WhereArgs,
+        /// Show the plan and the exact request (key masked) and a curl command; send nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do it without asking
+        #[arg(long)]
+        yes: bool,
+        /// Allow an update that removes attributes or behaviors
+        #[arg(long)]
+        delete: bool,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+        #[command(flatten)]
+        check: CheckArgs,
+    },
+    /// List the account's zero-copy configs (the ids `federatedQueryConfigId` takes; key from TD_API_KEY)
+    ZeroCopy {
+        #[command(flatten)]
+        at: WhereArgs,
     },
     /// Explain a diagnostic code
     Explain {
@@ -178,7 +230,46 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
-        Command::Serve { dir, port, host } => match serve::run(&dir, &host, port) {
+        Command::Push {
+            file,
+            at,
+            dry_run,
+            yes,
+            delete,
+            color,
+            check,
+        } => {
+            let bytes = match read_input(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("cps: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let (text, checked) = check_bytes(&bytes, &check.options());
+            let style = cps_core::render::Style {
+                color: use_color(color) && std::io::stderr().is_terminal(),
+            };
+            push::push(
+                display_name(&file),
+                &text,
+                &checked,
+                &at.resolve(),
+                &push::PushArgs {
+                    dry_run,
+                    yes,
+                    delete,
+                },
+                &style,
+            )
+        }
+        Command::ZeroCopy { at } => push::zero_copy(&at.resolve()),
+        Command::Serve {
+            dir,
+            port,
+            host,
+            td_endpoint,
+        } => match serve::run(&dir, &host, port, td_endpoint) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("cps: {e}");

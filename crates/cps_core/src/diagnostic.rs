@@ -275,6 +275,10 @@ codes! {
         "A name's case may not match what Snowflake resolves.",
         "Snowflake folds unquoted names to upper case; the current CAS backend matches case-sensitively, the legacy api-cas host expected lower case (see the identifier case setting).",
         "`table: customers` when the table is `CUSTOMERS`";
+    ServerRefused = "server-refused", Error,
+        "Treasure Data refused the upload, and its message names this part of the config.",
+        "Only TD knows some rules (column existence and types, names already taken); cps points at what TD's message names so the fix starts in the right place. Shown after an upload, never by a local check.",
+        "TD answers `Column not found: emial` and cps marks `column: emial`";
 }
 
 #[cfg(test)]

@@ -5,3 +5,4 @@ pub mod form;
 pub mod output;
 pub mod problems;
 pub mod settings;
+pub mod upload;
