@@ -7,18 +7,47 @@ import { chromium } from "playwright-core";
 const BIN = process.env.CPS_BIN;
 const DIST = process.env.CPS_DIST;
 
-export async function startServer(dir = DIST) {
-  if (!BIN || !DIST) throw new Error("CPS_BIN and CPS_DIST must be set (cargo xtask test does)");
-  const child = spawn(BIN, ["serve", "--dir", dir, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+/// Spawns a server that prints its address on its first line; resolves to that URL.
+async function spawnListening(bin, args, stdin) {
+  const child = spawn(bin, args, { stdio: [stdin, "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`cps serve exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${bin} exited with ${code}`)));
     lines.on("line", (line) => {
-      const m = line.match(/(http:\/\/\S+)/);
+      const m = line.match(/(http:\/\/\S+?)\/?$/);
       if (m) resolve(m[1]);
     });
   });
-  return { url, stop: () => child.kill() };
+  return { child, url };
+}
+
+/// `cps serve` on loopback; `args` adds options (e.g. `--td-endpoint`).
+export async function startServer(dir = DIST, args = []) {
+  if (!BIN || !DIST) throw new Error("CPS_BIN and CPS_DIST must be set (cargo xtask test does)");
+  const { child, url } = await spawnListening(BIN, ["serve", "--dir", dir, "--port", "0", ...args], "ignore");
+  return { url: url + "/", stop: () => child.kill() };
+}
+
+/// The fake TD API (tests/td_fake) on loopback, with its control API. It exits when its stdin
+/// closes, so it never outlives the test run.
+export async function startFakeTd() {
+  const bin = process.env.TD_FAKE_BIN;
+  if (!bin) throw new Error("TD_FAKE_BIN must be set (cargo xtask test does)");
+  const { child, url } = await spawnListening(bin, [], "pipe");
+  const control = async (method, path, body) => {
+    const r = await fetch(url + path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!r.ok) throw new Error(`td-fake ${method} ${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  return {
+    url,
+    stop: () => child.kill(),
+    reset: () => control("POST", "/_fake/reset"),
+    state: () => control("GET", "/_fake/state"),
+    faults: (rules) => control("POST", "/_fake/faults", rules),
+    seed: (segment) => control("POST", "/_fake/segments", segment),
+    catalog: (tables) => control("POST", "/_fake/catalog", tables),
+  };
 }
 
 export async function launch() {

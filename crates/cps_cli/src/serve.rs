@@ -119,7 +119,13 @@ fn handle(mut stream: TcpStream, site: &Site) -> std::io::Result<()> {
         .unwrap_or("/")
         .to_string();
     if path == "/td" || path.starts_with("/td/") {
-        return proxy(&mut stream, &mut reader, &head, &path, site);
+        proxy(&mut stream, &mut reader, &head, &path, site)?;
+        // A refusal may leave the body unread; closing with unread bytes makes the OS reset the
+        // connection, and some browsers then lose the answer. Finish sending, then drain a little.
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+        let _ = std::io::copy(&mut reader.take(1 << 20), &mut std::io::sink());
+        return Ok(());
     }
     if head.method != "GET" && !is_head {
         return respond(
@@ -203,12 +209,20 @@ fn proxy(
             "cps serve forwards only the TD calls cps makes, to the hosts of its region table",
         );
     };
-    let Some(method) = ENDPOINTS
+    let methods: Vec<_> = ENDPOINTS
         .iter()
         .filter(|e| e.service == service && path_matches(e.path, rest))
         .map(|e| e.method)
-        .find(|m| m.as_str() == head.method)
-    else {
+        .collect();
+    // A path cps never calls is not there (404); a known path with another method is 405.
+    if methods.is_empty() {
+        return json_error(
+            stream,
+            404,
+            "cps serve forwards only the TD calls cps makes",
+        );
+    }
+    let Some(method) = methods.into_iter().find(|m| m.as_str() == head.method) else {
         return json_error(stream, 405, "method not allowed for this TD call");
     };
     let Some(key) = head

@@ -364,8 +364,14 @@ impl<T: Transport> Client<T> {
         let mut retry = 0;
         let mut maybe_created = false;
         loop {
-            let error = match self.send_once(&request).await {
-                Ok(r) => return Self::segment_from(&r).map(|s| (s, false)),
+            // A success whose answer cannot be read (not JSON, no id) is an unreadable answer
+            // like any other: the segment was most likely created, so it is looked up by name.
+            let error = match self
+                .send_once(&request)
+                .await
+                .and_then(|r| Self::segment_from(&r))
+            {
+                Ok(s) => return Ok((s, false)),
                 Err(e) => e,
             };
             // A name clash right after a lost answer is most likely our own first try.

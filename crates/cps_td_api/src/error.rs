@@ -74,6 +74,12 @@ impl ApiError {
                 }
             }
             s if s >= 500 => ApiError::Server { status: s, message },
+            // Redirects are never followed (the key must not travel to another host): the
+            // region or base URL is wrong, and trying again would not help.
+            s if (300..400).contains(&s) => ApiError::Rejected {
+                status: s,
+                message: "TD answered with a redirect, which cps does not follow: check the region or base URL".into(),
+            },
             s => ApiError::BadResponse {
                 status: s,
                 detail: format!("unexpected status {s}"),

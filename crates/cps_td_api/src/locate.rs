@@ -18,6 +18,14 @@ const NOT_NAMES: &[&str] = &[
 /// Diagnostics for the parts of `config` that the error's message names. Empty when it names
 /// none (the error is then shown on its own).
 pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
+    // A refused key or permission is about the key, never the config: its words ("Invalid API
+    // key") must not mark a column that happens to be called `KEY`.
+    if matches!(
+        error,
+        ApiError::Unauthorized { .. } | ApiError::Forbidden { .. }
+    ) {
+        return Vec::new();
+    }
     let Some(message) = error.server_text() else {
         return Vec::new();
     };
@@ -48,14 +56,24 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
         .filter(|t| !t.is_empty() && !NOT_NAMES.contains(&t.to_ascii_lowercase().as_str()))
         .collect();
     if spans.is_empty() {
-        for text in texts(config) {
-            let v = text.value.as_str();
-            if !v.is_empty()
-                && tokens.iter().any(|t| {
-                    *t == v || (v.len() >= 3 && t.eq_ignore_ascii_case(v.trim_matches('"')))
-                })
-            {
-                spans.push(text.span);
+        let values = texts(config);
+        // Exact matches first: `MEMBERSHIP_TIER` names the column, not the attribute
+        // `membership_tier`. Only when nothing matches exactly is case ignored.
+        for exact in [true, false] {
+            spans.extend(values.iter().filter_map(|text| {
+                let v = text.value.as_str();
+                let hit = !v.is_empty()
+                    && tokens.iter().any(|t| {
+                        if exact {
+                            *t == v
+                        } else {
+                            v.len() >= 3 && t.eq_ignore_ascii_case(v.trim_matches('"'))
+                        }
+                    });
+                hit.then_some(text.span)
+            }));
+            if !spans.is_empty() {
+                break;
             }
         }
     }
@@ -204,7 +222,12 @@ mod tests {
         assert_eq!(marked("attributes[0].type is required", 400), ["strng"]);
         assert_eq!(marked("Name has already been taken", 400), ["Retail"]);
         assert_eq!(marked("timezone is invalid", 400), ["UTC"]);
+        assert_eq!(marked("Column not found: emial", 400), ["EMIAL"]);
+        assert_eq!(marked("Column not found: Email", 400), ["Email"]);
         assert!(marked("Something else went wrong", 400).is_empty());
+        // The key's refusals name no part of the config, even when a value has the same word.
+        assert!(marked("Invalid API key: EMIAL", 401).is_empty());
+        assert!(marked("No permission for EMIAL", 403).is_empty());
         assert!(marked("", 500).is_empty());
     }
 }

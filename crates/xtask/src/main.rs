@@ -305,11 +305,13 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    step("clippy cps_core, the page and the embed for wasm32-unknown-unknown (the core is pure)");
+    step("clippy cps_core, the TD client, the page and the embed for wasm32-unknown-unknown (the core is pure)");
     sh(cargo().args([
         "clippy",
         "-p",
         "cps_core",
+        "-p",
+        "cps_td_api",
         "-p",
         "cps_web",
         "-p",
@@ -337,10 +339,11 @@ fn test() -> Result {
         .env("PATH", tool_path()))?;
     build_web()?;
     step("browser tests: real Chromium against the built site");
-    sh(cargo().args(["build", "--bin", "cps"]))?;
+    sh(cargo().args(["build", "--bin", "cps", "--bin", "td-fake"]))?;
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .env("CPS_BIN", root().join("target/debug/cps"))
+        .env("TD_FAKE_BIN", root().join("target/debug/td-fake"))
         .env("CPS_DIST", root().join("dist")))?;
     eprintln!("\nxtask test: all checks passed");
     Ok(())
