@@ -28,11 +28,15 @@ beforeEach(async () => fake.reset());
 async function uploadTab(key = KEY) {
   const opened = await openPage(browser, server.url);
   const { page } = opened;
+  // The Upload step is its own wasm, fetched only when its tab opens.
+  const loaded = () => page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.includes("cps_upload")));
+  assert.equal(await loaded(), false);
   await page.click("[data-tab=upload]");
   // The page finds cps serve's proxy by itself and routes through it.
   await page.waitForSelector("[data-testid=td-route] option[value=proxy]:checked", { state: "attached" });
   await page.selectOption("[data-testid=td-region]", "custom");
   await page.fill("[data-testid=td-key]", key);
+  assert.equal(await loaded(), true);
   return opened;
 }
 
@@ -127,6 +131,7 @@ test("a create whose answer is lost (500 after the server made it) is found by n
   assert.equal((await fake.state()).segments.length, 1);
   // Chromium logs the 500 response as a console error; that is the only one allowed.
   assert.deepEqual(problems.filter((p) => !p.includes("500")), []);
+  await assertNoKeyLeft(page, problems);
   await context.close();
 });
 
@@ -140,6 +145,7 @@ test("a 500 before anything was made is retried once it is clear nothing exists:
   assert.equal(state.segments.length, 1);
   assert.equal(state.requests.filter((r) => r.method === "POST").length, 2);
   assert.deepEqual(problems.filter((p) => !p.includes("500")), []);
+  await assertNoKeyLeft(page, problems);
   await context.close();
 });
 
@@ -161,11 +167,20 @@ test("TD's refusal naming a column is shown at that column in the editor", async
   assert.equal(await page.locator("[data-testid=problems] li[data-code=server-refused]").count(), 1);
   assert.equal((await fake.state()).segments.length, 0);
   assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
+  await assertNoKeyLeft(page, problems);
   await context.close();
 });
 
 test("remember for this tab keeps the key in sessionStorage only, and forgets it when unticked", async () => {
   const { page, problems, context } = await uploadTab();
+  // Other tabs leave the Upload step as it was (the key stays in its memory), and clicks in it
+  // never reach the studio's own controls.
+  await page.click("[data-tab=problems]");
+  await page.click("[data-tab=upload]");
+  assert.equal(await page.inputValue("[data-testid=td-key]"), KEY);
+  await page.click("[data-testid=td-remember]");
+  assert.equal(await page.getAttribute("[role=tab][aria-selected=true]", "data-tab"), "upload");
+  await page.uncheck("[data-testid=td-remember]");
   await page.check("[data-testid=td-remember]");
   await assertNoKeyLeft(page, problems, { session: true });
   await page.reload();

@@ -3,11 +3,11 @@
 
 use crate::components::{
     diagram::Diagram, form::Form, output::Output, problems::Problems, settings::Settings,
-    upload::Upload,
 };
 use crate::editor::{Editor, Selection};
 use crate::services;
 use crate::state::{self, Action, State, Tab, TEMPLATES};
+use crate::upload_host::UploadHost;
 use cps_core::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -240,8 +240,10 @@ pub fn app() -> Html {
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
                             Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },
-                            Tab::Upload => html! { <Upload checked={checked.clone()} checks={state.checks} dispatch={dispatch.clone()} /> },
+                            // Rendered below, always: it holds the Upload module and its state.
+                            Tab::Upload => html! {},
                         } }
+                        <UploadHost checked={checked.clone()} checks={state.checks} visible={state.tab == Tab::Upload} dispatch={dispatch.clone()} />
                     </div>
                 </section>
             </main>

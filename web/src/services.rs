@@ -12,53 +12,6 @@ pub const DRAFT_KEY: &str = "cps.draft.v1";
 pub const PREVIOUS_DRAFT_KEY: &str = "cps.draft.previous.v1";
 pub const SETTINGS_KEY: &str = "cps.settings.v1";
 pub const THEME_KEY: &str = "cps.theme.v1";
-/// The TD region (not a secret).
-pub const REGION_KEY: &str = "cps.td.region.v1";
-/// sessionStorage only, and only while "Remember for this tab" is ticked.
-const SESSION_KEY: &str = "cps.td.key";
-
-fn session() -> Option<web_sys::Storage> {
-    window()?.session_storage().ok()?
-}
-
-pub fn session_key() -> Option<String> {
-    session()?
-        .get_item(SESSION_KEY)
-        .ok()?
-        .filter(|k| !k.is_empty())
-}
-
-/// Remembers the TD key for this tab, or forgets it (`None`).
-pub fn set_session_key(key: Option<&str>) {
-    if let Some(s) = session() {
-        let _ = match key {
-            Some(k) if !k.is_empty() => s.set_item(SESSION_KEY, k),
-            _ => s.remove_item(SESSION_KEY),
-        };
-    }
-}
-
-/// Whether the page is served by `cps serve` (its TD proxy answers `td/status`), and if so
-/// whether it forwards a custom endpoint.
-pub async fn proxy_status() -> Option<bool> {
-    let response = wasm_bindgen_futures::JsFuture::from(window()?.fetch_with_str("td/status"))
-        .await
-        .ok()?
-        .dyn_into::<web_sys::Response>()
-        .ok()?;
-    if !response.ok() {
-        return None;
-    }
-    let json = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
-        .await
-        .ok()?;
-    let get = |k: &str| js_sys::Reflect::get(&json, &k.into()).ok();
-    if get("proxy")?.as_bool() != Some(true) {
-        return None;
-    }
-    Some(get("custom").and_then(|v| v.as_bool()).unwrap_or(false))
-}
-
 pub fn load(key: &str) -> Option<String> {
     window()?.local_storage().ok()??.get_item(key).ok()?
 }

@@ -170,9 +170,7 @@ impl Reducible for State {
             Action::ServerRefused(extra) => {
                 let mut checked = cps_core::check(&self.text, &self.options);
                 checked.diagnostics.extend(extra);
-                checked
-                    .diagnostics
-                    .sort_by_key(|d| (d.span.start, d.severity));
+                cps_core::sort_diagnostics(&mut checked.diagnostics);
                 next.checked = Shared(Rc::new(checked));
                 next.checks += 1;
             }

@@ -240,7 +240,9 @@ fn failed<T: cps_td_api::Transport>(
 ) -> ExitCode {
     print_notes(client);
     if let Some(config) = &checked.config {
-        for d in cps_td_api::locate::locate(config, e) {
+        let mut located = cps_td_api::locate::locate(config, e);
+        cps_core::sort_diagnostics(&mut located);
+        for d in located {
             eprintln!("{}", render(file, text, &checked.line_index, &d, style));
         }
     }

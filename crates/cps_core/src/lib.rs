@@ -48,6 +48,13 @@ pub const MAX_DEPTH: usize = 16;
 /// config is a few kilobytes; the cap bounds time and memory on hostile input).
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
+/// The order every report uses: by position, then severity, then end.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.span.start, a.severity, a.span.end).cmp(&(b.span.start, b.severity, b.span.end))
+    });
+}
+
 /// Everything one check produced. Never an `Err`: every problem is a diagnostic.
 #[derive(Debug)]
 pub struct Checked {
@@ -221,9 +228,7 @@ fn finish_with_index(
     if let Some(config) = &config {
         rules::run(config, &settings, &mut diagnostics);
     }
-    diagnostics.sort_by(|a, b| {
-        (a.span.start, a.severity, a.span.end).cmp(&(b.span.start, b.severity, b.span.end))
-    });
+    sort_diagnostics(&mut diagnostics);
     Checked {
         config,
         diagnostics,

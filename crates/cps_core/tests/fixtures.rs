@@ -237,7 +237,7 @@ fn corpus() {
     let mut seen = codes_seen().lock().unwrap().clone();
     seen.insert(Code::InputTooLarge.as_str()); // hostile::inputs_over_the_cap_are_refused
     seen.insert(Code::YamlUnsupported.as_str()); // JSON-only builds: cps_embed's wasm tests
-    // Only after an upload: cps_td_api's locate tests, cps_cli's push tests, the page's upload test.
+                                                 // Only after an upload: cps_td_api's locate tests, cps_cli's push tests, the page's upload test.
     seen.insert(Code::ServerRefused.as_str());
     let missing: Vec<&str> = Code::ALL
         .iter()

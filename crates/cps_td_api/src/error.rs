@@ -55,15 +55,21 @@ pub enum ApiError {
 impl ApiError {
     /// Classifies a response that is not a success.
     pub fn from_response(r: &Response) -> ApiError {
-        let message = server_message(&r.body);
-        match r.status {
+        let mut e = ApiError::from_status(r.status, server_message(&r.body));
+        if let ApiError::RateLimited { retry_after } = &mut e {
+            *retry_after = r.retry_after;
+        }
+        e
+    }
+
+    /// Classifies a status and the server's message.
+    pub fn from_status(status: u16, message: String) -> ApiError {
+        match status {
             401 => ApiError::Unauthorized { message },
             403 => ApiError::Forbidden { message },
             404 => ApiError::NotFound { message },
             409 => ApiError::NameTaken { message },
-            429 => ApiError::RateLimited {
-                retry_after: r.retry_after,
-            },
+            429 => ApiError::RateLimited { retry_after: None },
             s if (400..500).contains(&s) => {
                 let lower = message.to_ascii_lowercase();
                 if lower.contains("already") && (lower.contains("taken") || lower.contains("exist"))
@@ -116,6 +122,20 @@ impl ApiError {
     /// Worth trying again (for a call that is safe to repeat).
     pub fn transient(&self) -> bool {
         self.ambiguous() || matches!(self, ApiError::RateLimited { .. })
+    }
+
+    /// The HTTP status behind the error, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Unauthorized { .. } => Some(401),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::NotFound { .. } => Some(404),
+            ApiError::NameTaken { .. } => Some(409),
+            ApiError::RateLimited { .. } => Some(429),
+            ApiError::Rejected { status, .. } | ApiError::Server { status, .. } => Some(*status),
+            ApiError::BadResponse { status, .. } if *status > 0 => Some(*status),
+            _ => None,
+        }
     }
 
     /// The server's own words, when it gave any.

@@ -10,6 +10,7 @@
 //!
 //! Without features the crate does no I/O: the transports are the only edges.
 
+pub mod bridge;
 pub mod client;
 pub mod diff;
 pub mod endpoints;

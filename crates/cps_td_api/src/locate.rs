@@ -77,9 +77,14 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
             }
         }
     }
-    spans.sort_by_key(|s| (s.start, s.end));
-    spans.dedup();
-    spans.into_iter().map(make).collect()
+    // Unsorted: callers order diagnostics with `cps_core::sort_diagnostics`.
+    let mut unique: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if !unique.contains(&s) {
+            unique.push(s);
+        }
+    }
+    unique.into_iter().map(make).collect()
 }
 
 /// `attributes[0].type`, `behaviors[2]`, `master.keyColumn`, `timezone`: field paths in a message.
@@ -200,7 +205,9 @@ mod tests {
             body: serde_json::json!({ "message": message }).to_string(),
             retry_after: None,
         });
-        locate(&config(), &e)
+        let mut found = locate(&config(), &e);
+        cps_core::sort_diagnostics(&mut found);
+        found
             .iter()
             .map(|d| {
                 assert_eq!(d.code, Code::ServerRefused);

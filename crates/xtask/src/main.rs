@@ -201,7 +201,53 @@ fn build_web() -> Result {
         .args(["build", "--release", "--public-url", "./"])
         .env("PATH", tool_path()))?;
     csp::fill_loader_hash(&root().join("dist/index.html"))?;
+    step("build-web: the Upload step (dist/upload), loaded when its tab opens");
+    wasm_module("cps_upload", &[], "target", "dist/upload", "cps_upload")?;
     build_embed()
+}
+
+/// One wasm-bindgen module (`--target web`, then wasm-opt -Oz): the page's lazily loaded parts
+/// and the embed. `target_dir` apart when features differ, so builds do not undo each other.
+fn wasm_module(
+    package: &str,
+    args: &[&str],
+    target_dir: &str,
+    out_dir: &str,
+    name: &str,
+) -> Result {
+    std::fs::create_dir_all(root().join(out_dir)).map_err(|e| e.to_string())?;
+    sh(cargo()
+        .args([
+            "build",
+            "-p",
+            package,
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--profile", "wasm-release", "--target-dir", target_dir])
+        .args(args))?;
+    sh(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-dir",
+            out_dir,
+            "--out-name",
+            name,
+        ])
+        .arg(root().join(target_dir).join(format!(
+            "wasm32-unknown-unknown/wasm-release/{package}.wasm"
+        )))
+        .env("PATH", tool_path()))?;
+    let wasm = root().join(out_dir).join(format!("{name}_bg.wasm"));
+    sh(Command::new("wasm-opt")
+        .args(WASM_OPT_FEATURES)
+        .args(["-Oz", "-o"])
+        .arg(&wasm)
+        .arg(&wasm)
+        .env("PATH", tool_path()))
 }
 
 /// The documentation embed into dist/embed/: cps_embed as an ES module (wasm-bindgen
@@ -209,56 +255,15 @@ fn build_web() -> Result {
 fn build_embed() -> Result {
     step("build-web: the embed (dist/embed): full and JSON-only flavours");
     let out = root().join("dist/embed");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    // The JSON-only flavour builds in its own target dir: same crate, other features, and
-    // neither build should undo the other's incremental state.
-    for (name, features, target_dir) in [
-        ("cps_embed", None, "target"),
-        (
-            "cps_embed_json",
-            Some("--no-default-features"),
-            "target/embed-json",
-        ),
-    ] {
-        let mut build = cargo();
-        build.args([
-            "build",
-            "-p",
-            "cps_embed",
-            "--lib",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "wasm-release",
-            "--target-dir",
-            target_dir,
-        ]);
-        build.args(features);
-        sh(&mut build)?;
-        sh(Command::new("wasm-bindgen")
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--out-dir",
-                "dist/embed",
-                "--out-name",
-                name,
-            ])
-            .arg(
-                root()
-                    .join(target_dir)
-                    .join("wasm32-unknown-unknown/wasm-release/cps_embed.wasm"),
-            )
-            .env("PATH", tool_path()))?;
-        let wasm = out.join(format!("{name}_bg.wasm"));
-        sh(Command::new("wasm-opt")
-            .args(WASM_OPT_FEATURES)
-            .args(["-Oz", "-o"])
-            .arg(&wasm)
-            .arg(&wasm)
-            .env("PATH", tool_path()))?;
-    }
+    // The JSON-only flavour builds in its own target dir: same crate, other features.
+    wasm_module("cps_embed", &[], "target", "dist/embed", "cps_embed")?;
+    wasm_module(
+        "cps_embed",
+        &["--no-default-features"],
+        "target/embed-json",
+        "dist/embed",
+        "cps_embed_json",
+    )?;
     for dir in ["crates/cps_embed/js", "crates/cps_embed/demo"] {
         for entry in std::fs::read_dir(root().join(dir))
             .map_err(|e| e.to_string())?
@@ -314,6 +319,8 @@ fn test() -> Result {
         "cps_td_api",
         "-p",
         "cps_web",
+        "-p",
+        "cps_upload",
         "-p",
         "cps_embed",
         "--target",

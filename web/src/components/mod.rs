@@ -5,4 +5,3 @@ pub mod form;
 pub mod output;
 pub mod problems;
 pub mod settings;
-pub mod upload;

@@ -4,14 +4,15 @@
 //!
 //! **Invariant:** the key lives in this component's state, and in sessionStorage only while
 //! "Remember for this tab" is ticked. It never reaches the URL, the share link, localStorage, the
-//! console or an error message (`ApiKey` has no `Display` and a masked `Debug`).
+//! console, an event to the studio or an error message (`ApiKey` has no `Display` and a masked
+//! `Debug`).
 
-use crate::services;
-use crate::state::{Action, FormEdit, Shared};
+use crate::{services, ConfigEvent, CONFIG_EVENT, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT};
 use cps_td_api::browser::FetchTransport;
 use cps_td_api::endpoints::{Call, Target, REGIONS};
 use cps_td_api::{ApiError, ApiKey, Client, Done, Outcome, Plan, ZeroCopyConfig};
 use std::rc::Rc;
+use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -20,10 +21,9 @@ type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Status>>>;
 
 #[derive(Properties, PartialEq)]
 pub struct UploadProps {
-    pub checked: Shared,
-    /// Bumped on every check: a plan is for the text it was made from.
-    pub checks: u64,
-    pub dispatch: Callback<Action>,
+    /// The studio's element: events in both directions go through it.
+    pub host: web_sys::Element,
+    pub initial: ConfigEvent,
 }
 
 /// How calls reach TD.
@@ -63,11 +63,31 @@ fn client(route: Route, region: &str, key: ApiKey) -> Client<FetchTransport> {
 
 #[function_component(Upload)]
 pub fn upload(props: &UploadProps) -> Html {
+    let config = use_state(|| props.initial.clone());
+    // The studio sends every new check of the config.
+    {
+        let (config, host) = (config.clone(), props.host.clone());
+        use_effect_with((), move |_| {
+            let listener =
+                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+                    if let Some(s) = e.detail().as_string() {
+                        config.set(ConfigEvent::from_json(&s));
+                    }
+                });
+            let _ = host
+                .add_event_listener_with_callback(CONFIG_EVENT, listener.as_ref().unchecked_ref());
+            move || {
+                let _ = host.remove_event_listener_with_callback(
+                    CONFIG_EVENT,
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+        });
+    }
     let remembered = use_state(|| services::session_key().is_some());
     let key = use_state(|| services::session_key().unwrap_or_default());
     let region = use_state(|| {
-        services::load(services::REGION_KEY)
-            .unwrap_or_else(|| cps_td_api::endpoints::DEFAULT_REGION.into())
+        services::load_region().unwrap_or_else(|| cps_td_api::endpoints::DEFAULT_REGION.into())
     });
     let proxy = use_state(|| None::<ProxyInfo>);
     let route = use_state(|| Route::Direct);
@@ -88,7 +108,12 @@ pub fn upload(props: &UploadProps) -> Html {
         });
     }
 
-    let body = cps_td_api::upload_body(&props.checked);
+    let body: Result<serde_json::Value, String> = match (&config.body, &config.blocked) {
+        (Some(b), _) => serde_json::from_str(b).map_err(|e| e.to_string()),
+        (None, Some(why)) => Err(why.clone()),
+        (None, None) => Err("The config is not checked yet.".into()),
+    };
+    let revision = config.revision;
     let name = body
         .as_ref()
         .ok()
@@ -119,7 +144,7 @@ pub fn upload(props: &UploadProps) -> Html {
         let (region, status) = (region.clone(), status.clone());
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            services::save(services::REGION_KEY, &v);
+            services::save_region(&v);
             region.set(v);
             status.set(Status::Idle);
         })
@@ -186,7 +211,7 @@ pub fn upload(props: &UploadProps) -> Html {
         let (run, body, checks, confirm_removals) = (
             run.clone(),
             body.clone(),
-            props.checks,
+            revision,
             confirm_removals.clone(),
         );
         Callback::from(move |_| {
@@ -210,37 +235,32 @@ pub fn upload(props: &UploadProps) -> Html {
         })
     };
     let on_apply = {
-        let (run, body, status, confirm, dispatch, checked) = (
+        let (run, body, status, confirm, host) = (
             run.clone(),
             body.clone(),
             status.clone(),
             *confirm_removals,
-            props.dispatch.clone(),
-            props.checked.clone(),
+            props.host.clone(),
         );
         Callback::from(move |_| {
             let (Ok(body), Status::Planned { plan, .. }) = (body.clone(), (*status).clone()) else {
                 return;
             };
-            let (dispatch, checked) = (dispatch.clone(), checked.clone());
+            let host = host.clone();
             run(
                 "Uploading…",
                 Rc::new(move |c: Rc<Client<FetchTransport>>| {
-                    let (body, plan, dispatch, checked) = (
-                        body.clone(),
-                        plan.clone(),
-                        dispatch.clone(),
-                        checked.clone(),
-                    );
+                    let (body, plan, host) = (body.clone(), plan.clone(), host.clone());
                     Box::pin(async move {
                         match c.apply(&plan, &body, confirm).await {
                             Ok(o) => Status::Done(Rc::new(o)),
                             Err(e) => {
-                                if let Some(config) = &checked.config {
-                                    let located = cps_td_api::locate::locate(config, &e);
-                                    if !located.is_empty() {
-                                        dispatch.emit(Action::ServerRefused(located));
-                                    }
+                                // The studio points TD's words at the config (it has the spans).
+                                if let (Some(status), Some(message)) = (e.status(), e.server_text())
+                                {
+                                    let detail =
+                                        cps_td_api::bridge::refused_detail(status, message);
+                                    services::emit(&host, SERVER_REFUSED_EVENT, &detail);
                                 }
                                 Status::Failed(Rc::new(e))
                             }
@@ -339,8 +359,8 @@ pub fn upload(props: &UploadProps) -> Html {
                 <ul class="notes" data-testid="td-notes">{ for notes.iter().map(|n| html! { <li>{n.clone()}</li> }) }</ul>
             }
             { match &*status {
-                Status::Configs(list) => configs_view(list, &props.dispatch),
-                Status::Planned { plan, checks } if *checks == props.checks => plan_view(plan, &name, *confirm_removals, &confirm_removals, on_apply),
+                Status::Configs(list) => configs_view(list, &props.host),
+                Status::Planned { plan, checks } if *checks == revision => plan_view(plan, &name, *confirm_removals, &confirm_removals, on_apply),
                 Status::Planned { .. } => html! { <p class="note" data-testid="plan-stale">{"The config changed since the review: review again."}</p> },
                 Status::Done(o) => done_view(o),
                 Status::Failed(e) => failed_view(e),
@@ -362,7 +382,7 @@ pub fn upload(props: &UploadProps) -> Html {
     }
 }
 
-fn configs_view(list: &[ZeroCopyConfig], dispatch: &Callback<Action>) -> Html {
+fn configs_view(list: &[ZeroCopyConfig], host: &web_sys::Element) -> Html {
     if list.is_empty() {
         return html! { <p class="note" data-testid="td-configs">{"Connected. The account has no zero-copy configs yet: create one in the TD console (Integration Hub → Zero-Copy → Snowflake)."}</p> };
     }
@@ -371,11 +391,11 @@ fn configs_view(list: &[ZeroCopyConfig], dispatch: &Callback<Action>) -> Html {
             <p class="ok">{format!("Connected. {} zero-copy config{}: pick the one this segment reads through; its id goes into every entry's federatedQueryConfigId.", list.len(), if list.len() == 1 { "" } else { "s" })}</p>
             <ul>
             { for list.iter().map(|c| {
-                let (dispatch, id) = (dispatch.clone(), c.id.clone());
+                let (host, id) = (host.clone(), c.id.clone());
                 html! {
                     <li>
                         <button data-testid="use-config" data-id={c.id.clone()}
-                            onclick={Callback::from(move |_| dispatch.emit(Action::Form(FormEdit::SetConnection(id.clone()))))}>
+                            onclick={Callback::from(move |_| services::emit(&host, SET_CONNECTION_EVENT, &id))}>
                             {format!("Use {}", c.id)}
                         </button>
                         {format!(" {} ({}{})", c.name, c.kind, c.database.as_ref().map(|d| format!(", database {d}")).unwrap_or_default())}

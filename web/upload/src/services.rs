@@ -1,0 +1,81 @@
+//! The few browser services the Upload step needs: the region (localStorage, not a secret), the
+//! key (sessionStorage, only when the user opts in), the proxy probe, the clipboard and the events
+//! to the studio.
+
+use wasm_bindgen::JsCast;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The TD region (not a secret).
+pub const REGION_KEY: &str = "cps.td.region.v1";
+/// sessionStorage only, and only while "Remember for this tab" is ticked.
+const SESSION_KEY: &str = "cps.td.key";
+
+pub fn load_region() -> Option<String> {
+    window()?.local_storage().ok()??.get_item(REGION_KEY).ok()?
+}
+
+pub fn save_region(region: &str) {
+    if let Some(Ok(Some(s))) = window().map(|w| w.local_storage()) {
+        let _ = s.set_item(REGION_KEY, region);
+    }
+}
+
+fn session() -> Option<web_sys::Storage> {
+    window()?.session_storage().ok()?
+}
+
+pub fn session_key() -> Option<String> {
+    session()?
+        .get_item(SESSION_KEY)
+        .ok()?
+        .filter(|k| !k.is_empty())
+}
+
+/// Remembers the TD key for this tab, or forgets it (`None`).
+pub fn set_session_key(key: Option<&str>) {
+    if let Some(s) = session() {
+        let _ = match key {
+            Some(k) if !k.is_empty() => s.set_item(SESSION_KEY, k),
+            _ => s.remove_item(SESSION_KEY),
+        };
+    }
+}
+
+/// Whether the page is served by `cps serve` (its TD proxy answers `td/status`), and if so
+/// whether it forwards a custom endpoint.
+pub async fn proxy_status() -> Option<bool> {
+    let response = wasm_bindgen_futures::JsFuture::from(window()?.fetch_with_str("td/status"))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let json = wasm_bindgen_futures::JsFuture::from(response.json().ok()?)
+        .await
+        .ok()?;
+    let get = |k: &str| js_sys::Reflect::get(&json, &k.into()).ok();
+    if get("proxy")?.as_bool() != Some(true) {
+        return None;
+    }
+    Some(get("custom").and_then(|v| v.as_bool()).unwrap_or(false))
+}
+
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Tells the studio something (see the crate docs for the events).
+pub fn emit(host: &web_sys::Element, name: &str, detail: &str) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&wasm_bindgen::JsValue::from_str(detail));
+    if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        let _ = host.dispatch_event(&e);
+    }
+}
