@@ -536,13 +536,13 @@ impl<'t> Utf16Cursor<'t> {
 /// Diagnostics as the editor bridge takes them: a JSON array of `{from, to, severity, message,
 /// source}` in UTF-16 offsets.
 pub fn editor_diagnostics(text: &str, checked: &Checked) -> String {
-    let mut spans: Vec<(usize, &cps_core::Diagnostic)> =
-        checked.diagnostics.iter().enumerate().collect();
-    spans.sort_by_key(|(_, d)| d.span.start);
+    // `check` (and `Action::ServerRefused`) keep diagnostics sorted by start, which the cursor
+    // needs to stay linear.
     let mut cursor = Utf16Cursor::new(text);
-    let items: Vec<serde_json::Value> = spans
-        .into_iter()
-        .map(|(_, d)| {
+    let items: Vec<serde_json::Value> = checked
+        .diagnostics
+        .iter()
+        .map(|d| {
             let from = cursor.utf16_at(d.span.start as usize);
             let to = Utf16Cursor::new(text).utf16_at(d.span.end as usize);
             let mut message = format!("{} [{}]", d.message, d.code.as_str());

@@ -29,9 +29,11 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
     let Some(message) = error.server_text() else {
         return Vec::new();
     };
-    let help = error.advice();
+    // A fixed help: the full advice is shown with the error itself (the page's Upload panel, the
+    // CLI's last lines), and the page's first load stays without the advice texts.
+    let help = "TD's message names this part of the config: fix it here and upload again.";
     let make = |span: Span| {
-        Diagnostic::new(Code::ServerRefused, format!("TD: {message}"), span).help(help.clone())
+        Diagnostic::new(Code::ServerRefused, format!("TD: {message}"), span).help(help)
     };
     if matches!(error, ApiError::NameTaken { .. }) {
         return config

@@ -278,6 +278,9 @@ fn build_embed() -> Result {
 /// The wasm features rustc enables by default for wasm32, which binaryen needs named (the same
 /// list as web/index.html's data-wasm-opt-params).
 const WASM_OPT_FEATURES: &[&str] = &[
+    // Not features but facts about these modules (see web/index.html).
+    "--zero-filled-memory",
+    "--low-memory-unused",
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
     "--enable-sign-ext",
