@@ -204,6 +204,11 @@ test("a direct call the browser blocks is explained as possible CORS, with the w
     return route.abort("failed");
   });
   await page.selectOption("[data-testid=td-route]", "direct");
+  // The custom endpoint exists only behind cps serve: no host is guessed for it.
+  await page.click("[data-testid=td-check]");
+  await page.waitForSelector("[data-testid=td-error]");
+  assert.match(await page.textContent("[data-testid=td-error]"), /through cps serve only/);
+  assert.equal(intercepted, 0);
   await page.selectOption("[data-testid=td-region]", "us");
   await page.click("[data-testid=td-check]");
   await page.waitForSelector("[data-testid=td-error]");

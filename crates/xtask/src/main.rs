@@ -349,7 +349,7 @@ fn test() -> Result {
         .env("PATH", tool_path()))?;
     build_web()?;
     step("browser tests: real Chromium against the built site");
-    sh(cargo().args(["build", "--bin", "cps", "--bin", "td-fake"]))?;
+    sh(cargo().args(["build", "-p", "cps_cli", "-p", "td_fake", "--bins"]))?;
     sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .env("CPS_BIN", root().join("target/debug/cps"))

@@ -50,15 +50,20 @@ enum Status {
     Failed(Rc<ApiError>),
 }
 
-fn client(route: Route, region: &str, key: ApiKey) -> Client<FetchTransport> {
+fn client(route: Route, region: &str, key: ApiKey) -> Result<Client<FetchTransport>, ApiError> {
     let target = match route {
         Route::Proxy => Target::Proxy {
             prefix: "td".into(),
             region: region.to_string(),
         },
-        Route::Direct => Target::Region(cps_td_api::region(region).unwrap_or(&REGIONS[0])),
+        // "custom" exists only as cps serve's --td-endpoint: never guess a host for it.
+        Route::Direct => Target::Region(cps_td_api::region(region).ok_or_else(|| {
+            ApiError::Unsupported {
+                detail: "The custom endpoint is reached through cps serve only: choose that route, or a region.".into(),
+            }
+        })?),
     };
-    Client::new(FetchTransport::default(), target, key)
+    Ok(Client::new(FetchTransport::default(), target, key))
 }
 
 #[function_component(Upload)]
@@ -180,7 +185,13 @@ pub fn upload(props: &UploadProps) -> Html {
                     return;
                 }
             };
-            let client = Rc::new(client(*route, &region, key));
+            let client = match client(*route, &region, key) {
+                Ok(c) => Rc::new(c),
+                Err(e) => {
+                    status.set(Status::Failed(Rc::new(e)));
+                    return;
+                }
+            };
             status.set(Status::Busy(label));
             notes.set(Vec::new());
             wasm_bindgen_futures::spawn_local(async move {
@@ -277,7 +288,6 @@ pub fn upload(props: &UploadProps) -> Html {
             let key = key
                 .clone()
                 .unwrap_or_else(|_| ApiKey::new("TD_API_KEY").expect("placeholder"));
-            let c = client(*route, &region, key);
             let (call, id) = match &*status {
                 Status::Planned { plan, .. } => match &**plan {
                     Plan::Update { existing, .. } => {
@@ -287,13 +297,16 @@ pub fn upload(props: &UploadProps) -> Html {
                 },
                 _ => (Call::CreateSegment, None),
             };
-            c.request(
-                call,
-                id.as_deref(),
-                Some(serde_json::to_string_pretty(b).unwrap_or_default()),
-            )
-            .map(|r| (r.describe(), r.to_curl("parent_segment.json")))
-            .map_err(|e| e.explain())
+            client(*route, &region, key)
+                .and_then(|c| {
+                    c.request(
+                        call,
+                        id.as_deref(),
+                        Some(serde_json::to_string_pretty(b).unwrap_or_default()),
+                    )
+                })
+                .map(|r| (r.describe(), r.to_curl("parent_segment.json")))
+                .map_err(|e| e.explain())
         }
         (Err(e), _) => Err(e.clone()),
     };
