@@ -86,7 +86,7 @@ try {
   await context.close();
   // The first load: top-level files and wasm-bindgen snippets; the embed and the lazily loaded
   // Upload step are not part of it.
-  const s = sizes(process.env.CPS_DIST, (f) => !f.startsWith("embed") && !f.startsWith("upload"));
+  const s = sizes(process.env.CPS_DIST, (f) => !f.startsWith("embed") && !f.startsWith("steps"));
   const kb = (n) => (n / 1024).toFixed(1) + " KB";
   const e = median(edits), n = median(noops);
   console.log(`Keystroke on a ${text.split("\n").length - 1}-line config (${(text.length / 1024).toFixed(0)} KB), median of ${RUNS} runs each, interleaved, headless Chromium:\n`);
@@ -98,8 +98,8 @@ try {
   console.log(`| JS (editor bundle + wasm-bindgen glue) | ${kb(s.js)} | |`);
   console.log(`| CSS + HTML | ${kb(s.css + s.html)} | |`);
   console.log(`| whole page | **${kb(s.wasm + s.js + s.css + s.html)}** | ≤ 500 KB |`);
-  const upload = sizes(join(process.env.CPS_DIST, "upload"));
-  console.log(`| Upload step (dist/upload/, fetched when its tab opens) | ${kb(upload.wasm + upload.js)} | |`);
+  const steps = sizes(join(process.env.CPS_DIST, "steps"));
+  console.log(`| Snowflake setup and Upload steps (dist/steps/, fetched when such a tab opens) | ${kb(steps.wasm + steps.js)} | |`);
   const embed = join(process.env.CPS_DIST, "embed");
   const shared = (f) => f === "cps-api.js" || f === "cps-config.js";
   const full = sizes(embed, (f) => shared(f) || f === "cps.js" || f.startsWith("cps_embed.") || f === "cps_embed_bg.wasm");

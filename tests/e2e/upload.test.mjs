@@ -28,8 +28,8 @@ beforeEach(async () => fake.reset());
 async function uploadTab(key = KEY) {
   const opened = await openPage(browser, server.url);
   const { page } = opened;
-  // The Upload step is its own wasm, fetched only when its tab opens.
-  const loaded = () => page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.includes("cps_upload")));
+  // The steps (Snowflake setup, Upload) are their own wasm, fetched only when such a tab opens.
+  const loaded = () => page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.includes("cps_steps")));
   assert.equal(await loaded(), false);
   await page.click("[data-tab=upload]");
   // The page finds cps serve's proxy by itself and routes through it.

@@ -7,7 +7,7 @@ use crate::components::{
 use crate::editor::{Editor, Selection};
 use crate::services;
 use crate::state::{self, Action, State, Tab, TEMPLATES};
-use crate::upload_host::UploadHost;
+use crate::step_host::StepHost;
 use cps_core::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -231,6 +231,7 @@ pub fn app() -> Html {
                         { tab_button(Tab::Diagram, "Data model".into()) }
                         { tab_button(Tab::Output, "Formats".into()) }
                         { tab_button(Tab::Settings, "Settings".into()) }
+                        { tab_button(Tab::Snowflake, "Snowflake setup".into()) }
                         { tab_button(Tab::Upload, "Upload".into()) }
                     </div>
                     <div class="tab-body" role="tabpanel">
@@ -241,9 +242,10 @@ pub fn app() -> Html {
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
                             Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },
                             // Rendered below, always: it holds the Upload module and its state.
-                            Tab::Upload => html! {},
+                            Tab::Snowflake | Tab::Upload => html! {},
                         } }
-                        <UploadHost checked={checked.clone()} checks={state.checks} visible={state.tab == Tab::Upload} dispatch={dispatch.clone()} />
+                        <StepHost step="snowflake" checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} options={state.options} checks={state.checks} visible={state.tab == Tab::Snowflake} dispatch={dispatch.clone()} />
+                        <StepHost step="upload" checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} options={state.options} checks={state.checks} visible={state.tab == Tab::Upload} dispatch={dispatch.clone()} />
                     </div>
                 </section>
             </main>

@@ -6,7 +6,7 @@ mod components;
 mod editor;
 mod services;
 mod state;
-mod upload_host;
+mod step_host;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

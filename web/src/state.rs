@@ -48,6 +48,7 @@ pub enum Tab {
     Diagram,
     Output,
     Settings,
+    Snowflake,
     Upload,
 }
 
@@ -765,29 +766,7 @@ mod tests {
 // ---- settings persistence -------------------------------------------------------------------
 
 /// Settings as stored: `warehouse=auto;types=current;case=exact`.
-pub fn options_to_string(o: &Options) -> String {
-    format!(
-        "warehouse={};types={};case={}",
-        o.warehouse.map(|w| w.as_str()).unwrap_or("auto"),
-        o.types.as_str(),
-        o.identifier_case.as_str()
-    )
-}
-
-pub fn options_from_string(s: &str) -> Options {
-    let mut o = Options::default();
-    for part in s.split(';') {
-        match part.split_once('=') {
-            Some(("warehouse", v)) => o.warehouse = cps_core::Warehouse::parse(v),
-            Some(("types", v)) => o.types = cps_core::TypeProfile::parse(v).unwrap_or(o.types),
-            Some(("case", v)) => {
-                o.identifier_case = cps_core::IdentifierCase::parse(v).unwrap_or(o.identifier_case)
-            }
-            _ => {}
-        }
-    }
-    o
-}
+pub use cps_core::options::{options_from_string, options_to_string};
 
 #[cfg(test)]
 mod settings_tests {

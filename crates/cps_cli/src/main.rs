@@ -3,8 +3,10 @@
 //! A thin edge over `cps_core`: it reads files, picks colours, writes output and sets the exit
 //! code (0 clean or warnings only, 1 errors found, 2 could not run). All checking is the core's.
 
+mod keys;
 mod push;
 mod serve;
+mod snowflake;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cps_core::convert::{blocks_conversion, Target};
@@ -143,6 +145,10 @@ enum Command {
         format: Format,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorArg,
+        /// A catalog export (the result of `cps snowflake catalog-query`, as CSV, TSV or JSON):
+        /// also check names, types and time columns against it
+        #[arg(long, value_name = "EXPORT")]
+        catalog: Option<PathBuf>,
         #[command(flatten)]
         check: CheckArgs,
     },
@@ -202,6 +208,18 @@ enum Command {
         #[command(flatten)]
         at: WhereArgs,
     },
+    /// Check RSA keys for Snowflake key-pair auth (`cps key check FILE [FILE2]`)
+    Key {
+        #[command(subcommand)]
+        command: keys::KeyCommand,
+    },
+    /// Generate an RSA key pair for Snowflake key-pair auth: rsa_key.p8 and rsa_key.pub
+    Keygen(keys::KeygenArgs),
+    /// Snowflake setup: grants, the catalog query, the check pack and its results, account ids
+    Snowflake {
+        #[command(subcommand)]
+        command: snowflake::SnowflakeCommand,
+    },
     /// Explain a diagnostic code
     Explain {
         /// A code such as `missing-key`
@@ -216,8 +234,24 @@ fn main() -> ExitCode {
             files,
             format,
             color,
+            catalog,
             check,
-        } => validate(&files, format, use_color(color), &check.options()),
+        } => {
+            let catalog = match catalog.map(|p| snowflake::read_catalog(&p)).transpose() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("cps: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            validate(
+                &files,
+                format,
+                use_color(color),
+                &check.options(),
+                catalog.as_ref(),
+            )
+        }
         Command::Convert {
             file,
             to,
@@ -264,6 +298,9 @@ fn main() -> ExitCode {
             )
         }
         Command::ZeroCopy { at } => push::zero_copy(&at.resolve()),
+        Command::Key { command } => keys::run(command),
+        Command::Keygen(args) => keys::keygen(&args),
+        Command::Snowflake { command } => snowflake::run(command),
         Command::Serve {
             dir,
             port,
@@ -317,7 +354,13 @@ fn check_bytes(bytes: &[u8], options: &Options) -> (String, cps_core::Checked) {
     (String::from_utf8_lossy(bytes).into_owned(), checked)
 }
 
-fn validate(files: &[String], format: Format, color: bool, options: &Options) -> ExitCode {
+fn validate(
+    files: &[String],
+    format: Format,
+    color: bool,
+    options: &Options,
+    catalog: Option<&cps_core::catalog::Catalog>,
+) -> ExitCode {
     let style = Style { color };
     let mut reports = Vec::new();
     let mut any_error = false;
@@ -342,7 +385,7 @@ fn validate(files: &[String], format: Format, color: bool, options: &Options) ->
                 continue;
             }
         };
-        let (text, checked) = check_bytes(&bytes, options);
+        let (text, checked) = snowflake::check_bytes(&bytes, options, catalog);
         any_error |= checked.has_errors();
         errors += checked.count(Severity::Error);
         warnings += checked.count(Severity::Warning);

@@ -279,6 +279,113 @@ codes! {
         "Treasure Data refused the upload, and its message names this part of the config.",
         "Only TD knows some rules (column existence and types, names already taken); cps points at what TD's message names so the fix starts in the right place. Shown after an upload, never by a local check.",
         "TD answers `Column not found: emial` and cps marks `column: emial`";
+    // Keys: Snowflake key-pair authentication (`cps key check`, the page's key step).
+    KeyUnreadable = "key-unreadable", Error,
+        "The key text cannot be decoded (base64 or DER), or holds no key.",
+        "A key that does not decode cannot be used by TD or Snowflake; the usual causes are a truncated copy, a character changed in transit, or a file that is not a key.",
+        "a PEM body missing its last lines, or a `*` in the base64";
+    KeyNotRsa = "key-not-rsa", Error,
+        "The key is not an RSA key.",
+        "Snowflake key-pair authentication takes RSA keys only; TD's setup makes them with `openssl genrsa 2048`.",
+        "an Ed25519 or EC P-256 private key";
+    KeyTooSmall = "key-too-small", Error,
+        "The RSA key is shorter than 2048 bits.",
+        "Snowflake requires RSA keys of 2048 bits or more.",
+        "a key made with `openssl genrsa 1024`";
+    KeyPkcs1 = "key-pkcs1", Warning,
+        "The key is in PKCS#1 form (`BEGIN RSA PRIVATE KEY`, `BEGIN RSA PUBLIC KEY`).",
+        "TD requires the private key in PKCS#8 (`BEGIN PRIVATE KEY`) and warns that other formats make the connection fail; Snowflake takes the public key as SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`). cps shows the converted key, byte for byte what `openssl pkcs8 -topk8 -nocrypt` writes.",
+        "a key made by `openssl genrsa -traditional` or an old OpenSSL";
+    KeyEncrypted = "key-encrypted", Warning,
+        "The private key is encrypted with a passphrase.",
+        "TD's docs only show unencrypted keys (`-nocrypt`); whether TD takes a passphrase is not documented. Without the passphrase cps cannot read the key, so its size and fingerprint are not checked.",
+        "`BEGIN ENCRYPTED PRIVATE KEY`, from `openssl pkcs8 -topk8 -v2 des3`";
+    KeyOpenssh = "key-openssh", Error,
+        "The key is in an SSH format (OpenSSH, SSH2, PuTTY), not PEM.",
+        "Snowflake and TD take PEM keys: PKCS#8 for the private key, SubjectPublicKeyInfo for the public key. `ssh-keygen -p -m PKCS8` (private) and `ssh-keygen -e -m PKCS8` (public) convert them.",
+        "`BEGIN OPENSSH PRIVATE KEY`, or an `ssh-rsa AAAA...` line";
+    KeyOneLine = "key-one-line", Warning,
+        "The key's lines are joined: one long line, or line breaks turned into spaces or `\\n`.",
+        "TD asks for the key with real line breaks, not one long line; PEM readers expect the BEGIN line, 64-character lines and the END line. cps rewraps the key.",
+        "a key pasted through a single-line form field";
+    KeyMissingArmor = "key-missing-armor", Warning,
+        "The BEGIN or END line is missing, damaged, or does not match the key.",
+        "TD takes the whole PEM file, BEGIN and END lines included. cps reads the kind from the key's content and writes the right lines. (A bare public key body is fine: it is what `ALTER USER ... SET RSA_PUBLIC_KEY` takes.)",
+        "a private key copied without its last line `-----END PRIVATE KEY-----`";
+    KeyCrlf = "key-crlf", Warning,
+        "The key has Windows line endings (CR LF).",
+        "Some PEM readers keep the CR as part of the line. cps writes LF line endings.",
+        "a key saved by Notepad";
+    KeyWhitespace = "key-whitespace", Warning,
+        "The key has stray whitespace: blank lines, or spaces and tabs in or around its lines.",
+        "PEM has no blank lines or spaces in the body, and strict readers refuse them. cps removes them.",
+        "a key indented in a YAML file or pasted from an email";
+    KeyJunk = "key-junk", Warning,
+        "Text before or after the key is not part of it.",
+        "Quotes, a variable name or a second block copied along would be pasted with the key. cps reads the key alone.",
+        "`'-----BEGIN PRIVATE KEY----- ... -----END PRIVATE KEY-----'` with its quotes";
+    KeyPairMismatch = "key-pair-mismatch", Error,
+        "The private and public keys are not a pair.",
+        "Snowflake checks the token TD signs with the private key against the public key set on the user; keys from different pairs fail with `JWT token is invalid`.",
+        "a new `rsa_key.p8` with the `rsa_key.pub` of an older pair";
+    // Catalog: checks against a catalog export (`cps validate --catalog`) and the check pack's
+    // results (`cps snowflake check-results`); never reported by a check of the file alone.
+    CatalogNotCovered = "catalog-not-covered", Warning,
+        "The catalog export has no rows for a schema the config names, so its tables and columns are not checked.",
+        "The export is filtered to the config's schemas; a schema missing from it is misspelt, in another database, or the export is from another config. cps checks what the export covers and says what it could not.",
+        "`schema: SALES` with an export of `PUBLIC` only";
+    CatalogNameCase = "catalog-name-case", Error,
+        "A schema, table or column exists, but under a name that differs in case or quoting, so the name as written does not find it.",
+        "Snowflake resolves unquoted names in upper case and quoted names exactly: `customers` finds `CUSTOMERS`, `\"customers\"` does not, and a table created as `\"Customers\"` is found only by `\"Customers\"`. The current backend matches exactly (identifier case setting).",
+        "`table: Customers` when the table was created as `\"Customers\"`";
+    CatalogUnknownTable = "catalog-unknown-table", Error,
+        "The table is not in the catalog export's schema.",
+        "TD reads the table through the zero-copy connection; a table that does not exist fails the segment (spec V22).",
+        "`table: ORDRES` when the schema has `ORDERS`";
+    CatalogUnknownColumn = "catalog-unknown-column", Error,
+        "The column is not in the table, per the catalog export.",
+        "TD answers `Column not found` for a column the table does not have (spec V22).",
+        "`column: EMAL` when the table has `EMAIL`";
+    CatalogTypeMismatch = "catalog-type-mismatch", Error,
+        "`type` does not match the column's data type in the catalog export.",
+        "TD answers 400 when `type` does not match the warehouse column (tdx CAS skill; spec V13): string reads TEXT/VARCHAR, number reads NUMBER/INT/FLOAT, timestamp reads TIMESTAMP_*/DATE, arrays read ARRAY. A warning when cps does not know the data type.",
+        "`type: string` on a NUMBER column";
+    CatalogTimeType = "catalog-time-type", Error,
+        "A behavior's time column is not a timestamp.",
+        "Behaviors are filtered by time: Snowflake and Databricks need TIMESTAMP or DATE, BigQuery TIMESTAMP or INT64 Unix seconds (spec V17).",
+        "`timeColumn: ORDER_ID` (a NUMBER), or a VARCHAR date";
+    CatalogTimeZone = "catalog-time-no-zone", Warning,
+        "A behavior's time column holds no time zone (TIMESTAMP_NTZ, DATE).",
+        "TD reads zone-less times in the segment's `timezone`; if they were written in UTC, every time window shifts by the zone's offset.",
+        "a TIMESTAMP_NTZ column in UTC with `timezone: Asia/Tokyo`";
+    PackEmptyTable = "pack-empty-table", Warning,
+        "The check pack found a table with no rows.",
+        "An empty behavior table gives no events; an empty master table gives no customers (then an error).",
+        "the zero-copy config points at a development database";
+    PackDuplicateKeys = "pack-duplicate-keys", Error,
+        "The master table has rows that share a key.",
+        "The Customers table needs one row per customer (spec V20): duplicate keys double-count customers and their events.",
+        "1,000 rows but 990 distinct `CDP_CUSTOMER_ID` values";
+    PackNullKeys = "pack-null-keys", Error,
+        "The master table has rows without a key.",
+        "A customer without a key cannot be joined to attributes or behaviors.",
+        "`CDP_CUSTOMER_ID` is NULL on 12 rows";
+    PackOrphanRows = "pack-orphan-rows", Warning,
+        "Behavior rows whose key has no customer in the master table.",
+        "Such events are invisible to segments (spec V21). When no row matches at all, the two columns hold different identifiers or formats, and this is an error.",
+        "the behavior table keys on email, the master on a numeric id";
+    PackNullTimes = "pack-null-times", Warning,
+        "Behavior rows without a time.",
+        "Events without a time never match time-window conditions.",
+        "`ORDERED_AT` is NULL on 3% of the rows";
+    PackTimeRange = "pack-time-range", Info,
+        "The time range of a behavior's events.",
+        "A range far in the past or future usually means a unit or time-zone mistake (milliseconds read as seconds).",
+        "events from 1970-01-20 to 1970-01-21";
+    PackStaleResults = "pack-stale-results", Warning,
+        "The check pack's results name a config entry this config does not have.",
+        "The results come from another version of the config: run the current check pack.",
+        "results for `behaviors[3] returns` after that behavior was removed";
 }
 
 #[cfg(test)]

@@ -12,12 +12,15 @@
 //! assert!(codes.contains(&"no-attributes"));
 //! ```
 
+pub mod catalog;
 pub mod convert;
 pub mod decode;
+mod der;
 pub mod diagnostic;
 pub mod fields;
 pub mod ident;
 pub mod json;
+pub mod keys;
 pub mod model;
 pub mod options;
 pub mod reference;
@@ -26,6 +29,7 @@ pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod schema;
+pub mod snowflake;
 pub mod span;
 pub mod suggest;
 pub mod tree;
@@ -123,6 +127,26 @@ pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
             finish(&shown, None, None, None, vec![d], options)
         }
     }
+}
+
+/// [`check`], plus the checks against a catalog export ([`catalog::check`]) when one is given:
+/// names, types and time columns as the warehouse has them. Without a catalog it is [`check`].
+/// Diagnostics are sorted as [`check`] sorts them (the sort is stable, so among equal positions
+/// the file's own diagnostics come first either way).
+///
+/// `check` itself does not call this: pages that never pass a catalog (the studio's wasm, with
+/// its size budget) then do not carry the catalog code.
+pub fn check_with_catalog(
+    text: &str,
+    options: &Options,
+    catalog: Option<&catalog::Catalog>,
+) -> Checked {
+    let mut checked = check(text, options);
+    if let (Some(catalog), Some(config)) = (catalog, &checked.config) {
+        catalog::check(config, &checked.settings, catalog, &mut checked.diagnostics);
+        sort_diagnostics(&mut checked.diagnostics);
+    }
+    checked
 }
 
 /// Reads, decodes and checks one config. Bounded in time and memory for any input.

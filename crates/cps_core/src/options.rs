@@ -165,3 +165,29 @@ pub struct Settings {
     pub types: TypeProfile,
     pub identifier_case: IdentifierCase,
 }
+
+/// The settings as one short string (`warehouse=auto;types=current;case=exact`): what the page
+/// stores and hands to its steps.
+pub fn options_to_string(o: &Options) -> String {
+    format!(
+        "warehouse={};types={};case={}",
+        o.warehouse.map(|w| w.as_str()).unwrap_or("auto"),
+        o.types.as_str(),
+        o.identifier_case.as_str()
+    )
+}
+
+pub fn options_from_string(s: &str) -> Options {
+    let mut o = Options::default();
+    for part in s.split(';') {
+        match part.split_once('=') {
+            Some(("warehouse", v)) => o.warehouse = Warehouse::parse(v),
+            Some(("types", v)) => o.types = TypeProfile::parse(v).unwrap_or(o.types),
+            Some(("case", v)) => {
+                o.identifier_case = IdentifierCase::parse(v).unwrap_or(o.identifier_case)
+            }
+            _ => {}
+        }
+    }
+    o
+}

@@ -18,12 +18,26 @@ pub struct ConfigEvent {
     pub blocked: Option<String>,
     /// The studio's check counter: a plan is for the check it was made from.
     pub revision: u64,
+    /// The text as the user wrote it, and the settings it was checked with (the studio's
+    /// settings string), for steps that check it further (the Snowflake step's catalog).
+    pub text: String,
+    pub options: String,
 }
 
 impl ConfigEvent {
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "body": self.body, "blocked": self.blocked, "revision": self.revision })
-            .to_string()
+        // Written by hand (strings escaped by serde_json): the studio sends one per check, and
+        // building a `Value` for it would cost the studio's wasm more code than this.
+        let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let optional = |s: &Option<String>| s.as_deref().map_or("null".to_string(), string);
+        format!(
+            r#"{{"body":{},"blocked":{},"revision":{},"text":{},"options":{}}}"#,
+            optional(&self.body),
+            optional(&self.blocked),
+            self.revision,
+            string(&self.text),
+            string(&self.options)
+        )
     }
 
     pub fn from_json(s: &str) -> ConfigEvent {
@@ -33,6 +47,8 @@ impl ConfigEvent {
             body: text("body"),
             blocked: text("blocked"),
             revision: v.get("revision").and_then(|r| r.as_u64()).unwrap_or(0),
+            text: text("text").unwrap_or_default(),
+            options: text("options").unwrap_or_default(),
         }
     }
 }
@@ -66,6 +82,8 @@ mod tests {
             body: Some("{}".into()),
             blocked: None,
             revision: 7,
+            text: "name: x\n".into(),
+            options: "warehouse=auto".into(),
         };
         assert_eq!(ConfigEvent::from_json(&e.to_json()), e);
         let r = refused_from_detail(&refused_detail(400, "Name has already been taken")).unwrap();

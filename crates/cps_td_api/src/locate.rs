@@ -54,7 +54,11 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
         None => message,
     };
     let tokens: Vec<&str> = culprit_text
-        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '-' | '/')))
+        // Any non-ASCII character counts as part of a name (quoted Snowflake names may hold
+        // them); ASCII punctuation and spaces separate.
+        .split(|c: char| {
+            !(c.is_ascii_alphanumeric() || !c.is_ascii() || matches!(c, '_' | '$' | '-' | '/'))
+        })
         .filter(|t| !t.is_empty() && !NOT_NAMES.contains(&t.to_ascii_lowercase().as_str()))
         .collect();
     if spans.is_empty() {

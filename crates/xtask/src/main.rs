@@ -201,8 +201,8 @@ fn build_web() -> Result {
         .args(["build", "--release", "--public-url", "./"])
         .env("PATH", tool_path()))?;
     csp::fill_loader_hash(&root().join("dist/index.html"))?;
-    step("build-web: the Upload step (dist/upload), loaded when its tab opens");
-    wasm_module("cps_upload", &[], "target", "dist/upload", "cps_upload")?;
+    step("build-web: the steps module (dist/steps: Snowflake setup, Upload), loaded when such a tab opens");
+    wasm_module("cps_steps", &[], "target", "dist/steps", "cps_steps")?;
     build_embed()
 }
 
@@ -323,7 +323,7 @@ fn test() -> Result {
         "-p",
         "cps_web",
         "-p",
-        "cps_upload",
+        "cps_steps",
         "-p",
         "cps_embed",
         "--target",

@@ -17,6 +17,11 @@
 //       bubbling "cps-diagnostics-painted" CustomEvent fires on parent.
 //   select(id, from, to)     Select (UTF-16 offsets), scroll to centre, focus.
 //   focus(id), destroy(id)
+//   setExtraDiagnostics(json) {text, diagnostics}: findings from the page's
+//       steps module (the Snowflake catalog check) for every editor, shown with
+//       the page's own diagnostics while the editor's text is exactly `text`.
+//   setCompletions(json)     JSON array of names (tables, columns) offered as
+//       completions in every editor; [] turns completion off.
 //
 // Editors are referred to by small integer ids rather than by JS objects so
 // the Rust side can bind these as plain `extern "C"`-style functions taking
@@ -66,6 +71,7 @@ import {
 import { yaml } from "@codemirror/lang-yaml";
 import { json } from "@codemirror/lang-json";
 import { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
+import { autocompletion, completionKeymap } from "@codemirror/autocomplete";
 import { searchKeymap } from "@codemirror/search";
 import { tags as t } from "@lezer/highlight";
 
@@ -191,6 +197,23 @@ const theme = EditorView.theme({
 const editors = new Map();
 let nextId = 1;
 
+// Findings and completions from the page's steps module, shared by all editors.
+let extra = { text: null, diagnostics: [] };
+let completionNames = [];
+
+// Completes the word before the cursor from the catalog's names (nothing
+// without a catalog).
+function catalogCompletions(context) {
+  if (completionNames.length === 0) return null;
+  const word = context.matchBefore(/"?[\w$]*/);
+  if (!word || (word.from === word.to && !context.explicit)) return null;
+  return {
+    from: word.from,
+    options: completionNames.map((label) => ({ label, type: "variable" })),
+    validFor: /^"?[\w$]*$/,
+  };
+}
+
 function get(id, fn) {
   const editor = editors.get(id);
   if (!editor) console.warn(`cpsEditor.${fn}: no editor with id ${id}`);
@@ -226,6 +249,7 @@ function create(parent, doc, language, onChange) {
     extensions: [
       lineNumbers(),
       lintGutter(),
+      autocompletion({ override: [catalogCompletions], icons: false }),
       highlightActiveLineGutter(),
       highlightActiveLine(),
       drawSelection(),
@@ -238,6 +262,7 @@ function create(parent, doc, language, onChange) {
         ...historyKeymap,
         ...searchKeymap,
         ...lintKeymap,
+        ...completionKeymap,
       ]),
       theme,
       EditorView.contentAttributes.of({ "aria-label": "Config editor" }),
@@ -331,10 +356,16 @@ function setDiagnosticsJson(id, jsonText) {
     console.error("cpsEditor.setDiagnostics: expected a JSON array");
     return;
   }
+  editor.base = input;
+  paint(id, editor);
+}
+
+function paint(id, editor) {
   const view = editor.view;
   const text = view.state.doc.toString();
   const len = text.length;
   const diagnostics = [];
+  const input = extra.text === text ? editor.base.concat(extra.diagnostics) : editor.base;
   for (const d of input) {
     if (!d || typeof d !== "object") continue;
     let from = clamp(d.from, len);
@@ -376,6 +407,30 @@ function setDiagnosticsJson(id, jsonText) {
   });
 }
 
+function setExtraDiagnostics(jsonText) {
+  let input;
+  try {
+    input = JSON.parse(jsonText);
+  } catch (err) {
+    console.error("cpsEditor.setExtraDiagnostics: invalid JSON", err);
+    return;
+  }
+  extra = {
+    text: typeof input?.text === "string" ? input.text : null,
+    diagnostics: Array.isArray(input?.diagnostics) ? input.diagnostics : [],
+  };
+  for (const [id, editor] of editors) if (editor.base) paint(id, editor);
+}
+
+function setCompletions(jsonText) {
+  try {
+    const names = JSON.parse(jsonText);
+    completionNames = Array.isArray(names) ? names.map(String) : [];
+  } catch (err) {
+    console.error("cpsEditor.setCompletions: invalid JSON", err);
+  }
+}
+
 function select(id, from, to) {
   const editor = get(id, "select");
   if (!editor) return;
@@ -409,6 +464,8 @@ window.cpsEditor = {
   getDoc,
   setLanguage,
   setDiagnostics: setDiagnosticsJson,
+  setExtraDiagnostics,
+  setCompletions,
   select,
   focus,
   destroy,

@@ -1,11 +1,11 @@
-//! Where the Upload step lives: an element that stays in the page, into which the Upload module
-//! (`web/upload`, its own wasm) is loaded the first time the tab opens. Keeping it out of this
-//! wasm keeps the first load small; keeping the element mounted keeps its state (and the key in
-//! its memory) across tab switches.
+//! Where the Snowflake setup and Upload steps live: one element per step that stays in the page,
+//! into which the steps module (`web/steps`, its own wasm) mounts the step the first time its
+//! tab opens. Keeping the steps out of this wasm keeps the first load small; keeping the elements
+//! mounted keeps their state (and the key in the Upload step's memory) across tab switches.
 //!
 //! The two talk through events on the element (`cps_td_api::bridge`): every check goes to the
-//! module as the exact API body; a picked zero-copy config comes back as a form edit, and TD's
-//! refusal comes back to be pointed at the config here, where the spans are.
+//! step as the exact API body and the text; a picked zero-copy config comes back as a form edit,
+//! and TD's refusal comes back to be pointed at the config here, where the spans are.
 
 use crate::state::{Action, FormEdit, Shared};
 use cps_td_api::bridge::{self, ConfigEvent};
@@ -13,27 +13,40 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-#[wasm_bindgen(inline_js = "export async function loadUpload(host, config) {
-  const url = new URL('upload/cps_upload.js', document.baseURI).href;
-  const m = await import(url);
-  await m.default();
-  m.mount(host, config);
+#[wasm_bindgen(inline_js = "let steps;
+export async function loadStep(name, host, config) {
+  steps ??= import(new URL('steps/cps_steps.js', document.baseURI).href)
+    .then(async (m) => { await m.default(); return m; });
+  (await steps).mount(name, host, config);
 }")]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = loadUpload)]
-    async fn load_upload(host: &web_sys::Element, config: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = loadStep)]
+    async fn load_step(
+        name: &str,
+        host: &web_sys::Element,
+        config: &str,
+    ) -> Result<JsValue, JsValue>;
 }
 
 #[derive(Properties, PartialEq)]
-pub struct UploadHostProps {
+pub struct StepHostProps {
+    /// `upload` or `snowflake` (see `web/steps/src/lib.rs`).
+    pub step: &'static str,
     pub checked: Shared,
+    pub text: AttrValue,
+    pub options: cps_core::Options,
     pub checks: u64,
     pub visible: bool,
     pub dispatch: Callback<Action>,
 }
 
 /// What the module is told about a check: the body to upload, or why there is none.
-fn config_event(checked: &cps_core::Checked, revision: u64) -> String {
+fn config_event(
+    text: &str,
+    options: &cps_core::Options,
+    checked: &cps_core::Checked,
+    revision: u64,
+) -> String {
     let (body, blocked) = match cps_td_api::upload_body(checked) {
         Ok(b) => (serde_json::to_string_pretty(&b).ok(), None),
         Err(e) => (None, Some(e)),
@@ -42,6 +55,8 @@ fn config_event(checked: &cps_core::Checked, revision: u64) -> String {
         body,
         blocked,
         revision,
+        text: text.to_string(),
+        options: cps_core::options::options_to_string(options),
     }
     .to_json()
 }
@@ -54,16 +69,37 @@ fn send_config(el: &web_sys::Element, config: &str) {
     }
 }
 
-#[function_component(UploadHost)]
-pub fn upload_host(props: &UploadHostProps) -> Html {
+/// The newest check, as the step is told about it.
+struct Latest {
+    checked: Shared,
+    text: AttrValue,
+    options: cps_core::Options,
+    checks: u64,
+}
+
+impl Latest {
+    fn of(p: &StepHostProps) -> Latest {
+        Latest {
+            checked: p.checked.clone(),
+            text: p.text.clone(),
+            options: p.options,
+            checks: p.checks,
+        }
+    }
+
+    fn event(&self) -> String {
+        config_event(&self.text, &self.options, &self.checked, self.checks)
+    }
+}
+
+#[function_component(StepHost)]
+pub fn step_host(props: &StepHostProps) -> Html {
     let host = use_node_ref();
     let loaded = use_mut_ref(|| false);
     let error = use_state(|| None::<String>);
-    // The listeners read the newest check through this.
-    let latest = use_mut_ref(|| props.checked.clone());
-    *latest.borrow_mut() = props.checked.clone();
-    let latest_checks = use_mut_ref(|| props.checks);
-    *latest_checks.borrow_mut() = props.checks;
+    // The listeners (and a step that finishes loading) read the newest check through this.
+    let latest = use_mut_ref(|| Latest::of(props));
+    *latest.borrow_mut() = Latest::of(props);
 
     // Events from the module.
     {
@@ -80,7 +116,7 @@ pub fn upload_host(props: &UploadHostProps) -> Html {
             };
             let refused =
                 Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    let checked: Shared = latest.borrow().clone();
+                    let checked: Shared = latest.borrow().checked.clone();
                     let error = e
                         .detail()
                         .as_string()
@@ -117,31 +153,29 @@ pub fn upload_host(props: &UploadHostProps) -> Html {
         });
     }
 
-    // Load the module the first time the tab is shown; after that, send it every check.
+    // Load the step the first time its tab is shown; after that, send it every check.
     {
-        let (host, loaded, error, checked, latest, latest_checks) = (
+        let (host, loaded, error, latest, step) = (
             host.clone(),
             loaded.clone(),
             error.clone(),
-            props.checked.clone(),
             latest.clone(),
-            latest_checks.clone(),
+            props.step,
         );
-        use_effect_with((props.visible, props.checks), move |(visible, checks)| {
+        use_effect_with((props.visible, props.checks), move |(visible, _)| {
             if let Some(el) = host.cast::<web_sys::Element>() {
-                let config = config_event(&checked, *checks);
                 if *loaded.borrow() {
-                    send_config(&el, &config);
+                    send_config(&el, &latest.borrow().event());
                 } else if *visible {
                     *loaded.borrow_mut() = true;
+                    let config = latest.borrow().event();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if load_upload(&el, &config).await.is_ok() {
+                        if load_step(step, &el, &config).await.is_ok() {
                             // The text may have changed while the module loaded.
-                            let now = *latest_checks.borrow();
-                            send_config(&el, &config_event(&latest.borrow(), now));
+                            send_config(&el, &latest.borrow().event());
                         } else {
                             *loaded.borrow_mut() = false;
-                            error.set(Some("The Upload step could not be loaded. Reload the page; if it persists, rebuild the site (`cargo xtask build-web`).".into()));
+                            error.set(Some("This step could not be loaded. Reload the page; if it persists, rebuild the site (`cargo xtask build-web`).".into()));
                         }
                     });
                 }
@@ -150,7 +184,7 @@ pub fn upload_host(props: &UploadHostProps) -> Html {
     }
 
     html! {
-        <div class="upload-host" style={(!props.visible).then_some("display: none")} data-testid="upload-host">
+        <div class="step-host" style={(!props.visible).then_some("display: none")} data-testid={format!("{}-host", props.step)}>
             if let Some(e) = &*error { <p class="notice" role="alert">{e.clone()}</p> }
             <div ref={host}></div>
         </div>

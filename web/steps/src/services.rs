@@ -79,3 +79,27 @@ pub fn emit(host: &web_sys::Element, name: &str, detail: &str) {
         let _ = host.dispatch_event(&e);
     }
 }
+
+/// Offers `content` as a file download through a Blob URL, revoked right after: nothing is
+/// stored and nothing leaves the browser.
+pub fn download(name: &str, content: &str) {
+    let Some(doc) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/x-pem-file");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}

@@ -1,0 +1,407 @@
+//! `cps key check` and `cps keygen`: the key-pair step (TD setup step 2) from a terminal.
+//!
+//! All reading, repairing and fingerprinting is the core's (`cps_core::keys`); this edge reads
+//! and writes files and, for `keygen`, draws the randomness the pure core must not.
+
+use crate::{display_name, read_input, use_color, ColorArg, Format};
+use cps_core::keys::{self, KeyKind, KeyReport};
+use cps_core::render::{render, Style};
+use cps_core::{Code, ColumnUnit, Diagnostic, LineIndex, Severity, Span};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum KeyCommand {
+    /// Check a key for Snowflake key-pair auth: kind, size, fingerprint, copy-paste damage;
+    /// with two files (private and public), whether they are a pair
+    Check {
+        /// The key file (`-` reads standard input)
+        file: String,
+        /// A second key file: the other half of the pair
+        file2: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Write the repaired key: PKCS#8 PEM for a private key, SubjectPublicKeyInfo PEM for a
+        /// public key (needs --output)
+        #[arg(long, requires = "output")]
+        fix: bool,
+        /// Where --fix writes
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The Snowflake user, for the ALTER USER statement shown
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct KeygenArgs {
+    /// Where rsa_key.p8 and rsa_key.pub are written (existing files are never overwritten)
+    #[arg(long, default_value = ".")]
+    out_dir: PathBuf,
+    /// RSA modulus size (Snowflake needs 2048 or more)
+    #[arg(long, default_value_t = 2048, value_parser = parse_bits)]
+    bits: usize,
+    /// The Snowflake user, for the ALTER USER statement shown
+    #[arg(long)]
+    user: Option<String>,
+}
+
+fn parse_bits(s: &str) -> Result<usize, String> {
+    match s {
+        "2048" | "3072" | "4096" => s.parse().map_err(|_| String::new()),
+        _ => Err("the size is 2048, 3072 or 4096 (Snowflake needs 2048 or more)".into()),
+    }
+}
+
+pub fn run(command: KeyCommand) -> ExitCode {
+    match command {
+        KeyCommand::Check {
+            file,
+            file2,
+            format,
+            fix,
+            output,
+            user,
+            color,
+        } => check(
+            &file,
+            file2.as_deref(),
+            format,
+            fix.then_some(output).flatten(),
+            user.as_deref(),
+            use_color(color),
+        ),
+    }
+}
+
+/// One read key: its name, the text diagnostics point into, and the core's report.
+struct Checked {
+    name: String,
+    text: String,
+    report: KeyReport,
+}
+
+fn inspect_file(file: &str) -> Result<Checked, String> {
+    let bytes = read_input(file)?;
+    let name = display_name(file).to_string();
+    // A DER file (binary, starting with a SEQUENCE) is read as DER; anything else as text.
+    let report;
+    let text;
+    match std::str::from_utf8(&bytes) {
+        Err(_) if bytes.first() == Some(&0x30) => {
+            report = keys::from_der(KeyKind::Unknown, &bytes);
+            text = String::new();
+        }
+        _ => {
+            text = String::from_utf8_lossy(&bytes).into_owned();
+            report = keys::inspect_key(&text);
+        }
+    }
+    Ok(Checked { name, text, report })
+}
+
+fn check(
+    file: &str,
+    file2: Option<&str>,
+    format: Format,
+    fix: Option<PathBuf>,
+    user: Option<&str>,
+    color: bool,
+) -> ExitCode {
+    let mut checked = Vec::new();
+    for f in std::iter::once(file).chain(file2) {
+        match inspect_file(f) {
+            Ok(c) => checked.push(c),
+            Err(e) => {
+                eprintln!("cps: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if fix.is_some() && checked.len() > 1 {
+        eprintln!("cps: --fix takes one key file");
+        return ExitCode::from(2);
+    }
+    // With two keys: are they a pair?
+    let pair = match checked.as_slice() {
+        [a, b] => keys::same_pair(&a.report, &b.report),
+        _ => None,
+    };
+    if let (Some(false), [a, b]) = (pair, checked.as_mut_slice()) {
+        let d = Diagnostic::new(
+            Code::KeyPairMismatch,
+            format!(
+                "{} and {} are not a pair: their public keys differ ({} vs {})",
+                a.name,
+                b.name,
+                a.report.fingerprint.as_deref().unwrap_or("?"),
+                b.report.fingerprint.as_deref().unwrap_or("?")
+            ),
+            Span::empty(0),
+        )
+        .help("set the public key made from this private key on the Snowflake user (`openssl rsa -in rsa_key.p8 -pubout`), or use the private key that belongs to the public one");
+        b.report.diagnostics.insert(0, d);
+    }
+
+    let style = Style {
+        color: color && std::io::stdout().is_terminal(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => {
+            let files: Vec<serde_json::Value> = checked.iter().map(json_report).collect();
+            let value = serde_json::json!({
+                "version": 1,
+                "files": files,
+                "pair": pair,
+            });
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            for c in &checked {
+                human_report(&mut out, c, user, &style);
+            }
+            match (pair, checked.as_slice()) {
+                (Some(true), [a, b]) => {
+                    let _ = writeln!(out, "{} and {} are a pair", a.name, b.name);
+                }
+                (None, [a, b]) => {
+                    let _ = writeln!(
+                        out,
+                        "cannot tell whether {} and {} are a pair: a public key is unknown",
+                        a.name, b.name
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut code = if checked.iter().any(|c| c.report.has_errors()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if let (Some(path), Some(c)) = (fix, checked.first()) {
+        if let Err(e) = write_fixed(&path, c) {
+            eprintln!("cps: {e}");
+            code = ExitCode::from(2);
+        } else if format == Format::Human {
+            eprintln!("cps: wrote {}", path.display());
+        }
+    }
+    code
+}
+
+/// `--fix`: the PKCS#8 PEM of a private key, the SubjectPublicKeyInfo PEM of a public key.
+fn write_fixed(path: &Path, c: &Checked) -> Result<(), String> {
+    let r = &c.report;
+    let (pem, private) = match r.kind {
+        KeyKind::Pkcs8Private | KeyKind::Pkcs1Private => (r.pkcs8_pem.as_ref(), true),
+        KeyKind::SpkiPublic | KeyKind::Pkcs1Public => (r.public_pem.as_ref(), false),
+        _ => (None, false),
+    };
+    let Some(pem) = pem else {
+        return Err(format!(
+            "nothing written: cps cannot convert {} ({}); see the messages above",
+            c.name,
+            r.kind.describe()
+        ));
+    };
+    let write = || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        let mut f = options.open(path)?;
+        f.write_all(pem.as_bytes())
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn human_report(out: &mut impl Write, c: &Checked, user: Option<&str>, style: &Style) {
+    let r = &c.report;
+    let bits = r.bits.map_or(String::new(), |b| format!(", {b} bits"));
+    let _ = writeln!(out, "{}: {}{bits}", c.name, r.kind.describe());
+    if let Some(fp) = &r.fingerprint {
+        let _ = writeln!(out, "  fingerprint: {fp}");
+    }
+    if let Some(body) = &r.public_body {
+        let _ = writeln!(out, "  public key (RSA_PUBLIC_KEY): {body}");
+        if let Some(alter) = r.alter_user(user) {
+            let who = user.unwrap_or("<user>");
+            let _ = writeln!(out, "  set it on the Snowflake user: {alter}");
+            if let Some(fp) = &r.fingerprint {
+                let _ = writeln!(
+                    out,
+                    "  then `DESC USER {who}` shows RSA_PUBLIC_KEY_FP = {fp}"
+                );
+            }
+        }
+    }
+    // What --fix would write, when it can write something.
+    let fixable = match r.kind {
+        KeyKind::Pkcs8Private | KeyKind::Pkcs1Private => {
+            r.pkcs8_pem.is_some().then_some("rsa_key.p8")
+        }
+        KeyKind::SpkiPublic | KeyKind::Pkcs1Public => {
+            r.public_pem.is_some().then_some("rsa_key.pub")
+        }
+        _ => None,
+    };
+    if let Some(out_name) = fixable {
+        let what = if r.repaired {
+            Some("the repaired key")
+        } else if r.kind == KeyKind::Pkcs1Private {
+            Some("the PKCS#8 key TD needs")
+        } else if r.kind == KeyKind::Pkcs1Public {
+            Some("the SubjectPublicKeyInfo key Snowflake takes")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            let _ = writeln!(
+                out,
+                "  `cps key check --fix -o {out_name} {}` writes {what}",
+                c.name
+            );
+        }
+    }
+    let index = LineIndex::new(&c.text);
+    for d in &r.diagnostics {
+        let _ = writeln!(out, "{}", render(&c.name, &c.text, &index, d, style));
+    }
+    let _ = writeln!(
+        out,
+        "{}: {}, {}",
+        c.name,
+        plural(r.count(Severity::Error), "error"),
+        plural(r.count(Severity::Warning), "warning")
+    );
+}
+
+fn json_report(c: &Checked) -> serde_json::Value {
+    let r = &c.report;
+    let index = LineIndex::new(&c.text);
+    let diagnostics: Vec<_> = r
+        .diagnostics
+        .iter()
+        .map(|d| cps_core::report::diagnostic(&c.text, &index, d, ColumnUnit::Chars))
+        .collect();
+    serde_json::json!({
+        "file": c.name,
+        "kind": r.kind,
+        "bits": r.bits,
+        "fingerprint": r.fingerprint,
+        "publicBody": r.public_body,
+        "repaired": r.repaired,
+        "diagnostics": diagnostics,
+    })
+}
+
+/// `cps keygen`: a new RSA pair, written as `rsa_key.p8` (PKCS#8 PEM, mode 0600) and
+/// `rsa_key.pub` (SubjectPublicKeyInfo PEM), the files TD's setup makes with openssl.
+pub fn keygen(args: &KeygenArgs) -> ExitCode {
+    let private_path = args.out_dir.join("rsa_key.p8");
+    let public_path = args.out_dir.join("rsa_key.pub");
+    for p in [&private_path, &public_path] {
+        if p.exists() {
+            eprintln!(
+                "cps: {} exists; cps never overwrites a key (move it away or pick --out-dir)",
+                p.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    // Key generation only. The `rsa` crate's advisory RUSTSEC-2023-0071 (the Marvin attack) is
+    // about timing side channels in decryption and signing with the private key; cps never
+    // decrypts or signs, it only generates the pair and writes it out. (rsa 0.10 also carries
+    // the constant-time fixes.) The randomness is the operating system's, drawn here at the
+    // edge: the core stays pure.
+    let key = match rsa::PrivateKey::new(&mut rand::rngs::SysRng, args.bits) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("cps: key generation failed: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let der = match rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&key) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("cps: cannot encode the key: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = keys::from_der(KeyKind::Pkcs8Private, der.as_bytes());
+    let (Some(p8), Some(public), Some(fp), Some(body)) = (
+        &report.pkcs8_pem,
+        &report.public_pem,
+        &report.fingerprint,
+        &report.public_body,
+    ) else {
+        eprintln!("cps: the generated key did not read back (a bug in cps)");
+        return ExitCode::from(2);
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out_dir) {
+        eprintln!("cps: cannot create {}: {e}", args.out_dir.display());
+        return ExitCode::from(2);
+    }
+    if let Err(e) =
+        write_new(&private_path, p8, true).and_then(|()| write_new(&public_path, public, false))
+    {
+        eprintln!("cps: {e}");
+        return ExitCode::from(2);
+    }
+    let who = args.user.as_deref().unwrap_or("<user>");
+    println!(
+        "wrote {} (private, PKCS#8: paste it into TD's Snowflake authentication; keep it secret)",
+        private_path.display()
+    );
+    println!("wrote {} (public)", public_path.display());
+    println!("fingerprint: {fp}");
+    println!("public key (RSA_PUBLIC_KEY): {body}");
+    println!(
+        "set it on the Snowflake user: {}",
+        report.alter_user(args.user.as_deref()).unwrap_or_default()
+    );
+    println!("then `DESC USER {who}` shows RSA_PUBLIC_KEY_FP = {fp}");
+    ExitCode::SUCCESS
+}
+
+/// Creates `path`, refusing an existing file; private keys get mode 0600 on unix.
+fn write_new(path: &Path, text: &str, private: bool) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

@@ -1,0 +1,285 @@
+//! `cps snowflake …` and `cps validate --catalog`: the Snowflake side of the setup from a
+//! terminal. The SQL texts, the catalog checks and the check pack's report are the core's
+//! (`cps_core::snowflake`, `cps_core::catalog`); this edge reads files and prints.
+
+use crate::{display_name, read_input, use_color, ColorArg};
+use cps_core::catalog::{self, Catalog};
+use cps_core::render::{render, Style};
+use cps_core::snowflake::{self, Grants};
+use cps_core::{Checked, Config, Options, Severity};
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum SnowflakeCommand {
+    /// Print the GRANT statements TD's role needs to read every table the config names
+    Grants {
+        /// The config file; `-` reads standard input
+        file: String,
+        /// The role TD's zero-copy connection uses
+        #[arg(long)]
+        role: String,
+        /// The warehouse TD's queries run on
+        #[arg(long)]
+        warehouse: String,
+        /// The database holding the tables (the zero-copy config's database)
+        #[arg(long)]
+        database: String,
+        /// The zero-copy config's default schema: used for entries without `schema`, and granted
+        #[arg(long)]
+        schema: Option<String>,
+        /// The Snowflake user TD signs in as
+        #[arg(long)]
+        user: String,
+    },
+    /// Print the query whose exported result is the catalog for `cps validate --catalog`
+    CatalogQuery {
+        /// The config file; `-` reads standard input
+        file: String,
+        /// The database holding the tables
+        #[arg(long)]
+        database: String,
+    },
+    /// Print one query that measures the data: unique master keys, behavior rows without a
+    /// customer, empty time values (read its result with `cps snowflake check-results`)
+    CheckPack {
+        /// The config file; `-` reads standard input
+        file: String,
+        /// The database holding the tables
+        #[arg(long)]
+        database: String,
+    },
+    /// Read the check pack's exported result (CSV, TSV or JSON) and report it at the config's lines
+    CheckResults {
+        /// The config file the check pack was made from
+        file: String,
+        /// The exported result of `cps snowflake check-pack`
+        results: String,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorArg,
+    },
+    /// Check a Snowflake account identifier (`orgname-account_name`)
+    Account {
+        /// The identifier, as you would type it into TD's zero-copy form
+        id: String,
+    },
+}
+
+pub fn run(command: SnowflakeCommand) -> ExitCode {
+    match command {
+        SnowflakeCommand::Grants {
+            file,
+            role,
+            warehouse,
+            database,
+            schema,
+            user,
+        } => with_config(&file, |config| {
+            snowflake::grants_sql(
+                config,
+                &Grants {
+                    role: &role,
+                    warehouse: &warehouse,
+                    database: &database,
+                    schema: schema.as_deref().unwrap_or(""),
+                    user: &user,
+                },
+            )
+        }),
+        SnowflakeCommand::CatalogQuery { file, database } => with_config(&file, |config| {
+            snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
+            Ok(snowflake::catalog_query_sql(config, &database))
+        }),
+        SnowflakeCommand::CheckPack { file, database } => with_config(&file, |config| {
+            snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
+            Ok(snowflake::check_pack_sql(config, &database))
+        }),
+        SnowflakeCommand::CheckResults {
+            file,
+            results,
+            color,
+        } => check_results(&file, &results, use_color(color)),
+        SnowflakeCommand::Account { id } => match snowflake::check_account(&id) {
+            Ok(form) => {
+                println!("{id}: {}", form.describe());
+                ExitCode::SUCCESS
+            }
+            Err(why) => {
+                eprintln!("cps: {why}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+/// Reads and checks a config; `None` (after reporting why) when it has no readable config.
+fn load(file: &str) -> Result<(String, Checked), ExitCode> {
+    let bytes = read_input(file).map_err(|e| {
+        eprintln!("cps: {e}");
+        ExitCode::from(2)
+    })?;
+    let (text, checked) = crate::check_bytes(&bytes, &Options::default());
+    let name = display_name(file);
+    if checked.config.is_none() {
+        let style = Style {
+            color: std::io::stderr().is_terminal() && use_color(ColorArg::Auto),
+        };
+        for d in checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
+            eprintln!("{}", render(name, &text, &checked.line_index, d, &style));
+        }
+        eprintln!("cps: {name} holds no readable config");
+        return Err(ExitCode::from(1));
+    }
+    let errors = checked.count(Severity::Error);
+    if errors > 0 {
+        eprintln!(
+            "cps: note: {name} has {} (run `cps validate {name}`); the SQL uses the names as written",
+            if errors == 1 {
+                "1 error".to_string()
+            } else {
+                format!("{errors} errors")
+            }
+        );
+    }
+    Ok((text, checked))
+}
+
+fn with_config(file: &str, make: impl FnOnce(&Config) -> Result<String, String>) -> ExitCode {
+    let (_, checked) = match load(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(config) = checked.config.as_ref() else {
+        return ExitCode::from(1);
+    };
+    match make(config) {
+        Ok(sql) => {
+            print!("{sql}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cps: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Reads an export (a catalog or check-pack results): a file, or `-` for standard input, at most
+/// the size the core reads.
+fn read_export(file: &str) -> Result<String, String> {
+    let limit = catalog::MAX_EXPORT_BYTES as u64 + 1;
+    let mut buf = Vec::new();
+    let res = if file == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf))
+    };
+    res.map_err(|e| format!("cannot read {}: {e}", display_name(file)))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// `--catalog EXPORT`: the parsed catalog, or why it could not be read.
+pub fn read_catalog(path: &Path) -> Result<Catalog, String> {
+    let file = path.to_string_lossy();
+    let text = read_export(&file).map_err(|e| format!("the catalog: {e}"))?;
+    catalog::parse_catalog(&text).map_err(|e| format!("cannot read the catalog {file}: {e}"))
+}
+
+/// `cps validate`'s check, with the catalog checks when a catalog was given.
+pub fn check_bytes(
+    bytes: &[u8],
+    options: &Options,
+    catalog: Option<&Catalog>,
+) -> (String, Checked) {
+    match (catalog, std::str::from_utf8(bytes)) {
+        (Some(c), Ok(text)) => (
+            text.to_string(),
+            cps_core::check_with_catalog(text, options, Some(c)),
+        ),
+        _ => crate::check_bytes(bytes, options),
+    }
+}
+
+fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
+    let (text, checked) = match load(file) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let Some(config) = checked.config.as_ref() else {
+        return ExitCode::from(1);
+    };
+    let exported = match read_export(results) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cps: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let findings = match snowflake::check_pack_report(config, &exported) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "cps: cannot read the results {}: {e}",
+                display_name(results)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let name = display_name(file);
+    let style = Style { color };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for f in &findings {
+        match f.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+            Severity::Info => {}
+        }
+        let d = f.to_diagnostic();
+        if f.span.is_some() {
+            let _ = writeln!(
+                out,
+                "{}",
+                render(name, &text, &checked.line_index, &d, &style)
+            );
+        } else {
+            // Not about any place in this config: no source frame.
+            let _ = writeln!(
+                out,
+                "{}[{}]: {}",
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            );
+            if let Some(h) = &d.help {
+                let _ = writeln!(out, "  = help: {h}");
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let plural = |n: usize, what: &str| {
+        if n == 1 {
+            format!("1 {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "{name}: {}, {} (check pack results {})",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        display_name(results)
+    );
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,419 @@
+//! `cps key check` and `cps keygen` against the real `openssl` binary: fingerprints, the
+//! PKCS#1 → PKCS#8 conversion and generated pairs must match what openssl computes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const OPENSSL: &str = "openssl";
+
+fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(bytes) = stdin {
+            pipe.write_all(bytes).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn cps(args: &[&str]) -> Output {
+    run(env!("CARGO_BIN_EXE_cps"), args, None)
+}
+
+fn openssl(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let o = run(OPENSSL, args, stdin);
+    assert!(
+        o.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A fresh directory per test.
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cps-keys-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Snowflake's RSA_PUBLIC_KEY_FP as openssl computes it (the command TD's docs cite).
+fn openssl_fingerprint(key: &Path, public_in: bool) -> String {
+    let mut args = vec!["pkey", "-in", s(key), "-pubout", "-outform", "DER"];
+    if public_in {
+        args.insert(1, "-pubin");
+    }
+    let der = openssl(&args, None);
+    let digest = openssl(&["dgst", "-sha256", "-binary"], Some(&der));
+    let b64 = openssl(&["enc", "-base64", "-A"], Some(&digest));
+    format!("SHA256:{}", String::from_utf8(b64).unwrap().trim())
+}
+
+fn check_json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["key", "check", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = cps(&all);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    (o.status.code(), v)
+}
+
+fn codes(file: &serde_json::Value) -> Vec<String> {
+    let mut c: Vec<String> = file["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    c.sort();
+    c
+}
+
+#[test]
+fn fingerprints_match_openssl() {
+    let d = dir("fp");
+    let key = d.join("k.p8");
+    let public = d.join("k.pub");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(&key),
+        ],
+        None,
+    );
+    openssl(
+        &["pkey", "-in", s(&key), "-pubout", "-out", s(&public)],
+        None,
+    );
+    let want = openssl_fingerprint(&key, false);
+    assert_eq!(openssl_fingerprint(&public, true), want);
+
+    let o = cps(&["key", "check", s(&key)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains(&format!("fingerprint: {want}")), "{out}");
+    assert!(out.contains("PKCS#8 private key, 2048 bits"), "{out}");
+    assert!(
+        out.contains("ALTER USER <user> SET RSA_PUBLIC_KEY='MII"),
+        "{out}"
+    );
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+
+    let (code, v) = check_json(&[s(&public), "--user", "TD_USER"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["files"][0]["fingerprint"], want.as_str());
+    assert_eq!(v["files"][0]["kind"], "spki-public");
+    assert_eq!(v["files"][0]["bits"], 2048);
+    let body: String = std::fs::read_to_string(&public)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert_eq!(v["files"][0]["publicBody"], body.as_str());
+
+    // The pair, in either order.
+    let o = cps(&["key", "check", s(&key), s(&public)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("are a pair"), "{}", text(&o));
+
+    // Standard input.
+    let o = run(
+        env!("CARGO_BIN_EXE_cps"),
+        &["key", "check", "-"],
+        Some(&std::fs::read(&key).unwrap()),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains(&want));
+}
+
+#[test]
+fn fix_converts_pkcs1_byte_for_byte_like_openssl() {
+    let d = dir("pkcs1");
+    let pkcs1 = d.join("k.pem");
+    let expected = d.join("expected.p8");
+    let fixed = d.join("fixed.p8");
+    openssl(&["genrsa", "-traditional", "-out", s(&pkcs1), "2048"], None);
+    assert!(std::fs::read_to_string(&pkcs1)
+        .unwrap()
+        .starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    openssl(
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            s(&pkcs1),
+            "-out",
+            s(&expected),
+        ],
+        None,
+    );
+
+    let o = cps(&["key", "check", "--fix", "-o", s(&fixed), s(&pkcs1)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("warning[key-pkcs1]"), "{}", text(&o));
+    assert!(text(&o).contains("TD requires PKCS#8"), "{}", text(&o));
+    assert_eq!(
+        std::fs::read(&fixed).unwrap(),
+        std::fs::read(&expected).unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&fixed).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let (_, v) = check_json(&[s(&pkcs1)]);
+    assert_eq!(
+        v["files"][0]["fingerprint"],
+        openssl_fingerprint(&pkcs1, false).as_str()
+    );
+
+    // A PKCS#1 public key becomes what `openssl rsa -pubout` writes.
+    let expected_pub = openssl(&["rsa", "-in", s(&pkcs1), "-pubout"], None);
+    let pkcs1_pub = d.join("pkcs1.pub");
+    openssl(
+        &[
+            "rsa",
+            "-in",
+            s(&pkcs1),
+            "-RSAPublicKey_out",
+            "-out",
+            s(&pkcs1_pub),
+        ],
+        None,
+    );
+    let spki = d.join("spki.pub");
+    let o = cps(&["key", "check", "--fix", "-o", s(&spki), s(&pkcs1_pub)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read(&spki).unwrap(), expected_pub);
+}
+
+#[test]
+fn keygen_writes_a_pair_openssl_reads() {
+    let d = dir("keygen");
+    let o = cps(&["keygen", "--out-dir", s(&d), "--user", "TD_USER"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    let p8 = d.join("rsa_key.p8");
+    let public = d.join("rsa_key.pub");
+    let p8_text = std::fs::read_to_string(&p8).unwrap();
+    assert!(
+        p8_text.starts_with("-----BEGIN PRIVATE KEY-----\n"),
+        "{p8_text}"
+    );
+    openssl(&["pkey", "-in", s(&p8), "-noout"], None);
+    openssl(&["pkey", "-pubin", "-in", s(&public), "-noout"], None);
+    let info =
+        String::from_utf8(openssl(&["pkey", "-in", s(&p8), "-text", "-noout"], None)).unwrap();
+    assert!(info.contains("Private-Key: (2048 bit"), "{info}");
+    // A pair: openssl's public key of the private one is the .pub file.
+    let derived = openssl(&["pkey", "-in", s(&p8), "-pubout"], None);
+    assert_eq!(derived, std::fs::read(&public).unwrap());
+    let fp = openssl_fingerprint(&p8, false);
+    assert!(out.contains(&format!("fingerprint: {fp}")), "{out}");
+    assert!(
+        out.contains("ALTER USER TD_USER SET RSA_PUBLIC_KEY='MII"),
+        "{out}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p8).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The checker agrees, and existing keys are never overwritten.
+    let o = cps(&["key", "check", s(&p8), s(&public)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("0 errors, 0 warnings"), "{}", text(&o));
+    assert!(text(&o).contains("are a pair"));
+    let o = cps(&["keygen", "--out-dir", s(&d)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("never overwrites"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&p8).unwrap(), p8_text);
+    // Sizes under Snowflake's minimum are refused.
+    let o = cps(&["keygen", "--out-dir", s(&d.join("small")), "--bits", "1024"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn damaged_pastes_are_repaired_to_the_same_key() {
+    let d = dir("damage");
+    let key = d.join("k.p8");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(&key),
+        ],
+        None,
+    );
+    let original = std::fs::read_to_string(&key).unwrap();
+    let want = openssl_fingerprint(&key, false);
+    let without_footer: String = original
+        .lines()
+        .filter(|l| !l.starts_with("-----END"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cases = [
+        ("one-line", original.replace('\n', ""), "key-one-line"),
+        (
+            "spaces",
+            original.trim_end().replace('\n', " "),
+            "key-one-line",
+        ),
+        ("crlf", original.replace('\n', "\r\n"), "key-crlf"),
+        ("no-footer", without_footer, "key-missing-armor"),
+    ];
+    for (name, damaged, code) in cases {
+        let path = d.join(format!("{name}.p8"));
+        std::fs::write(&path, &damaged).unwrap();
+        let (exit, v) = check_json(&[s(&path)]);
+        assert_eq!(exit, Some(0), "{name}: {v}");
+        assert_eq!(v["files"][0]["fingerprint"], want.as_str(), "{name}");
+        assert_eq!(v["files"][0]["repaired"], true, "{name}");
+        assert_eq!(codes(&v["files"][0]), [code], "{name}");
+        let fixed = d.join(format!("{name}.fixed.p8"));
+        let o = cps(&["key", "check", "--fix", "-o", s(&fixed), s(&path)]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        assert_eq!(std::fs::read_to_string(&fixed).unwrap(), original, "{name}");
+        openssl(&["pkey", "-in", s(&fixed), "-noout"], None);
+    }
+}
+
+#[test]
+fn problems_set_the_exit_code() {
+    let d = dir("problems");
+    let a = d.join("a.p8");
+    let b = d.join("b.p8");
+    let small = d.join("small.p8");
+    let enc = d.join("enc.p8");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(&a),
+        ],
+        None,
+    );
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(&b),
+        ],
+        None,
+    );
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            s(&small),
+        ],
+        None,
+    );
+    openssl(
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:x",
+            "-in",
+            s(&a),
+            "-out",
+            s(&enc),
+        ],
+        None,
+    );
+    let b_pub = d.join("b.pub");
+    openssl(&["pkey", "-in", s(&b), "-pubout", "-out", s(&b_pub)], None);
+
+    // Not a pair: an error, named by its code.
+    let o = cps(&["key", "check", s(&a), s(&b_pub)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error[key-pair-mismatch]"),
+        "{}",
+        text(&o)
+    );
+    let (_, v) = check_json(&[s(&a), s(&b_pub)]);
+    assert_eq!(v["pair"], false);
+
+    let o = cps(&["key", "check", s(&small)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("Snowflake requires RSA 2048 bits or more"),
+        "{}",
+        text(&o)
+    );
+
+    // Encrypted: a warning, nothing more can be checked.
+    let o = cps(&["key", "check", s(&enc)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("warning[key-encrypted]"), "{}", text(&o));
+    let o = cps(&["key", "check", s(&enc), s(&b_pub)]);
+    assert!(text(&o).contains("cannot tell whether"), "{}", text(&o));
+    // --fix has nothing to write for it.
+    let o = cps(&["key", "check", "--fix", "-o", s(&d.join("x.p8")), s(&enc)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = cps(&["key", "check", s(&d.join("missing.p8"))]);
+    assert_eq!(o.status.code(), Some(2));
+    // A DER file is read as DER.
+    let der = d.join("a.der");
+    openssl(
+        &["pkey", "-in", s(&a), "-outform", "DER", "-out", s(&der)],
+        None,
+    );
+    let (code, v) = check_json(&[s(&der)]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        v["files"][0]["fingerprint"],
+        openssl_fingerprint(&a, false).as_str()
+    );
+}

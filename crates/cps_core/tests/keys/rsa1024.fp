@@ -1,0 +1,1 @@
++UCC9Y7ezzYjkboLfZ0kUu2EvCqiQU5cdWJfSmHr8Ro=

@@ -1,0 +1,1 @@
+cHTXzJDxMHEniHsnyLNWGV8icG1iRs4NMEhb1xzjqTU=
