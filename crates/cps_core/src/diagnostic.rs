@@ -82,6 +82,14 @@ impl Diagnostic {
     }
 }
 
+/// How many of `diagnostics` have `severity`.
+pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == severity)
+        .count()
+}
+
 /// Documentation of one code: what it checks and why. `docs/diagnostics.md` is generated from
 /// this table (a test fails when the file is stale).
 pub struct CodeDoc {

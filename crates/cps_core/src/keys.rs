@@ -150,16 +150,11 @@ impl KeyReport {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.count(Severity::Error) > 0
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
+        crate::diagnostic::count(&self.diagnostics, severity)
     }
 
     /// The statement that sets the public key on a Snowflake user (`<user>` when not given).

@@ -74,16 +74,11 @@ pub struct Checked {
 
 impl Checked {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.count(Severity::Error) > 0
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
+        crate::diagnostic::count(&self.diagnostics, severity)
     }
 
     /// The input format's name as the CLI and page show it: `api-json`, `api-yaml`, `tdx-yaml`.

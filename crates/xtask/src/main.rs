@@ -396,5 +396,6 @@ fn screenshot() -> Result {
 
 fn fuzz(rest: &[String]) -> Result {
     let secs = rest.first().map(String::as_str).unwrap_or("600");
-    sh(Command::new("bash").args(["fuzz/run.sh", secs]))
+    let target = rest.get(1).map(String::as_str).unwrap_or("check");
+    sh(Command::new("bash").args(["fuzz/run.sh", secs, target]))
 }

@@ -7,12 +7,11 @@
 //! console, an event to the studio or an error message (`ApiKey` has no `Display` and a masked
 //! `Debug`).
 
-use crate::{services, ConfigEvent, CONFIG_EVENT, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT};
+use crate::{services, ConfigEvent, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT};
 use cps_td_api::browser::FetchTransport;
 use cps_td_api::endpoints::{Call, Target, REGIONS};
 use cps_td_api::{ApiError, ApiKey, Client, Done, Outcome, Plan, ZeroCopyConfig};
 use std::rc::Rc;
-use wasm_bindgen::{closure::Closure, JsCast};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -69,25 +68,9 @@ fn client(route: Route, region: &str, key: ApiKey) -> Result<Client<FetchTranspo
 #[function_component(Upload)]
 pub fn upload(props: &UploadProps) -> Html {
     let config = use_state(|| props.initial.clone());
-    // The studio sends every new check of the config.
     {
-        let (config, host) = (config.clone(), props.host.clone());
-        use_effect_with((), move |_| {
-            let listener =
-                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    if let Some(s) = e.detail().as_string() {
-                        config.set(ConfigEvent::from_json(&s));
-                    }
-                });
-            let _ = host
-                .add_event_listener_with_callback(CONFIG_EVENT, listener.as_ref().unchecked_ref());
-            move || {
-                let _ = host.remove_event_listener_with_callback(
-                    CONFIG_EVENT,
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-        });
+        let config = config.clone();
+        services::use_studio_config(&props.host, Callback::from(move |e| config.set(e)));
     }
     let remembered = use_state(|| services::session_key().is_some());
     let key = use_state(|| services::session_key().unwrap_or_default());

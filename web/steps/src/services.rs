@@ -103,3 +103,28 @@ pub fn download(name: &str, content: &str) {
     }
     let _ = web_sys::Url::revoke_object_url(&url);
 }
+
+/// Calls `on_config` with every check the studio sends ([`crate::CONFIG_EVENT`] on `host`).
+#[yew::hook]
+pub fn use_studio_config(host: &web_sys::Element, on_config: yew::Callback<crate::ConfigEvent>) {
+    let host = host.clone();
+    yew::use_effect_with((), move |_| {
+        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(
+            move |e: web_sys::CustomEvent| {
+                if let Some(s) = e.detail().as_string() {
+                    on_config.emit(crate::ConfigEvent::from_json(&s));
+                }
+            },
+        );
+        let _ = host.add_event_listener_with_callback(
+            crate::CONFIG_EVENT,
+            listener.as_ref().unchecked_ref(),
+        );
+        move || {
+            let _ = host.remove_event_listener_with_callback(
+                crate::CONFIG_EVENT,
+                listener.as_ref().unchecked_ref(),
+            );
+        }
+    });
+}

@@ -6,11 +6,11 @@
 //! **Invariant:** a generated or pasted private key stays in this panel's memory. It is never
 //! sent, never stored, never logged; it leaves only as a file the user downloads.
 
-use crate::{services, ConfigEvent, CONFIG_EVENT, SET_CONNECTION_EVENT};
+use crate::{services, ConfigEvent, SET_CONNECTION_EVENT};
 use cps_core::keys::{self, KeyKind, KeyReport};
 use cps_core::{catalog, snowflake, Checked, Severity};
 use std::rc::Rc;
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -45,23 +45,11 @@ impl Current {
 pub fn snowflake_step(props: &SnowflakeProps) -> Html {
     let current = use_state(|| Current::of(props.initial.clone()));
     {
-        let (current, host) = (current.clone(), props.host.clone());
-        use_effect_with((), move |_| {
-            let listener =
-                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    if let Some(s) = e.detail().as_string() {
-                        current.set(Current::of(ConfigEvent::from_json(&s)));
-                    }
-                });
-            let _ = host
-                .add_event_listener_with_callback(CONFIG_EVENT, listener.as_ref().unchecked_ref());
-            move || {
-                let _ = host.remove_event_listener_with_callback(
-                    CONFIG_EVENT,
-                    listener.as_ref().unchecked_ref(),
-                );
-            }
-        });
+        let current = current.clone();
+        services::use_studio_config(
+            &props.host,
+            Callback::from(move |e| current.set(Current::of(e))),
+        );
     }
     html! {
         <div class="snowflake" data-testid="snowflake">
