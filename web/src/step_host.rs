@@ -153,7 +153,8 @@ pub fn step_host(props: &StepHostProps) -> Html {
         });
     }
 
-    // Load the step the first time its tab is shown; after that, send it every check.
+    // Load the step the first time its tab is shown; after that, send it every check made while
+    // it is shown.
     {
         let (host, loaded, error, latest, step) = (
             host.clone(),
@@ -165,7 +166,11 @@ pub fn step_host(props: &StepHostProps) -> Html {
         use_effect_with((props.visible, props.checks), move |(visible, _)| {
             if let Some(el) = host.cast::<web_sys::Element>() {
                 if *loaded.borrow() {
-                    send_config(&el, &latest.borrow().event());
+                    // Only while shown: a hidden step needs no work per keystroke, and it is
+                    // sent the newest check when it is shown again (`visible` is a dependency).
+                    if *visible {
+                        send_config(&el, &latest.borrow().event());
+                    }
                 } else if *visible {
                     *loaded.borrow_mut() = true;
                     let config = latest.borrow().event();

@@ -96,13 +96,17 @@ pub fn upload(props: &UploadProps) -> Html {
         });
     }
 
-    let body: Result<serde_json::Value, String> = match (&config.body, &config.blocked) {
-        (Some(b), _) => serde_json::from_str(b).map_err(|e| e.to_string()),
-        (None, Some(why)) => Err(why.clone()),
-        (None, None) => Err("The config is not checked yet.".into()),
+    // Parsed once per check of the config, not on every render.
+    let body: std::rc::Rc<Result<serde_json::Value, String>> = {
+        let (text, blocked) = (config.body.clone(), config.blocked.clone());
+        use_memo(config.revision, move |_| match (text, blocked) {
+            (Some(b), _) => serde_json::from_str(&b).map_err(|e| e.to_string()),
+            (None, Some(why)) => Err(why),
+            (None, None) => Err("The config is not checked yet.".into()),
+        })
     };
     let revision = config.revision;
-    let name = body
+    let name = (*body)
         .as_ref()
         .ok()
         .and_then(|b| b["name"].as_str().map(str::to_string))
@@ -209,7 +213,7 @@ pub fn upload(props: &UploadProps) -> Html {
             confirm_removals.clone(),
         );
         Callback::from(move |_| {
-            let Ok(body) = body.clone() else { return };
+            let Ok(body) = (*body).clone() else { return };
             confirm_removals.set(false);
             run(
                 "Looking for a segment with this name…",
@@ -237,7 +241,8 @@ pub fn upload(props: &UploadProps) -> Html {
             props.host.clone(),
         );
         Callback::from(move |_| {
-            let (Ok(body), Status::Planned { plan, .. }) = (body.clone(), (*status).clone()) else {
+            let (Ok(body), Status::Planned { plan, .. }) = ((*body).clone(), (*status).clone())
+            else {
                 return;
             };
             let host = host.clone();
@@ -266,8 +271,8 @@ pub fn upload(props: &UploadProps) -> Html {
     };
 
     // The dry run: the create request, exactly as it will be sent, key masked.
-    let preview = match (&body, &api_key) {
-        (Ok(b), key) => {
+    let preview = match (&*body, &api_key) {
+        (Ok(_), key) => {
             let key = key
                 .clone()
                 .unwrap_or_else(|_| ApiKey::new("TD_API_KEY").expect("placeholder"));
@@ -285,7 +290,8 @@ pub fn upload(props: &UploadProps) -> Html {
                     c.request(
                         call,
                         id.as_deref(),
-                        Some(serde_json::to_string_pretty(b).unwrap_or_default()),
+                        // The studio's text of the body, as it will be sent.
+                        config.body.clone(),
                     )
                 })
                 .map(|r| (r.describe(), r.to_curl("parent_segment.json")))
@@ -349,7 +355,7 @@ pub fn upload(props: &UploadProps) -> Html {
                 <button onclick={on_check} disabled={busy || api_key.is_err()} data-testid="td-check">{"Check connection"}</button>
                 <button class="primary" onclick={on_review} disabled={busy || api_key.is_err() || body.is_err()} data-testid="td-review">{"Review upload"}</button>
             </div>
-            if let Err(e) = &body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
+            if let Err(e) = &*body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
             if let Status::Busy(label) = &*status { <p class="status" role="status" data-testid="td-busy">{*label}</p> }
             if !notes.is_empty() {
                 <ul class="notes" data-testid="td-notes">{ for notes.iter().map(|n| html! { <li>{n.clone()}</li> }) }</ul>
