@@ -3,6 +3,7 @@
 //! - [`endpoints`]: every host and path, with its evidence, in one table.
 //! - [`request`]: requests as data (shown in dry runs, copied as curl) and the masked API key.
 //! - [`error`]: typed, explained errors; [`locate`] points TD's messages at the config.
+//! - [`record`]: a transport that remembers what it sent, for an honest dry run.
 //! - [`client`]: the calls over a [`Transport`], retries for what is safe to repeat, and the
 //!   create that checks by name before it ever tries again; [`diff`]: what an update changes.
 //! - `native` (feature `native`, the CLI and `cps serve`) and `browser` (feature `browser`, the
@@ -16,6 +17,7 @@ pub mod diff;
 pub mod endpoints;
 pub mod error;
 pub mod locate;
+pub mod record;
 pub mod request;
 
 #[cfg(feature = "browser")]
@@ -26,7 +28,7 @@ pub mod native;
 pub use client::{Client, Done, Outcome, Plan, RetryPolicy, Segment, Transport, ZeroCopyConfig};
 pub use diff::Diff;
 pub use endpoints::{region, Region, Target, REGIONS};
-pub use error::ApiError;
+pub use error::{ApiError, Problem, Reply};
 pub use request::{ApiKey, Request, Response, TransportError};
 
 /// The body to upload for a checked config: the exact API JSON, or why there is none.
