@@ -272,6 +272,20 @@ impl Target {
         Ok(format!("{}{}", self.base(e.service)?, path))
     }
 
+    /// Where a command copied to a terminal (the dry run's curl) should go: TD's own host for
+    /// the region, not `cps serve`'s proxy. The proxy exists only because browsers enforce CORS;
+    /// a terminal does not, and a command aimed at TD keeps working after `cps serve` stops, on
+    /// another machine, or in CI. Only the proxy's custom endpoint (`cps serve --td-endpoint`)
+    /// is known to the proxy alone: that command goes through the proxy (with its header).
+    pub fn for_terminal(&self) -> Target {
+        match self {
+            Target::Proxy { region, .. } => {
+                self::region(region).map_or_else(|| self.clone(), Target::Region)
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The console page of a created segment, when the region is known.
     pub fn console_link(&self, id: &str) -> Option<String> {
         let region = match self {
@@ -368,7 +382,19 @@ mod tests {
             proxy.console_link("7").unwrap(),
             "https://console-eu01.treasuredata.com/app/audiences/ps/7"
         );
+        // A terminal goes to TD's host, except for the proxy's own custom endpoint.
+        assert_eq!(proxy.for_terminal(), Target::Region(region("eu01").unwrap()));
+        let proxied_custom = Target::Proxy {
+            prefix: "http://127.0.0.1:8080/td".into(),
+            region: "custom".into(),
+        };
+        assert_eq!(proxied_custom.for_terminal(), proxied_custom);
+        assert_eq!(
+            proxied_custom.url(Call::CreateSegment, None).unwrap(),
+            "http://127.0.0.1:8080/td/custom/cas/composable_audiences"
+        );
         let custom = Target::Custom("http://127.0.0.1:9/".into());
+        assert_eq!(custom.for_terminal(), custom);
         assert_eq!(
             custom.url(Call::ListZeroCopyConfigs, None).unwrap(),
             "http://127.0.0.1:9/v4/federated_query_configs"

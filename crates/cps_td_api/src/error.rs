@@ -78,11 +78,13 @@ impl Problem {
     }
 
     /// The code a diagnostic shows next to TD's words: the most specific one TD gave.
+    /// A bare number (`"code": 400`) repeats the status and is left out.
     pub fn short_code(&self) -> Option<&str> {
         self.meta
             .as_ref()
             .map(|(_, v)| v.as_str())
             .or(self.code.as_deref())
+            .filter(|c| !c.bytes().all(|b| b.is_ascii_digit()))
     }
 }
 
