@@ -198,6 +198,9 @@ enum Command {
         /// Allow an update that removes attributes or behaviors
         #[arg(long)]
         delete: bool,
+        /// On a refusal, show TD's raw answer in full (otherwise its first 600 characters)
+        #[arg(long)]
+        verbose: bool,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorArg,
         #[command(flatten)]
@@ -270,6 +273,7 @@ fn main() -> ExitCode {
             dry_run,
             yes,
             delete,
+            verbose,
             color,
             check,
         } => {
@@ -293,6 +297,7 @@ fn main() -> ExitCode {
                     dry_run,
                     yes,
                     delete,
+                    verbose,
                 },
                 &style,
             )

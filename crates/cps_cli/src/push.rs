@@ -6,7 +6,8 @@
 
 use cps_core::render::{render, Style};
 use cps_td_api::native::{block_on, NativeTransport};
-use cps_td_api::{ApiError, ApiKey, Client, Done, Plan, Target};
+use cps_td_api::record::{dry_run_summary, Recording};
+use cps_td_api::{ApiError, ApiKey, Client, Done, Plan, Target, Transport};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -40,9 +41,10 @@ impl Where {
             })
     }
 
-    fn client(&self, key: ApiKey) -> Result<Client<NativeTransport>, String> {
+    /// The transport remembers what it sent, so a dry run can say exactly that.
+    fn client(&self, key: ApiKey) -> Result<Client<Recording<NativeTransport>>, String> {
         Ok(Client::new(
-            NativeTransport::new(Duration::from_secs(self.timeout)),
+            Recording::new(NativeTransport::new(Duration::from_secs(self.timeout))),
             self.target()?,
             key,
         ))
@@ -62,6 +64,8 @@ pub struct PushArgs {
     pub dry_run: bool,
     pub yes: bool,
     pub delete: bool,
+    /// Show TD's raw answer in full (otherwise its first 600 characters).
+    pub verbose: bool,
 }
 
 pub fn push(
@@ -112,7 +116,7 @@ pub fn push(
     };
     let plan = match block_on(client.plan(&body)) {
         Ok(p) => p,
-        Err(e) => return failed(&client, &e, file, text, checked, style),
+        Err(e) => return failed(&client, &e, file, text, checked, style, args.verbose),
     };
     let name = body["name"].as_str().unwrap_or("");
     match &plan {
@@ -168,12 +172,14 @@ pub fn push(
             }
             ExitCode::SUCCESS
         }
-        Err(e) => failed(&client, &e, file, text, checked, style),
+        Err(e) => failed(&client, &e, file, text, checked, style, args.verbose),
     }
 }
 
+/// The request the plan would send, as text and as curl, then what the dry run did send: the
+/// plan may have read the segment list (and one segment) to decide between create and update.
 fn show_request(
-    client: &Client<NativeTransport>,
+    client: &Client<Recording<NativeTransport>>,
     plan: &Plan,
     body: &serde_json::Value,
 ) -> ExitCode {
@@ -197,7 +203,7 @@ fn show_request(
                 "As curl (save the body above as parent_segment.json):\n{}",
                 r.to_curl("parent_segment.json")
             );
-            println!("\nDry run: nothing was sent.");
+            println!("\n{}", dry_run_summary(&client.transport.sent()));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -218,7 +224,7 @@ fn confirm() -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-fn print_notes<T: cps_td_api::Transport>(client: &Client<T>) {
+fn print_notes<T: Transport>(client: &Client<T>) {
     for n in client.take_notes() {
         eprintln!("cps: {n}");
     }
@@ -229,14 +235,16 @@ fn usage(e: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The error, explained; what TD's message names is shown as diagnostics in the file.
-fn failed<T: cps_td_api::Transport>(
+/// The error, explained; what TD's answer names is shown as diagnostics in the file, and the
+/// answer itself last, as TD sent it (for the user and for TD support).
+fn failed<T: Transport>(
     client: &Client<T>,
     e: &ApiError,
     file: &str,
     text: &str,
     checked: &cps_core::Checked,
     style: &Style,
+    verbose: bool,
 ) -> ExitCode {
     print_notes(client);
     if let Some(config) = &checked.config {
@@ -246,8 +254,37 @@ fn failed<T: cps_td_api::Transport>(
             eprintln!("{}", render(file, text, &checked.line_index, &d, style));
         }
     }
-    eprintln!("cps: {}", e.explain().replace('\n', "\n     "));
+    explain(e, verbose);
     ExitCode::from(1)
+}
+
+/// Shown unless `--verbose` asks for all of TD's raw answer.
+const RAW_SHOWN: usize = 600;
+
+fn explain(e: &ApiError, verbose: bool) {
+    eprintln!("cps: {}", e.explain().replace('\n', "\n     "));
+    let Some(reply) = e.reply() else { return };
+    let raw = reply.raw.trim();
+    if raw.is_empty() {
+        return;
+    }
+    let who = if reply.from_proxy { "cps serve" } else { "TD" };
+    let status = e
+        .status()
+        .map(|s| format!(", HTTP {s}"))
+        .unwrap_or_default();
+    let shown: String = raw.chars().take(RAW_SHOWN).collect();
+    if verbose || shown.len() == raw.len() {
+        eprintln!(
+            "     {who}'s answer ({}{status}): {raw}",
+            reply.shape.as_str()
+        );
+    } else {
+        eprintln!(
+            "     {who}'s answer ({}{status}): {shown}… (--verbose shows all of it)",
+            reply.shape.as_str()
+        );
+    }
 }
 
 /// `cps zero-copy`: the account's zero-copy configs, to pick a `federatedQueryConfigId`.
@@ -281,7 +318,7 @@ pub fn zero_copy(at: &Where) -> ExitCode {
         }
         Err(e) => {
             print_notes(&client);
-            eprintln!("cps: {}", e.explain().replace('\n', "\n     "));
+            explain(&e, false);
             ExitCode::from(1)
         }
     }

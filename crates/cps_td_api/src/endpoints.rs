@@ -383,7 +383,10 @@ mod tests {
             "https://console-eu01.treasuredata.com/app/audiences/ps/7"
         );
         // A terminal goes to TD's host, except for the proxy's own custom endpoint.
-        assert_eq!(proxy.for_terminal(), Target::Region(region("eu01").unwrap()));
+        assert_eq!(
+            proxy.for_terminal(),
+            Target::Region(region("eu01").unwrap())
+        );
         let proxied_custom = Target::Proxy {
             prefix: "http://127.0.0.1:8080/td".into(),
             region: "custom".into(),

@@ -23,9 +23,11 @@
 //!   `string_array`); the read-only key getting 403 on writes.
 //!
 //! Checks, in order: fault rule (below), auth (401), path (404), method (405), permission (403),
-//! body (400: `Invalid JSON`, `<field path> is required`, `Type is not included in the list: x`,
-//! `Column not found: c, Available columns: a, b` when a catalog is set, `Name has already been
-//! taken`). No CORS headers. Keys and bodies are never logged; the request log keeps method, path,
+//! body (400: `Invalid JSON`, `<field path> is required`, `Type is not included in the list: 'x'`,
+//! `Column not found: 'c', Available columns: a, b` when a catalog is set — one reason per
+//! missing column —, `Name has already been taken`). Names are quoted in the messages (an
+//! assumption: TD's observed "Column not found, Available columns: …" names none, and clients
+//! must only match quoted names). No CORS headers. Keys and bodies are never logged; the request log keeps method, path,
 //! `auth` (`valid`/`invalid`/`missing`) and status (`null` when the connection was reset).
 //!
 //! HTTP limits: the head is capped at 16 KiB (431), the body at 32 MiB (413), reads time out after
@@ -47,6 +49,16 @@
 //! closing the socket with unread bytes makes the kernel send RST instead of FIN. `truncate`
 //! announces the full `Content-Length`, sends half the body and closes. `delay_ms` sleeps before
 //! handling and combines with the other effects. Rules with unknown fields are rejected (400).
+//!
+//! `shape` answers every refusal of the matched requests (real or injected; successes are left
+//! alone) in one of TD's published error shapes (spec §9.3) instead of `{"message": …}`:
+//! `"code_message"` → `{"code","message"}` (the first reason); `"status_error"` →
+//! `{"status","error","details"}` (the first reason); `"json_api"` → `{"errors": [{"code",
+//! "status","detail","source":{"pointer"},"meta":{"validationCode"}}]}`, one error per reason
+//! (every missing catalog column), with a JSON Pointer into the sent body (`/attributes/0/column`)
+//! and `CANNOT_BE_BLANK`, `INVALID_FORMAT_OR_ASSOCIATION` or `VIOLATES_UNIQUENESS_CONSTRAINT`.
+//! The `code` values (`BAD_REQUEST`, `FORBIDDEN`, …) are the fake's own: TD publishes the shapes,
+//! not the codes. A rule with only `shape` lets the real operation run.
 //!
 //! # Control API (no auth)
 //!
@@ -284,7 +296,7 @@ impl State {
         let Some(access) = access else {
             let body =
                 json!({"error": "Unauthorized", "message": "Invalid API key", "severity": "error"});
-            return Response::json(401, &body);
+            return Response::json(401, &body).about(Refusal::new("Invalid API key"));
         };
         let id = path
             .strip_prefix("/composable_audiences/")
@@ -348,20 +360,23 @@ impl State {
 
     /// Parses and validates a create/update body; `except` is the id being updated.
     fn check(&self, body: &[u8], except: Option<&str>) -> Result<Map<String, Value>, Response> {
-        let bad = |m: String| Response::message(400, &m);
         let Ok(Value::Object(segment)) = serde_json::from_slice::<Value>(body) else {
             return Err(Response::message(400, "Invalid JSON"));
         };
-        validate(&segment).map_err(bad)?;
+        validate(&segment).map_err(|r| Response::refused(400, vec![r]))?;
         if let Some(catalog) = &self.catalog {
-            check_columns(&segment, catalog).map_err(bad)?;
+            let missing = check_columns(&segment, catalog);
+            if !missing.is_empty() {
+                return Err(Response::refused(400, missing));
+            }
         }
         let taken = self
             .segments
             .iter()
             .any(|s| s.get("name") == segment.get("name") && s["id"].as_str() != except);
         if taken {
-            return Err(Response::message(400, "Name has already been taken"));
+            let r = Refusal::at("name", "Name has already been taken", UNIQUE);
+            return Err(Response::refused(400, vec![r]));
         }
         Ok(segment)
     }
@@ -517,6 +532,55 @@ fn timestamp(tick: u64) -> String {
 
 type Obj = Map<String, Value>;
 
+/// TD's `validationCode`s (spec §9.3) the fake's refusals carry in the JSON:API shape.
+const BLANK: &str = "CANNOT_BE_BLANK";
+const INVALID: &str = "INVALID_FORMAT_OR_ASSOCIATION";
+const UNIQUE: &str = "VIOLATES_UNIQUENESS_CONSTRAINT";
+
+/// One reason a request is refused: TD's words, and where in the body they apply (a field path
+/// such as `attributes[0].type`; empty for the whole request).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Refusal {
+    path: String,
+    message: String,
+    validation_code: Option<&'static str>,
+}
+
+impl Refusal {
+    fn new(message: &str) -> Refusal {
+        Refusal {
+            message: message.into(),
+            ..Refusal::default()
+        }
+    }
+
+    fn at(path: &str, message: &str, code: &'static str) -> Refusal {
+        Refusal {
+            path: path.into(),
+            message: message.into(),
+            validation_code: Some(code),
+        }
+    }
+
+    /// `attributes[0].type` → `/attributes/0/type`: a JSON Pointer into the body that was sent.
+    fn pointer(&self) -> Option<String> {
+        (!self.path.is_empty()).then(|| {
+            let p = self.path.replace('[', ".").replace(']', "");
+            format!("/{}", p.split('.').collect::<Vec<_>>().join("/"))
+        })
+    }
+}
+
+/// The validators' messages name the path they are about (`<path> is required`).
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        match message.strip_suffix(" is required") {
+            Some(path) if !path.contains(' ') => Refusal::at(path, &message, BLANK),
+            _ => Refusal::new(&message),
+        }
+    }
+}
+
 fn at(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
@@ -556,25 +620,30 @@ fn known_type(o: &Obj) -> Result<(), String> {
     match o.get("type").and_then(Value::as_str) {
         Some(t) if TYPES.contains(&t) => Ok(()),
         t => Err(format!(
-            "Type is not included in the list: {}",
+            "Type is not included in the list: '{}'",
             t.unwrap_or_default()
         )),
     }
 }
 
-fn validate(s: &Obj) -> Result<(), String> {
+/// A type outside the list, refused at its path.
+fn type_at(path: &str) -> impl Fn(String) -> Refusal + '_ {
+    move |m| Refusal::at(&format!("{path}.type"), &m, INVALID)
+}
+
+fn validate(s: &Obj) -> Result<(), Refusal> {
     string(s, "", "name", true)?;
     string(s, "", "description", false)?;
     string(s, "", "timezone", false)?;
     match s.get("kind").and_then(Value::as_str) {
         Some("composable") => {}
-        Some(other) => return Err(format!("kind is not included in the list: {other}")),
-        None => return Err(required("kind".into())),
+        Some(other) => return Err(format!("kind is not included in the list: {other}").into()),
+        None => return Err(required("kind".into()).into()),
     }
     match s.get("isComposable") {
         Some(Value::Bool(true)) => {}
-        Some(Value::Bool(false)) => return Err("isComposable must be true".into()),
-        _ => return Err(required("isComposable".into())),
+        Some(Value::Bool(false)) => return Err(String::from("isComposable must be true").into()),
+        _ => return Err(required("isComposable".into()).into()),
     }
     let master = object(s.get("master"), "master".into())?;
     texts(master, "master", &["name", "schema", "table", "keyColumn"])?;
@@ -585,7 +654,7 @@ fn validate(s: &Obj) -> Result<(), String> {
         let path = format!("attributes[{i}]");
         let a = object(Some(a), path.clone())?;
         texts(a, &path, &["name", "type", "table", "column"])?;
-        known_type(a)?;
+        known_type(a).map_err(type_at(&path))?;
     }
     for (i, b) in array(s.get("behaviors"), "behaviors".into(), false)?
         .iter()
@@ -605,32 +674,44 @@ fn validate(s: &Obj) -> Result<(), String> {
             let path = format!("{path}.columnMapping[{j}]");
             let m = object(Some(m), path.clone())?;
             texts(m, &path, &["name", "type", "cdwColumn"])?;
-            known_type(m)?;
+            known_type(m).map_err(type_at(&path))?;
         }
     }
     Ok(())
 }
 
-/// Every referenced column must be in the catalog's list for its table (exact comparison).
-fn check_columns(s: &Obj, catalog: &Obj) -> Result<(), String> {
+/// Every referenced column must be in the catalog's list for its table (exact comparison); one
+/// refusal per column that is not.
+fn check_columns(s: &Obj, catalog: &Obj) -> Vec<Refusal> {
     // `validate` ran first, so every field read here exists.
     let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
     let items = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
     let master = s.get("master").cloned().unwrap_or_default();
-    let mut refs = vec![(text(&master, "table"), text(&master, "keyColumn"))];
-    for a in items(s.get("attributes")) {
-        refs.push((text(&a, "table"), text(&a, "column")));
+    // (table, column, path of the column's value)
+    let mut refs = vec![(
+        text(&master, "table"),
+        text(&master, "keyColumn"),
+        "master.keyColumn".to_string(),
+    )];
+    for (i, a) in items(s.get("attributes")).iter().enumerate() {
+        refs.push((
+            text(a, "table"),
+            text(a, "column"),
+            format!("attributes[{i}].column"),
+        ));
     }
-    for b in items(s.get("behaviors")) {
-        let table = text(&b, "table");
+    for (i, b) in items(s.get("behaviors")).iter().enumerate() {
+        let table = text(b, "table");
         for key in ["timeColumn", "tableKey"] {
-            refs.push((table.clone(), text(&b, key)));
+            refs.push((table.clone(), text(b, key), format!("behaviors[{i}].{key}")));
         }
-        for m in items(b.get("columnMapping")) {
-            refs.push((table.clone(), text(&m, "cdwColumn")));
+        for (j, m) in items(b.get("columnMapping")).iter().enumerate() {
+            let path = format!("behaviors[{i}].columnMapping[{j}].cdwColumn");
+            refs.push((table.clone(), text(m, "cdwColumn"), path));
         }
     }
-    for (table, column) in refs {
+    let mut missing = Vec::new();
+    for (table, column, path) in refs {
         let columns: Vec<&str> = catalog
             .get(&table)
             .and_then(Value::as_array)
@@ -639,13 +720,14 @@ fn check_columns(s: &Obj, catalog: &Obj) -> Result<(), String> {
             .filter_map(Value::as_str)
             .collect();
         if !columns.contains(&column.as_str()) {
-            return Err(format!(
-                "Column not found: {column}, Available columns: {}",
+            let message = format!(
+                "Column not found: '{column}', Available columns: {}",
                 columns.join(", ")
-            ));
+            );
+            missing.push(Refusal::at(&path, &message, INVALID));
         }
     }
-    Ok(())
+    missing
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,6 +744,31 @@ struct Fault {
     reset: bool,
     truncate: bool,
     commit: bool,
+    /// Answer refusals in this shape instead of `{"message": …}`.
+    shape: Option<ErrorShape>,
+}
+
+/// TD's error shapes (spec §9.3), chosen per fault rule with `"shape"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ErrorShape {
+    /// `"code_message"`: `{"code", "message"}`.
+    CodeMessage,
+    /// `"status_error"`: `{"status", "error", "details"}`.
+    StatusError,
+    /// `"json_api"`: `{"errors": [{"code", "status", "detail", "source": {"pointer"}, "meta":
+    /// {"validationCode"}}]}`, one error per reason.
+    JsonApi,
+}
+
+impl ErrorShape {
+    fn parse(s: &str) -> Option<ErrorShape> {
+        match s {
+            "code_message" => Some(ErrorShape::CodeMessage),
+            "status_error" => Some(ErrorShape::StatusError),
+            "json_api" => Some(ErrorShape::JsonApi),
+            _ => None,
+        }
+    }
 }
 
 impl Fault {
@@ -694,9 +801,9 @@ fn parse_faults(v: &Value) -> Result<Vec<Fault>, String> {
 }
 
 fn parse_fault(rule: &Value) -> Result<Fault, String> {
-    const FIELDS: [&str; 10] = [
+    const FIELDS: [&str; 11] = [
         "method", "path", "times", "delay_ms", "status", "body", "headers", "reset", "truncate",
-        "commit",
+        "commit", "shape",
     ];
     let r = rule.as_object().ok_or("a rule must be an object")?;
     if let Some(k) = r.keys().find(|k| !FIELDS.contains(&k.as_str())) {
@@ -769,6 +876,7 @@ fn parse_fault(rule: &Value) -> Result<Fault, String> {
             status: status.unwrap_or(500),
             headers,
             body,
+            refusals: Vec::new(),
         }
     });
     let fault = Fault {
@@ -780,13 +888,21 @@ fn parse_fault(rule: &Value) -> Result<Fault, String> {
         reset: flag("reset")?,
         truncate: flag("truncate")?,
         commit: flag("commit")?,
+        shape: text("shape")?
+            .map(|s| {
+                ErrorShape::parse(&s).ok_or(format!(
+                    "shape {s} is not code_message, status_error or json_api"
+                ))
+            })
+            .transpose()?,
     };
     if fault.reset && fault.truncate {
         return Err("reset and truncate exclude each other".into());
     }
-    if !fault.fails() && fault.delay_ms == 0 {
+    if !fault.fails() && fault.delay_ms == 0 && fault.shape.is_none() {
         return Err(
-            "a rule needs an effect: status, body, headers, reset, truncate or delay_ms".into(),
+            "a rule needs an effect: status, body, headers, reset, truncate, delay_ms or shape"
+                .into(),
         );
     }
     Ok(fault)
@@ -800,6 +916,8 @@ struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Why a request was refused, for answering in another error shape ([`ErrorShape`]).
+    refusals: Vec<Refusal>,
 }
 
 impl Response {
@@ -809,11 +927,90 @@ impl Response {
             status,
             headers,
             body: v.to_string().into_bytes(),
+            refusals: Vec::new(),
         }
     }
 
     fn message(status: u16, message: &str) -> Response {
-        Response::json(status, &json!({ "message": message }))
+        Response::json(status, &json!({ "message": message })).about(Refusal::new(message))
+    }
+
+    /// A refusal in the default shape: `{"message": <the first reason>}`, the other reasons
+    /// kept for the JSON:API shape.
+    fn refused(status: u16, refusals: Vec<Refusal>) -> Response {
+        let first = refusals.first().map_or("", |r| r.message.as_str());
+        let mut r = Response::json(status, &json!({ "message": first }));
+        r.refusals = refusals;
+        r
+    }
+
+    fn about(mut self, refusal: Refusal) -> Response {
+        self.refusals = vec![refusal];
+        self
+    }
+
+    /// The same refusal in one of TD's error shapes (spec §9.3). The code names are the fake's
+    /// assumption (TD publishes the shapes, not the codes); a JSON:API error per reason, with a
+    /// pointer and `validationCode` when the reason has them.
+    fn reshaped(mut self, shape: ErrorShape) -> Response {
+        if self.status < 400 {
+            return self;
+        }
+        let mut refusals = std::mem::take(&mut self.refusals);
+        if refusals.is_empty() {
+            // An injected body: its `message`, or the text itself.
+            let text = String::from_utf8_lossy(&self.body).into_owned();
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v.get("message").and_then(Value::as_str).map(String::from))
+                .unwrap_or(text);
+            refusals.push(Refusal::new(&message));
+        }
+        let status = self.status;
+        let code = code_of(status);
+        let body = match shape {
+            ErrorShape::CodeMessage => json!({"code": code, "message": refusals[0].message}),
+            ErrorShape::StatusError => {
+                json!({"status": status, "error": reason(status), "details": refusals[0].message})
+            }
+            ErrorShape::JsonApi => {
+                let errors: Vec<Value> = refusals
+                    .iter()
+                    .map(|r| {
+                        let mut e = json!({"code": code, "status": status.to_string(), "detail": r.message});
+                        if let Some(pointer) = r.pointer() {
+                            e["source"] = json!({ "pointer": pointer });
+                        }
+                        if let Some(v) = r.validation_code {
+                            e["meta"] = json!({ "validationCode": v });
+                        }
+                        e
+                    })
+                    .collect();
+                json!({ "errors": errors })
+            }
+        };
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+        self.headers
+            .push(("Content-Type".into(), "application/json".into()));
+        self.body = body.to_string().into_bytes();
+        self
+    }
+}
+
+/// The fake's `code` for a status (the REST and JSON:API shapes carry one).
+fn code_of(status: u16) -> &'static str {
+    match status {
+        400 => "BAD_REQUEST",
+        401 => "UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        405 => "METHOD_NOT_ALLOWED",
+        409 => "CONFLICT",
+        422 => "UNPROCESSABLE_ENTITY",
+        s if s >= 500 => "INTERNAL_ERROR",
+        _ => "ERROR",
     }
 }
 
@@ -991,6 +1188,10 @@ fn handle(stream: &mut TcpStream, state: &Mutex<State>) -> Outcome {
             .clone()
             .or(real)
             .unwrap_or_else(|| Response::message(500, "Injected failure"));
+        let response = match fault.shape {
+            Some(shape) => response.reshaped(shape),
+            None => response,
+        };
         st.log(&head, auth, (!fault.reset).then_some(response.status));
         response
     };

@@ -203,7 +203,10 @@ fn create_rejects_bad_bodies() {
     assert_eq!(message(&no_type), "attributes[0].type is required");
     let mut bad_type = segment("x");
     bad_type["behaviors"][0]["columnMapping"][0]["type"] = json!("date");
-    assert_eq!(message(&bad_type), "Type is not included in the list: date");
+    assert_eq!(
+        message(&bad_type),
+        "Type is not included in the list: 'date'"
+    );
     let mut no_mapping = segment("x");
     no_mapping["behaviors"][0]["columnMapping"] = json!([]);
     assert_eq!(
@@ -223,7 +226,7 @@ fn create_rejects_bad_bodies() {
     fake.set_catalog(json!({"CUSTOMERS": ["ID", "AGE", "CITY"], "VIEWS": ["CID", "TIME"]}));
     assert_eq!(
         message(&segment("x")),
-        "Column not found: URL, Available columns: CID, TIME"
+        "Column not found: 'URL', Available columns: CID, TIME"
     );
     call(&fake, "DELETE", "/_fake/catalog", None, None);
 
@@ -323,6 +326,100 @@ fn commit_fault_stores_but_answers_500() {
     let r = api(&fake, "POST", "/composable_audiences", Some(&segment("B")));
     assert_eq!((r.status, r.json()), (503, json!({"message": "busy"})));
     assert_eq!(fake.segments().len(), 1);
+}
+
+#[test]
+fn refusals_come_in_each_of_tds_error_shapes() {
+    let fake = FakeTd::start();
+    // Two columns the catalog lacks: the default shape names the first, JSON:API both.
+    fake.set_catalog(json!({"CUSTOMERS": ["ID", "CITY"], "VIEWS": ["CID", "TIME"]}));
+    let post = |shape: &str| {
+        fake.push_faults(
+            json!({"method": "POST", "path": "/composable_audiences", "shape": shape}),
+        );
+        api(&fake, "POST", "/composable_audiences", Some(&segment("x")))
+    };
+    let r = post("code_message");
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            400,
+            json!({"code": "BAD_REQUEST", "message": "Column not found: 'AGE', Available columns: ID, CITY"})
+        )
+    );
+    let r = post("json_api");
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        json!({"errors": [
+            {"code": "BAD_REQUEST", "status": "400", "detail": "Column not found: 'AGE', Available columns: ID, CITY",
+             "source": {"pointer": "/attributes/0/column"}, "meta": {"validationCode": "INVALID_FORMAT_OR_ASSOCIATION"}},
+            {"code": "BAD_REQUEST", "status": "400", "detail": "Column not found: 'URL', Available columns: CID, TIME",
+             "source": {"pointer": "/behaviors/0/columnMapping/0/cdwColumn"}, "meta": {"validationCode": "INVALID_FORMAT_OR_ASSOCIATION"}},
+        ]})
+    );
+    let r = post("status_error");
+    assert_eq!(
+        r.json(),
+        json!({"status": 400, "error": "Bad Request", "details": "Column not found: 'AGE', Available columns: ID, CITY"})
+    );
+    // A required field: its path becomes the pointer, `CANNOT_BE_BLANK` the code.
+    fake.set_catalog(Value::Null);
+    let mut no_type = segment("x");
+    no_type["attributes"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("type");
+    fake.push_faults(json!({"shape": "json_api"}));
+    let r = api(&fake, "POST", "/composable_audiences", Some(&no_type));
+    assert_eq!(
+        r.json()["errors"][0]["source"],
+        json!({"pointer": "/attributes/1/type"})
+    );
+    assert_eq!(
+        r.json()["errors"][0]["meta"],
+        json!({"validationCode": "CANNOT_BE_BLANK"})
+    );
+    // An injected failure and the key's refusal take the shape too; a success is untouched.
+    fake.push_faults(json!({"status": 503, "shape": "status_error"}));
+    let r = api(&fake, "GET", "/composable_audiences", None);
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            503,
+            json!({"status": 503, "error": "Service Unavailable", "details": "Injected failure"})
+        )
+    );
+    fake.push_faults(json!({"shape": "code_message"}));
+    let r = call(&fake, "GET", "/composable_audiences", Some("9/nope"), None);
+    assert_eq!(
+        (r.status, r.json()),
+        (
+            401,
+            json!({"code": "UNAUTHORIZED", "message": "Invalid API key"})
+        )
+    );
+    fake.push_faults(json!({"shape": "json_api"}));
+    let r = api(&fake, "POST", "/composable_audiences", Some(&segment("y")));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["name"], "y");
+    assert_eq!(state(&fake)["faults_left"], 0);
+    // The same name again: a uniqueness error on the name.
+    fake.push_faults(json!({"shape": "json_api"}));
+    let r = api(&fake, "POST", "/composable_audiences", Some(&segment("y")));
+    assert_eq!(r.json()["errors"][0]["source"], json!({"pointer": "/name"}));
+    assert_eq!(
+        r.json()["errors"][0]["meta"],
+        json!({"validationCode": "VIOLATES_UNIQUENESS_CONSTRAINT"})
+    );
+    let bad = call(
+        &fake,
+        "POST",
+        "/_fake/faults",
+        None,
+        Some(&json!({"shape": "xml"})),
+    );
+    assert_eq!(bad.status, 400);
 }
 
 #[test]
