@@ -183,7 +183,7 @@ fn a_dry_run_without_a_key_shows_the_create_request_masked() {
         s.contains(r#""name": "Retail Customers (Snowflake)""#),
         "{s}"
     );
-    assert!(s.contains("Dry run: nothing was sent."), "{s}");
+    assert!(s.contains("\nDry run: nothing was sent to TD.\n"), "{s}");
     assert!(fake.requests().is_empty(), "{:?}", log(&fake));
 }
 
@@ -214,8 +214,10 @@ fn a_read_only_key_is_explained_as_403() {
     let o = push(&fake, Some(READ_ONLY_KEY), &file, &["--yes"]);
     assert_eq!(o.status.code(), Some(1), "{}", both(&o));
     let e = err(&o);
-    assert!(e.contains("403: the API key lacks permission"), "{e}");
+    assert!(e.contains("403: permission denied"), "{e}");
+    // Either cause is named: the key, or CAS's policy-based permissions.
     assert!(e.contains("master API key"), "advice: {e}");
+    assert!(e.contains("policy-based permissions"), "advice: {e}");
     assert!(!e.contains("server-refused"), "{e}");
     assert_eq!(
         log(&fake),
@@ -470,7 +472,7 @@ fn a_refused_column_is_pointed_at_in_the_file() {
     assert_eq!(o.status.code(), Some(1), "{}", both(&o));
     let e = err(&o);
     assert!(
-        e.contains("error[server-refused]: TD: Column not found: LTV"),
+        e.contains("error[server-refused]: TD: Column not found: 'LTV'"),
         "{e}"
     );
     let source = std::fs::read_to_string(&file).unwrap();
@@ -519,7 +521,13 @@ fn a_dry_run_with_a_key_shows_the_update_and_writes_nothing() {
     );
     assert!(s.contains("Authorization: TD1 1/••••\n"), "{s}");
     assert!(s.contains("$TD_API_KEY"), "{s}");
-    assert!(s.contains("Dry run: nothing was sent."), "{s}");
+    // It says exactly what it sent to make the plan: the two reads, and no write.
+    let base = fake.base_url();
+    assert!(
+        s.contains(&format!("\nDry run: read the existing segments to make the plan (GET {base}/composable_audiences, GET {base}/composable_audiences/{id}); wrote nothing.\n")),
+        "{s}"
+    );
+    assert!(!s.contains("nothing was sent"), "{s}");
     assert_eq!(fake.segments(), std::slice::from_ref(&seeded));
     assert_eq!(
         log(&fake),
@@ -574,4 +582,183 @@ fn a_bad_endpoint_or_region_is_a_usage_error() {
     let o = cps(Some(VALID_KEY), &["push", f, "--region", "mars", "--yes"]);
     assert_eq!(o.status.code(), Some(2), "{}", both(&o));
     assert!(err(&o).contains("unknown region `mars`"), "{}", both(&o));
+}
+
+/// The example's catalog in the fake, without `LTV` and `TD_TITLE`.
+fn catalog_missing_two(fake: &FakeTd) {
+    fake.set_catalog(json!({
+        "CUSTOMERS": ["CDP_CUSTOMER_ID", "EMAIL", "MEMBERSHIP_TIER"],
+        "BEHAVIOR_PAGEVIEWS": ["CDP_CUSTOMER_ID", "TIME", "TD_URL"],
+        "ORDERS": ["CDP_CUSTOMER_ID", "ORDERED_AT", "ORDER_TOTAL", "SKU"],
+    }));
+}
+
+/// `--> file:line:col` of the value after `key: value` in `file`.
+fn place(file: &Path, line_text: &str, value: &str) -> String {
+    let source = std::fs::read_to_string(file).unwrap();
+    let (line, col) = source
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            l.find(line_text)
+                .map(|c| (i + 1, l[c..].find(value).unwrap() + c + 1))
+        })
+        .unwrap();
+    format!("--> {}:{line}:{col}\n", file.display())
+}
+
+#[test]
+fn several_json_api_errors_each_become_a_diagnostic_in_the_files_own_keys() {
+    let fake = FakeTd::start();
+    catalog_missing_two(&fake);
+    fake.push_faults(
+        json!({"method": "POST", "path": "/composable_audiences", "shape": "json_api"}),
+    );
+    let file = config("json-api");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let e = err(&o);
+    assert_eq!(e.matches("error[server-refused]").count(), 2, "{e}");
+    assert!(
+        e.contains("error[server-refused]: TD: Column not found: 'LTV', Available columns: CDP_CUSTOMER_ID, EMAIL, MEMBERSHIP_TIER (INVALID_FORMAT_OR_ASSOCIATION)"),
+        "{e}"
+    );
+    assert!(e.contains(&place(&file, "column: LTV", "LTV")), "{e}");
+    assert!(
+        e.contains(&place(&file, "column: TD_TITLE", "TD_TITLE")),
+        "{e}"
+    );
+    // The paths are the tdx file's own (`columns[1].column`), not the API's pointer.
+    assert!(e.contains("= at: attributes[2].column\n"), "{e}");
+    assert!(e.contains("= at: behaviors[0].columns[1].column\n"), "{e}");
+    assert!(
+        e.contains("400: TD refused the request (2 problems):"),
+        "{e}"
+    );
+    assert!(
+        e.contains("at /behaviors/0/columnMapping/1/cdwColumn"),
+        "{e}"
+    );
+    // TD's answer as it came.
+    assert!(
+        e.contains(r#"TD's answer (JSON:API errors, HTTP 400): {"errors":[{"code":"BAD_REQUEST""#),
+        "{e}"
+    );
+    assert!(fake.segments().is_empty());
+}
+
+#[test]
+fn a_code_message_error_is_pointed_at_by_its_quoted_name() {
+    let fake = FakeTd::start();
+    catalog_missing_two(&fake);
+    fake.push_faults(
+        json!({"method": "POST", "path": "/composable_audiences", "shape": "code_message"}),
+    );
+    let file = config("code-message");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let e = err(&o);
+    assert_eq!(e.matches("error[server-refused]").count(), 1, "{e}");
+    assert!(e.contains(&place(&file, "column: LTV", "LTV")), "{e}");
+    assert!(e.contains("(BAD_REQUEST)"), "{e}");
+    assert!(
+        e.contains(r#"TD's answer ({code, message}, HTTP 400): {"code":"BAD_REQUEST","message":"Column not found: 'LTV'"#),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_status_error_answer_is_explained_with_its_details() {
+    let fake = FakeTd::start();
+    // Every try of the plan's read fails: the retries give up and the last answer is explained.
+    fake.push_faults(
+        json!({"method": "GET", "path": "/composable_audiences", "status": 503,
+                            "shape": "status_error", "times": 4}),
+    );
+    let file = config("status-error");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let e = err(&o);
+    assert!(
+        e.contains("503: TD had an internal error: Service Unavailable — Injected failure."),
+        "{e}"
+    );
+    assert!(
+        e.contains(r#"TD's answer ({status, error, details}, HTTP 503): {"status":503,"error":"Service Unavailable","details":"Injected failure"}"#),
+        "{e}"
+    );
+    assert!(!e.contains("server-refused"), "{e}");
+    assert_eq!(log(&fake), ["GET /composable_audiences 503"; 4]);
+}
+
+#[test]
+fn a_403_with_a_permission_code_names_the_policy() {
+    let fake = FakeTd::start();
+    fake.push_faults(json!({"method": "POST", "path": "/composable_audiences", "status": 403,
+        "body": {"errors": [{"code": "forbidden", "status": "403", "detail": "Not allowed in folder 'EMAIL'",
+                             "meta": {"permissionCode": "SEGMENT_FOLDER_EDIT_REQUIRED"}}]}}));
+    let file = config("permission");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let e = err(&o);
+    assert!(e.contains("403: permission denied"), "{e}");
+    assert!(
+        e.contains("SEGMENT_FOLDER_EDIT_REQUIRED (edit rights on the segment folder)"),
+        "{e}"
+    );
+    assert!(e.contains("policy"), "{e}");
+    assert!(
+        !e.contains("server-refused"),
+        "a permission is not in the file: {e}"
+    );
+}
+
+#[test]
+fn a_refused_redirect_is_never_pinned_to_a_column_named_url() {
+    let fake = FakeTd::start();
+    // A behavior column named `URL`, and a redirect whose body even quotes the word.
+    fake.push_faults(json!({"method": "GET", "path": "/composable_audiences", "status": 301,
+        "headers": {"Location": "https://elsewhere.example/"}, "body": {"message": "Moved: check the base 'URL'"}}));
+    let file = config_with("redirect", "column: TD_URL", "column: URL");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    let e = err(&o);
+    assert!(
+        e.contains("301: TD answered with a redirect, which cps does not follow"),
+        "{e}"
+    );
+    assert!(e.contains("base URL"), "{e}");
+    assert!(
+        !e.contains("server-refused"),
+        "cps's own words are never located: {e}"
+    );
+    assert!(
+        !e.contains("answer ("),
+        "a redirect's body is not TD's word: {e}"
+    );
+    assert_eq!(
+        log(&fake),
+        ["GET /composable_audiences 301"],
+        "not retried, not followed"
+    );
+}
+
+#[test]
+fn verbose_shows_all_of_a_long_answer() {
+    let fake = FakeTd::start();
+    let long = format!("{{\"message\":\"{}\"}}", "x".repeat(900));
+    let rule =
+        json!({"method": "POST", "path": "/composable_audiences", "status": 400, "body": long});
+    let file = config("verbose");
+    fake.push_faults(rule.clone());
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert!(
+        err(&o).contains("… (--verbose shows all of it)"),
+        "{}",
+        both(&o)
+    );
+    assert!(!err(&o).contains(&long), "{}", both(&o));
+    fake.push_faults(rule);
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes", "--verbose"]);
+    assert!(err(&o).contains(&long), "{}", both(&o));
 }
