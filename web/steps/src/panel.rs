@@ -9,7 +9,8 @@
 
 use crate::{services, ConfigEvent, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT};
 use cps_td_api::browser::FetchTransport;
-use cps_td_api::endpoints::{Call, Target, REGIONS};
+use cps_td_api::endpoints::{Call, Method, Target, REGIONS};
+use cps_td_api::record::{dry_run_summary, Recording};
 use cps_td_api::{ApiError, ApiKey, Client, Done, Outcome, Plan, ZeroCopyConfig};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -17,6 +18,9 @@ use yew::prelude::*;
 
 /// One TD operation, run on the page's event loop.
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Status>>>;
+
+/// The page's client: its transport remembers what it sent, so the dry run can say it.
+type Td = Client<Recording<FetchTransport>>;
 
 #[derive(Properties, PartialEq)]
 pub struct UploadProps {
@@ -44,15 +48,29 @@ enum Status {
     Idle,
     Busy(&'static str),
     Configs(Vec<ZeroCopyConfig>),
-    Planned { plan: Rc<Plan>, checks: u64 },
+    /// `sent`: the calls made to build the plan (reads only), for the dry run to name.
+    Planned {
+        plan: Rc<Plan>,
+        checks: u64,
+        sent: Rc<Vec<(Method, String)>>,
+    },
     Done(Rc<Outcome>),
     Failed(Rc<ApiError>),
 }
 
-fn client(route: Route, region: &str, key: ApiKey) -> Result<Client<FetchTransport>, ApiError> {
-    let target = match route {
+fn client(route: Route, region: &str, key: ApiKey) -> Result<Td, ApiError> {
+    Ok(Client::new(
+        Recording::new(FetchTransport::default()),
+        target(route, region)?,
+        key,
+    ))
+}
+
+fn target(route: Route, region: &str) -> Result<Target, ApiError> {
+    Ok(match route {
+        // Absolute, on the page's own origin: the dry run shows a URL that can be run as is.
         Route::Proxy => Target::Proxy {
-            prefix: "td".into(),
+            prefix: services::proxy_prefix(),
             region: region.to_string(),
         },
         // "custom" exists only as cps serve's --td-endpoint: never guess a host for it.
@@ -61,8 +79,7 @@ fn client(route: Route, region: &str, key: ApiKey) -> Result<Client<FetchTranspo
                 detail: "The custom endpoint is reached through cps serve only: choose that route, or a region.".into(),
             }
         })?),
-    };
-    Ok(Client::new(FetchTransport::default(), target, key))
+    })
 }
 
 #[function_component(Upload)]
@@ -163,7 +180,7 @@ pub fn upload(props: &UploadProps) -> Html {
             region.clone(),
             route.clone(),
         );
-        move |label: &'static str, op: Rc<dyn Fn(Rc<Client<FetchTransport>>) -> Job>| {
+        move |label: &'static str, op: Rc<dyn Fn(Rc<Td>) -> Job>| {
             let (status, notes) = (status.clone(), notes.clone());
             let key = match ApiKey::new(&key) {
                 Ok(k) => k,
@@ -194,7 +211,7 @@ pub fn upload(props: &UploadProps) -> Html {
         Callback::from(move |_| {
             run(
                 "Listing zero-copy configs…",
-                Rc::new(|c: Rc<Client<FetchTransport>>| {
+                Rc::new(|c: Rc<Td>| {
                     Box::pin(async move {
                         match c.list_zero_copy_configs().await {
                             Ok(list) => Status::Configs(list),
@@ -217,13 +234,14 @@ pub fn upload(props: &UploadProps) -> Html {
             confirm_removals.set(false);
             run(
                 "Looking for a segment with this name…",
-                Rc::new(move |c: Rc<Client<FetchTransport>>| {
+                Rc::new(move |c: Rc<Td>| {
                     let body = body.clone();
                     Box::pin(async move {
                         match c.plan(&body).await {
                             Ok(plan) => Status::Planned {
                                 plan: Rc::new(plan),
                                 checks,
+                                sent: Rc::new(c.transport.sent()),
                             },
                             Err(e) => Status::Failed(Rc::new(e)),
                         }
@@ -248,17 +266,14 @@ pub fn upload(props: &UploadProps) -> Html {
             let host = host.clone();
             run(
                 "Uploading…",
-                Rc::new(move |c: Rc<Client<FetchTransport>>| {
+                Rc::new(move |c: Rc<Td>| {
                     let (body, plan, host) = (body.clone(), plan.clone(), host.clone());
                     Box::pin(async move {
                         match c.apply(&plan, &body, confirm).await {
                             Ok(o) => Status::Done(Rc::new(o)),
                             Err(e) => {
                                 // The studio points TD's words at the config (it has the spans).
-                                if let (Some(status), Some(message)) = (e.status(), e.server_text())
-                                {
-                                    let detail =
-                                        cps_td_api::bridge::refused_detail(status, message);
+                                if let Some(detail) = cps_td_api::bridge::refused_detail(&e) {
                                     services::emit(&host, SERVER_REFUSED_EVENT, &detail);
                                 }
                                 Status::Failed(Rc::new(e))
@@ -270,7 +285,8 @@ pub fn upload(props: &UploadProps) -> Html {
         })
     };
 
-    // The dry run: the create request, exactly as it will be sent, key masked.
+    // The dry run: the request exactly as it will be sent (key masked), the curl a terminal can
+    // run (TD's own host: see `Target::for_terminal`), and what was sent to TD to get here.
     let preview = match (&*body, &api_key) {
         (Ok(_), key) => {
             let key = key
@@ -285,22 +301,35 @@ pub fn upload(props: &UploadProps) -> Html {
                 },
                 _ => (Call::CreateSegment, None),
             };
-            client(*route, &region, key)
-                .and_then(|c| {
-                    c.request(
-                        call,
-                        id.as_deref(),
-                        // The studio's text of the body, as it will be sent.
-                        config.body.clone(),
-                    )
+            // The studio's text of the body, as it will be sent.
+            let build = |c: Td| c.request(call, id.as_deref(), config.body.clone());
+            client(*route, &region, key.clone())
+                .and_then(build)
+                .and_then(|r| {
+                    let terminal = target(*route, &region)?.for_terminal();
+                    let via_proxy = matches!(terminal, Target::Proxy { .. });
+                    let curl = build(Client::new(
+                        Recording::new(FetchTransport::default()),
+                        terminal,
+                        key,
+                    ))?;
+                    let note = match (*route, via_proxy) {
+                        (Route::Proxy, false) => format!(" The command goes to {}, TD's own host for the region: a terminal needs no proxy (cps serve only gets the browser past CORS), so it works without this page. It reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).", curl.url),
+                        (Route::Proxy, true) => " The command goes through cps serve (only it knows the custom endpoint), so cps serve must be running; it sends the proxy's X-Cps-Proxy header, reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).".to_string(),
+                        (Route::Direct, _) => " The command reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).".to_string(),
+                    };
+                    Ok((r.describe(), curl.to_curl("parent_segment.json"), note))
                 })
-                .map(|r| (r.describe(), r.to_curl("parent_segment.json")))
                 .map_err(|e| e.explain())
         }
         (Err(e), _) => Err(e.clone()),
     };
+    let sent_note = match &*status {
+        Status::Planned { sent, checks, .. } if *checks == revision => dry_run_summary(sent),
+        _ => dry_run_summary(&[]),
+    };
     let on_copy_curl = {
-        let curl = preview.as_ref().ok().map(|(_, c)| c.clone());
+        let curl = preview.as_ref().ok().map(|(_, c, _)| c.clone());
         Callback::from(move |_| {
             if let Some(c) = &curl {
                 services::copy_to_clipboard(c);
@@ -362,7 +391,7 @@ pub fn upload(props: &UploadProps) -> Html {
             }
             { match &*status {
                 Status::Configs(list) => configs_view(list, &props.host),
-                Status::Planned { plan, checks } if *checks == revision => plan_view(plan, &name, *confirm_removals, &confirm_removals, on_apply),
+                Status::Planned { plan, checks, .. } if *checks == revision => plan_view(plan, &name, *confirm_removals, &confirm_removals, on_apply),
                 Status::Planned { .. } => html! { <p class="note" data-testid="plan-stale">{"The config changed since the review: review again."}</p> },
                 Status::Done(o) => done_view(o),
                 Status::Failed(e) => failed_view(e),
@@ -370,11 +399,12 @@ pub fn upload(props: &UploadProps) -> Html {
             } }
             <details class="dry-run" data-testid="dry-run">
                 <summary>{"Dry run: the exact request"}</summary>
+                <p class="note" data-testid="dry-run-sent">{sent_note}</p>
                 { match &preview {
-                    Ok((text, _)) => html! { <>
+                    Ok((text, _, note)) => html! { <>
                         <pre class="request" data-testid="dry-run-request">{text.clone()}</pre>
                         <button onclick={on_copy_curl} data-testid="copy-curl">{"Copy as curl"}</button>
-                        <span class="note">{" The command reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON)."}</span>
+                        <span class="note" data-testid="curl-note">{note.clone()}</span>
                     </> },
                     Err(e) => html! { <p class="note">{e.clone()}</p> },
                 } }
@@ -472,11 +502,33 @@ fn done_view(o: &Outcome) -> Html {
 }
 
 fn failed_view(e: &ApiError) -> Html {
+    let reply = e.reply();
+    let who = if reply.is_some_and(|r| r.from_proxy) {
+        "cps serve"
+    } else {
+        "TD"
+    };
+    let problems = reply.map_or(&[][..], |r| &r.problems[..]);
     html! {
         <div class="result error" role="alert" data-testid="td-error">
             <p class="title">{e.title()}</p>
-            if let Some(m) = e.server_text() { <p class="server">{"TD said: "}<q>{m.to_string()}</q></p> }
+            { match problems {
+                [] => html! {},
+                [one] => html! { <p class="server">{format!("{who} said: ")}<q>{one.describe()}</q></p> },
+                many => html! { <>
+                    <p class="server">{format!("{who} reported {} problems:", many.len())}</p>
+                    <ul class="problems" data-testid="td-problems">
+                        { for many.iter().map(|p| html! { <li>{p.describe()}</li> }) }
+                    </ul>
+                </> },
+            } }
             <p class="advice">{e.advice()}</p>
+            if let Some(r) = reply.filter(|r| !r.raw.trim().is_empty()) {
+                <details class="raw" data-testid="td-raw">
+                    <summary>{format!("{who}'s answer as received ({}, HTTP {})", r.shape.as_str(), e.status().unwrap_or(0))}</summary>
+                    <pre>{r.raw.clone()}</pre>
+                </details>
+            }
             <p class="note">{"Your config is unchanged."}</p>
         </div>
     }

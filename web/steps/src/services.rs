@@ -65,6 +65,18 @@ pub async fn proxy_status() -> Option<bool> {
     Some(get("custom").and_then(|v| v.as_bool()).unwrap_or(false))
 }
 
+/// `cps serve`'s proxy as an absolute URL on the page's own origin (`http://127.0.0.1:8080/td`),
+/// so the dry run shows a URL a user can run. Resolved like the `td/status` probe, against the
+/// page's address.
+pub fn proxy_prefix() -> String {
+    window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.url().ok())
+        .and_then(|page| web_sys::Url::new_with_base("td", &page).ok())
+        .map(|u| u.href())
+        .unwrap_or_else(|| "td".into())
+}
+
 pub fn copy_to_clipboard(text: &str) {
     if let Some(w) = window() {
         let _ = w.navigator().clipboard().write_text(text);
