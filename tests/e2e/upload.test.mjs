@@ -61,15 +61,23 @@ test("check connection lists the zero-copy configs; picking one fills every entr
   await page.waitForFunction(() => !window.cpsEditor.getDoc(1).includes("'167'"));
   const text = await editorText(page);
   assert.equal(text.split("'168'").length - 1, 6, "master, 3 attributes, 2 behaviors");
-  // The dry run shows the exact request with the key masked.
+  // The dry run shows the exact request with the key masked, at an absolute URL on the page's
+  // own origin (the proxy), and says that nothing was sent to build it.
   await page.click("[data-testid=dry-run] summary");
   const request = await page.textContent("[data-testid=dry-run-request]");
-  assert.match(request, /^POST td\/custom\/cas\/composable_audiences/);
+  assert.ok(request.startsWith(`POST ${server.url}td/custom/cas/composable_audiences\n`), request);
   assert.match(request, /Authorization: TD1 1\/••••/);
+  assert.match(request, /X-Cps-Proxy: 1/);
   assert.ok(!request.includes(SECRET));
+  assert.equal(await page.textContent("[data-testid=dry-run-sent]"), "Dry run: nothing was sent to TD.");
   await page.click("[data-testid=td-review]");
   await page.waitForSelector("[data-testid=plan]");
   assert.match(await page.textContent("[data-testid=plan]"), /creates it/);
+  // The plan read the segment list, and the dry run says exactly that.
+  assert.equal(
+    await page.textContent("[data-testid=dry-run-sent]"),
+    `Dry run: read the existing segments to make the plan (GET ${server.url}td/custom/cas/composable_audiences); wrote nothing.`,
+  );
   await page.click("[data-testid=td-apply]");
   await page.waitForSelector("[data-testid=td-done]");
   assert.equal(await page.textContent("[data-testid=segment-id]"), "1001");
@@ -219,5 +227,123 @@ test("a direct call the browser blocks is explained as possible CORS, with the w
   assert.ok(intercepted >= 1);
   assert.ok(problems.every((p) => p.includes("api.treasuredata.com") || p.includes("net::ERR_FAILED")), problems.join("\n"));
   await assertNoKeyLeft(page, problems);
+  await context.close();
+});
+
+/// The text "Copy as curl" puts on the clipboard.
+async function copiedCurl(page, context) {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(server.url).origin });
+  await page.click("[data-testid=copy-curl]");
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+test("copy as curl gives a runnable command: TD's own host for a region, the proxy only for its custom endpoint", async () => {
+  const { page, problems, context } = await uploadTab();
+  await page.click("[data-testid=dry-run] summary");
+  // The custom endpoint is known to cps serve alone: the command goes through it, with its header.
+  let curl = await copiedCurl(page, context);
+  assert.ok(curl.startsWith(`curl -sS -X POST ${server.url}td/custom/cas/composable_audiences \\`), curl);
+  assert.match(curl, /-H 'X-Cps-Proxy: 1'/);
+  assert.match(curl, /-H "Authorization: TD1 \$TD_API_KEY"/);
+  assert.match(await page.textContent("[data-testid=curl-note]"), /cps serve must be running/);
+  // A region: the page still calls the proxy, but a terminal goes to TD's host, without the header.
+  await page.selectOption("[data-testid=td-region]", "us");
+  const request = await page.textContent("[data-testid=dry-run-request]");
+  assert.ok(request.startsWith(`POST ${server.url}td/us/cas/composable_audiences\n`), request);
+  curl = await copiedCurl(page, context);
+  assert.ok(curl.startsWith("curl -sS -X POST https://api-cas.treasuredata.com/composable_audiences \\"), curl);
+  assert.ok(!curl.includes("X-Cps-Proxy") && !curl.includes(SECRET), curl);
+  assert.match(await page.textContent("[data-testid=curl-note]"), /TD's own host for the region/);
+  // Nothing was sent anywhere to show all this.
+  assert.deepEqual((await fake.state()).requests, []);
+  assert.deepEqual(problems, []);
+  await assertNoKeyLeft(page, problems);
+  await context.close();
+});
+
+/// Uploads the template with TD answering in `shape`; resolves when the error is shown.
+async function refusedIn(shape, catalog) {
+  if (catalog) await fake.catalog(catalog);
+  await fake.faults([{ method: "POST", path: "/composable_audiences", shape }]);
+  const opened = await uploadTab();
+  await opened.page.click("[data-testid=td-review]");
+  await opened.page.click("[data-testid=td-apply]");
+  await opened.page.waitForSelector("[data-testid=td-error]");
+  return opened;
+}
+
+// The template's tables without `LTV` and `TD_TITLE`.
+const MISSING_TWO = {
+  CUSTOMERS: ["CDP_CUSTOMER_ID", "EMAIL", "MEMBERSHIP_TIER"],
+  BEHAVIOR_PAGEVIEWS: ["CDP_CUSTOMER_ID", "TIME", "TD_URL"],
+  ORDERS: ["CDP_CUSTOMER_ID", "ORDERED_AT", "ORDER_TOTAL", "SKU"],
+};
+
+test("a JSON:API answer with two errors: both listed, both marked at their columns, the raw answer kept", async () => {
+  const { page, problems, context } = await refusedIn("json_api", MISSING_TWO);
+  const error = page.locator("[data-testid=td-error]");
+  assert.match(await error.textContent(), /TD reported 2 problems/);
+  const listed = await page.locator("[data-testid=td-problems] li").allTextContents();
+  assert.equal(listed.length, 2);
+  assert.match(listed[0], /Column not found: 'LTV'.*validationCode INVALID_FORMAT_OR_ASSOCIATION.* at \/attributes\/2\/column/);
+  assert.match(listed[1], /'TD_TITLE'.* at \/behaviors\/0\/columnMapping\/1\/cdwColumn/);
+  // The raw answer, in a disclosure.
+  const raw = page.locator("[data-testid=td-raw]");
+  assert.match(await raw.locator("summary").textContent(), /JSON:API errors, HTTP 400/);
+  assert.equal(JSON.parse(await raw.locator("pre").textContent()).errors.length, 2);
+  // Each is marked where it is, in the editor and in the problem list.
+  const underline = page.locator(".cm-lintRange-error");
+  await underline.nth(1).waitFor();
+  assert.deepEqual(await underline.allTextContents(), ["LTV", "TD_TITLE"]);
+  await page.click("[data-tab=problems]");
+  const refused = page.locator("[data-testid=problems] li[data-code=server-refused]");
+  assert.equal(await refused.count(), 2);
+  assert.match(await refused.nth(1).textContent(), /behaviors\[0\]\.columns\[1\]\.column/);
+  assert.equal((await fake.state()).segments.length, 0);
+  assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
+  await assertNoKeyLeft(page, problems);
+  await context.close();
+});
+
+test("a {code, message} answer: TD's words with its code, marked by the quoted name", async () => {
+  const { page, problems, context } = await refusedIn("code_message", MISSING_TWO);
+  const error = await page.textContent("[data-testid=td-error]");
+  assert.match(error, /TD said: Column not found: 'LTV'.*\[BAD_REQUEST\]/);
+  assert.match(await page.locator("[data-testid=td-raw] summary").textContent(), /\{code, message\}, HTTP 400/);
+  const underline = page.locator(".cm-lintRange-error");
+  await underline.first().waitFor();
+  assert.deepEqual(await underline.allTextContents(), ["LTV"]);
+  assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
+  await context.close();
+});
+
+test("a {status, error, details} answer (5XX) is explained with its details; nothing is marked", async () => {
+  // Every try of the review's read fails; the retries give up and the answer is explained.
+  await fake.faults([{ method: "GET", path: "/composable_audiences", status: 503, shape: "status_error", times: 4 }]);
+  const { page, problems, context } = await uploadTab();
+  await page.click("[data-testid=td-review]");
+  await page.waitForSelector("[data-testid=td-error]");
+  const error = await page.textContent("[data-testid=td-error]");
+  assert.match(error, /503: TD had an internal error/);
+  assert.match(error, /TD said: Service Unavailable — Injected failure/);
+  assert.match(await page.locator("[data-testid=td-raw] summary").textContent(), /\{status, error, details\}, HTTP 503/);
+  assert.equal(await page.locator(".cm-lintRange-error").count(), 0);
+  assert.deepEqual(problems.filter((p) => !p.includes("503")), []);
+  await context.close();
+});
+
+test("a 403 with a permissionCode names the policy, not only the key, and marks nothing", async () => {
+  await fake.faults([{ method: "POST", path: "/composable_audiences", status: 403,
+    body: { errors: [{ code: "forbidden", status: "403", detail: "Not allowed in folder 'EMAIL'", meta: { permissionCode: "SEGMENT_FOLDER_EDIT_REQUIRED" } }] } }]);
+  const { page, problems, context } = await uploadTab();
+  await page.click("[data-testid=td-review]");
+  await page.click("[data-testid=td-apply]");
+  await page.waitForSelector("[data-testid=td-error]");
+  const error = await page.textContent("[data-testid=td-error]");
+  assert.match(error, /403: permission denied/);
+  assert.match(error, /SEGMENT_FOLDER_EDIT_REQUIRED \(edit rights on the segment folder\)/);
+  assert.match(error, /polic/);
+  assert.equal(await page.locator(".cm-lintRange-error").count(), 0);
+  assert.deepEqual(problems.filter((p) => !p.includes("403")), []);
   await context.close();
 });

@@ -5,7 +5,8 @@
 //!
 //! The two talk through events on the element (`cps_td_api::bridge`): every check goes to the
 //! step as the exact API body and the text; a picked zero-copy config comes back as a form edit,
-//! and TD's refusal comes back to be pointed at the config here, where the spans are.
+//! and TD's refusal comes back as `server-refused` marks the step located in that text (shown
+//! while the editor still holds it), so the TD error handling stays out of this wasm.
 
 use crate::state::{Action, FormEdit, Shared};
 use cps_td_api::bridge::{self, ConfigEvent};
@@ -114,18 +115,17 @@ pub fn step_host(props: &StepHostProps) -> Html {
                     }
                 })
             };
+            // TD's refusal, already located by the step in the text it uploaded: shown while
+            // the editor still holds that text.
             let refused =
                 Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    let checked: Shared = latest.borrow().checked.clone();
-                    let error = e
+                    let text = latest.borrow().text.clone();
+                    let located = e
                         .detail()
                         .as_string()
-                        .and_then(|d| bridge::refused_from_detail(&d));
-                    if let (Some(error), Some(config)) = (error, &checked.config) {
-                        let located = cps_td_api::locate::locate(config, &error);
-                        if !located.is_empty() {
-                            dispatch.emit(Action::ServerRefused(located));
-                        }
+                        .and_then(|d| bridge::refused_from_detail(&d, &text));
+                    if let Some(located) = located.filter(|l| !l.is_empty()) {
+                        dispatch.emit(Action::ServerRefused(located));
                     }
                 });
             if let Some(el) = &element {

@@ -4,8 +4,9 @@
 //!
 //! - studio → Upload: [`CONFIG_EVENT`], detail = [`ConfigEvent`] as JSON;
 //! - Upload → studio: [`SET_CONNECTION_EVENT`] (detail: the zero-copy config id to put in every
-//!   entry) and [`SERVER_REFUSED_EVENT`] (detail: [`refused_detail`], TD's status and problems;
-//!   the studio points them at the config with [`crate::locate`]).
+//!   entry) and [`SERVER_REFUSED_EVENT`] (detail: [`refused_detail`], the `server-refused`
+//!   diagnostics the step located with [`crate::locate`] in the text it uploaded; the studio shows
+//!   them while its text is still that one).
 //!
 //! No event carries the API key.
 
@@ -57,63 +58,66 @@ pub const CONFIG_EVENT: &str = "cps:config";
 pub const SET_CONNECTION_EVENT: &str = "cps:set-connection";
 pub const SERVER_REFUSED_EVENT: &str = "cps:server-refused";
 
-/// The detail of [`SERVER_REFUSED_EVENT`]: TD's answer, read, for the studio to point at the
-/// config. Plain text, so the studio needs no JSON reader: the status on the first line, then
-/// one line per problem, `pointer TAB field TAB meta-kind TAB meta-value TAB code TAB message`
-/// (tabs and newlines inside a value become spaces). `None` when TD said nothing the studio
-/// could use: errors of cps's own, the proxy's own refusals, answers without words.
-pub fn refused_detail(error: &crate::ApiError) -> Option<String> {
-    let status = error.status()?;
-    let reply = error
-        .reply()
-        .filter(|r| !r.from_proxy && !r.problems.is_empty())?;
+/// The detail of [`SERVER_REFUSED_EVENT`]: where TD's refusal points in the text the Upload step
+/// uploaded, already located there (the step has the full core and TD's answer; the studio, whose
+/// first load must stay small, only shows the marks). Plain text, so the studio needs no JSON
+/// reader: a stamp of that text on the first line, then one line per diagnostic, `start TAB end
+/// TAB path TAB message` (byte offsets; tabs and newlines inside a value become spaces).
+pub fn refused_detail(text: &str, located: &[cps_core::Diagnostic]) -> String {
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
-    let mut out = status.to_string();
-    for p in &reply.problems {
-        let (kind, value) = p.meta.as_ref().map_or(("", ""), |(k, v)| (*k, v.as_str()));
-        let fields = [
-            p.pointer.as_deref().unwrap_or(""),
-            p.field.as_deref().unwrap_or(""),
-            kind,
-            value,
-            p.code.as_deref().unwrap_or(""),
-            &p.message,
-        ];
-        out.push('\n');
-        out.push_str(&fields.map(clean).join("\t"));
+    let mut out = format!("{:x}", text_stamp(text));
+    for d in located {
+        out.push_str(&format!(
+            "\n{}\t{}\t{}\t{}",
+            d.span.start,
+            d.span.end,
+            clean(&d.path),
+            clean(&d.message)
+        ));
     }
-    Some(out)
+    out
 }
 
-/// The refusal the Upload step reported, rebuilt as the error it was (for [`crate::locate`]).
-pub fn refused_from_detail(detail: &str) -> Option<crate::ApiError> {
-    use crate::error::{Problem, Reply, Shape};
+/// The marks of [`refused_detail`] as `server-refused` diagnostics for `text`, or `None` when
+/// they were made for another text (the user edited it during the upload: its ranges would
+/// point at the wrong places) or are not marks at all.
+pub fn refused_from_detail(detail: &str, text: &str) -> Option<Vec<cps_core::Diagnostic>> {
     let mut lines = detail.split('\n');
-    let status: u16 = lines.next()?.parse().ok()?;
-    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    let problems = lines
-        .filter_map(|line| {
-            let f: Vec<&str> = line.splitn(6, '\t').collect();
-            let [pointer, field, kind, value, code, message] = f[..] else {
+    if u64::from_str_radix(lines.next()?, 16).ok()? != text_stamp(text) {
+        return None;
+    }
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.splitn(4, '\t').collect();
+            let [start, end, path, message] = f[..] else {
                 return None;
             };
-            let kind = ["validationCode", "parameterCode", "permissionCode"]
-                .into_iter()
-                .find(|k| *k == kind);
-            Some(Problem {
-                code: text(code),
-                message: message.to_string(),
-                pointer: text(pointer),
-                parameter: None,
-                field: text(field),
-                meta: kind.map(|k| (k, value.to_string())),
-            })
+            let (start, end): (usize, usize) = (start.parse().ok()?, end.parse().ok()?);
+            let inside = start <= end && end <= text.len();
+            if !(inside && text.is_char_boundary(start) && text.is_char_boundary(end)) {
+                return None;
+            }
+            let span = cps_core::Span::new(start, end);
+            Some(
+                cps_core::Diagnostic::new(cps_core::Code::ServerRefused, message, span)
+                    .path(path)
+                    .help(SERVER_REFUSED_HELP),
+            )
         })
-        .collect();
-    Some(crate::ApiError::from_reply(
-        status,
-        Reply::from_problems(Shape::Other, problems),
-    ))
+        .collect()
+}
+
+/// The help of every `server-refused` mark. Fixed: the full advice is shown with the error itself
+/// (the Upload panel, the CLI's last lines), and the studio's first load stays without it.
+pub const SERVER_REFUSED_HELP: &str =
+    "TD's message names this part of the config: fix it here and upload again.";
+
+/// FNV-1a of the text: enough to tell whether the studio still holds the text the marks were
+/// made for (not a security measure: both sides are this page).
+pub fn text_stamp(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -130,35 +134,30 @@ mod tests {
             options: "warehouse=auto".into(),
         };
         assert_eq!(ConfigEvent::from_json(&e.to_json()), e);
-        let taken = crate::ApiError::from_status(400, "Name has already been taken".into());
-        let r = refused_from_detail(&refused_detail(&taken).unwrap()).unwrap();
-        assert!(matches!(r, crate::ApiError::NameTaken { .. }));
-        assert_eq!(r.server_text(), Some("Name has already been taken"));
-        assert!(refused_from_detail("nonsense").is_none());
-        // Every field of every problem survives the trip; tabs and newlines become spaces.
-        let several = crate::ApiError::from_response(&crate::Response {
+        // TD's refusal, located by the step, shown by the studio on the same text only.
+        let text = "name: Retail\ntimezone: UTC\nmaster: {connection: '1', schema: S, table: T, key_column: ID}\nattributes: []\n";
+        let config = cps_core::check(text, &cps_core::Options::default())
+            .config
+            .unwrap();
+        let error = crate::ApiError::from_response(&crate::Response {
             status: 422,
-            body: r#"{"errors":[{"code":"invalid","detail":"a\tb\nc","source":{"pointer":"/attributes/0/type"},"meta":{"validationCode":"CANNOT_BE_BLANK"}},{"detail":"d"}]}"#.into(),
+            body: r#"{"errors":[{"detail":"too\tlong","source":{"pointer":"/name"}},{"detail":"bad","source":{"pointer":"/master/schema"}}]}"#.into(),
             retry_after: None,
         });
-        let back = refused_from_detail(&refused_detail(&several).unwrap()).unwrap();
-        let (a, b) = (several.reply().unwrap(), back.reply().unwrap());
-        assert_eq!(b.problems.len(), 2);
-        assert_eq!(b.problems[0].message, "a b c");
-        assert_eq!(
-            (
-                &b.problems[0].pointer,
-                &b.problems[0].meta,
-                &b.problems[0].code
-            ),
-            (
-                &a.problems[0].pointer,
-                &a.problems[0].meta,
-                &a.problems[0].code
-            )
-        );
-        assert_eq!(back.status(), Some(422));
-        // cps's own errors are not TD's refusals.
-        assert!(refused_detail(&crate::ApiError::Redirect { status: 301 }).is_none());
+        let located = crate::locate::locate(&config, &error);
+        assert_eq!(located.len(), 2);
+        let back = refused_from_detail(&refused_detail(text, &located), text).unwrap();
+        assert_eq!(back.len(), 2);
+        for (a, b) in located.iter().zip(&back) {
+            assert_eq!((a.code, a.span, &a.path), (b.code, b.span, &b.path));
+            assert_eq!(b.message, a.message.replace('\t', " "));
+            assert_eq!(a.help.as_deref(), Some(SERVER_REFUSED_HELP));
+        }
+        // Made for another text: dropped. Not marks, or out of range: dropped.
+        assert!(refused_from_detail(&refused_detail(text, &located), "name: Other\n").is_none());
+        assert!(refused_from_detail("nonsense", text).is_none());
+        let stamp = format!("{:x}", text_stamp(text));
+        assert!(refused_from_detail(&format!("{stamp}\n0\t999\tp\tm"), text).is_none());
+        assert_eq!(refused_from_detail(&stamp, text), Some(vec![]));
     }
 }

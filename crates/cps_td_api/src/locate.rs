@@ -39,9 +39,7 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
     let Some(reply) = error.reply().filter(|r| !r.from_proxy) else {
         return Vec::new();
     };
-    // A fixed help: the full advice is shown with the error itself (the page's Upload panel, the
-    // CLI's last lines), and the page's first load stays without the advice texts.
-    let help = "TD's message names this part of the config: fix it here and upload again.";
+    let help = crate::bridge::SERVER_REFUSED_HELP;
     let mut out: Vec<Diagnostic> = Vec::new();
     for problem in &reply.problems {
         let mut found = places(config, problem);

@@ -251,12 +251,13 @@ pub fn upload(props: &UploadProps) -> Html {
         })
     };
     let on_apply = {
-        let (run, body, status, confirm, host) = (
+        let (run, body, status, confirm, host, config) = (
             run.clone(),
             body.clone(),
             status.clone(),
             *confirm_removals,
             props.host.clone(),
+            config.clone(),
         );
         Callback::from(move |_| {
             let (Ok(body), Status::Planned { plan, .. }) = ((*body).clone(), (*status).clone())
@@ -264,18 +265,18 @@ pub fn upload(props: &UploadProps) -> Html {
                 return;
             };
             let host = host.clone();
+            // The text this body was made from: TD's refusal is located in it.
+            let uploaded = Rc::new((config.text.clone(), config.options.clone()));
             run(
                 "Uploading…",
                 Rc::new(move |c: Rc<Td>| {
                     let (body, plan, host) = (body.clone(), plan.clone(), host.clone());
+                    let uploaded = uploaded.clone();
                     Box::pin(async move {
                         match c.apply(&plan, &body, confirm).await {
                             Ok(o) => Status::Done(Rc::new(o)),
                             Err(e) => {
-                                // The studio points TD's words at the config (it has the spans).
-                                if let Some(detail) = cps_td_api::bridge::refused_detail(&e) {
-                                    services::emit(&host, SERVER_REFUSED_EVENT, &detail);
-                                }
+                                mark_refusal(&host, &uploaded.0, &uploaded.1, &e);
                                 Status::Failed(Rc::new(e))
                             }
                         }
@@ -411,6 +412,20 @@ pub fn upload(props: &UploadProps) -> Html {
             </details>
             <p class="note">{"Hosts and paths come from one table with its evidence (docs/td-api.md): only the create call and the US, Tokyo and EU01 CAS hosts are documented by TD; list, show and update paths are assumptions."}</p>
         </div>
+    }
+}
+
+/// Points TD's refusal at the uploaded text and sends the marks to the studio, which shows them
+/// in the editor and the problem list while it still holds that text.
+fn mark_refusal(host: &web_sys::Element, text: &str, options: &str, e: &ApiError) {
+    let checked = cps_core::check(text, &cps_core::options::options_from_string(options));
+    let Some(config) = &checked.config else {
+        return;
+    };
+    let located = cps_td_api::locate::locate(config, e);
+    if !located.is_empty() {
+        let detail = cps_td_api::bridge::refused_detail(text, &located);
+        services::emit(host, SERVER_REFUSED_EVENT, &detail);
     }
 }
 
