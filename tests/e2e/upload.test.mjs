@@ -69,7 +69,7 @@ test("check connection lists the zero-copy configs; picking one fills every entr
   assert.match(request, /Authorization: TD1 1\/••••/);
   assert.match(request, /X-Cps-Proxy: 1/);
   assert.ok(!request.includes(SECRET));
-  assert.equal(await page.textContent("[data-testid=dry-run-sent]"), "Dry run: nothing was sent to TD.");
+  assert.equal(await page.textContent("[data-testid=dry-run-sent]"), "Dry run: nothing is sent to TD to show this request.");
   await page.click("[data-testid=td-review]");
   await page.waitForSelector("[data-testid=plan]");
   assert.match(await page.textContent("[data-testid=plan]"), /creates it/);

@@ -10,6 +10,10 @@ use serde_json::{Map, Value};
 /// balancer can be large; TD's JSON errors are far smaller).
 pub const RAW_MAX: usize = 8 * 1024;
 
+/// At most this many problems are read from one answer (each is located in the config; a real
+/// refusal lists a handful). The raw text keeps the rest in view.
+pub const MAX_PROBLEMS: usize = 100;
+
 /// Which shape TD's error body had.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Shape {
@@ -109,7 +113,8 @@ impl Reply {
         let (shape, problems, from_proxy) = match &parsed {
             Some(Value::Object(o)) => {
                 let from_proxy = o.get("source").and_then(Value::as_str) == Some("cps serve");
-                let (shape, problems) = read_object(o);
+                let (shape, mut problems) = read_object(o);
+                problems.truncate(MAX_PROBLEMS);
                 (shape, problems, from_proxy)
             }
             _ => (Shape::Text, Vec::new(), false),
@@ -654,6 +659,11 @@ mod tests {
         assert_eq!(summary(""), "");
         let r = Reply::parse(&"é".repeat(RAW_MAX));
         assert!(r.raw.len() <= RAW_MAX + "…".len());
+        let many = serde_json::json!({"errors": vec![serde_json::json!({"detail": "x"}); 5000]});
+        assert_eq!(Reply::parse(&many.to_string()).problems.len(), MAX_PROBLEMS);
+        // Deeply nested details stay within serde_json's own depth limit: text, not a panic.
+        let deep = format!("{{\"status\":500,\"error\":\"e\",\"details\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(Reply::parse(&deep).shape, Shape::Text);
     }
 
     #[test]

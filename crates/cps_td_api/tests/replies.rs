@@ -78,3 +78,32 @@ fn every_reply_is_read_and_located() {
         insta::assert_snapshot!(name.clone(), describe(status, &body));
     }
 }
+
+/// Cut and damaged answers (every prefix of every fixture, and each with one byte dropped) are
+/// read and located without a panic, whatever status they come with.
+#[test]
+fn damaged_replies_never_panic() {
+    let yaml = example();
+    let checked = cps_core::check(&yaml, &cps_core::Options::default());
+    let config = checked.config.as_ref().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/replies");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let body = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let cuts = (0..=body.len()).filter(|&i| body.is_char_boundary(i));
+        for i in cuts {
+            let mut dropped = body.clone();
+            if i < body.len() {
+                dropped.remove(i);
+            }
+            for (status, text) in [(400, &body[..i]), (422, dropped.as_str())] {
+                let e = ApiError::from_response(&Response {
+                    status,
+                    body: text.into(),
+                    retry_after: None,
+                });
+                let _ = cps_td_api::locate::locate(config, &e);
+                let _ = e.explain();
+            }
+        }
+    }
+}

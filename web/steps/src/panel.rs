@@ -325,9 +325,10 @@ pub fn upload(props: &UploadProps) -> Html {
         }
         (Err(e), _) => Err(e.clone()),
     };
+    // What reached TD for this dry run: the review's reads, or nothing at all.
     let sent_note = match &*status {
-        Status::Planned { sent, checks, .. } if *checks == revision => dry_run_summary(sent),
-        _ => dry_run_summary(&[]),
+        Status::Planned { sent, .. } => dry_run_summary(sent),
+        _ => "Dry run: nothing is sent to TD to show this request.".to_string(),
     };
     let on_copy_curl = {
         let curl = preview.as_ref().ok().map(|(_, c, _)| c.clone());
