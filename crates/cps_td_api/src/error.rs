@@ -662,7 +662,11 @@ mod tests {
         let many = serde_json::json!({"errors": vec![serde_json::json!({"detail": "x"}); 5000]});
         assert_eq!(Reply::parse(&many.to_string()).problems.len(), MAX_PROBLEMS);
         // Deeply nested details stay within serde_json's own depth limit: text, not a panic.
-        let deep = format!("{{\"status\":500,\"error\":\"e\",\"details\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
+        let deep = format!(
+            "{{\"status\":500,\"error\":\"e\",\"details\":{}1{}}}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
         assert_eq!(Reply::parse(&deep).shape, Shape::Text);
     }
 
