@@ -46,7 +46,7 @@ const DRAIN_BYTES: u64 = 1 << 20;
 const DRAIN_TIME: Duration = Duration::from_secs(1);
 /// The answer to a connection over the cap. Written by hand because such a connection gets no
 /// task, no buffer and no parser: it costs one non-blocking write and a close.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 31\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\ncps serve: too many connections\n";
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\ncps serve: too many connections\n";
 
 struct Site {
     root: PathBuf,
@@ -250,6 +250,18 @@ fn resolve(root: &Path, rel: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_busy_answer_declares_its_length() {
+        let text = std::str::from_utf8(BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap();
+        assert_eq!(length.parse::<usize>().unwrap(), body.len());
+    }
 
     #[test]
     fn links_cannot_leave_the_root() {
