@@ -218,15 +218,25 @@ fn write_fixed(path: &Path, c: &Checked) -> Result<(), String> {
     };
     let write = || -> std::io::Result<()> {
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        // Not truncated on open: an existing file is made private first, so the key is never
+        // in a file others can read, and a failure leaves the old content as it was.
+        options.write(true).create(true).truncate(false);
         #[cfg(unix)]
         if private {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
+        let mut f = options.open(path)?;
+        // `mode` applies only to a file the open creates; an existing one keeps its own (often
+        // 0644) unless it is changed here.
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         #[cfg(not(unix))]
         let _ = private;
-        let mut f = options.open(path)?;
+        f.set_len(0)?;
         f.write_all(pem.as_bytes())
     };
     write().map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -182,6 +182,12 @@ enum Command {
         /// Also forward the page's "custom" region to this base URL (a TD gateway, or a test server)
         #[arg(long)]
         td_endpoint: Option<String>,
+        /// Milliseconds a client has to send a whole request, head and body (tests shorten it)
+        #[arg(long, default_value_t = 10_000, hide = true)]
+        deadline_ms: u64,
+        /// Connections open at once; more are answered 503 and closed
+        #[arg(long, default_value_t = 64, hide = true)]
+        max_connections: usize,
     },
     /// Upload a config to TD: create it, or update the segment with its name (key from TD_API_KEY)
     Push {
@@ -311,7 +317,18 @@ fn main() -> ExitCode {
             port,
             host,
             td_endpoint,
-        } => match serve::run(&dir, &host, port, td_endpoint) {
+            deadline_ms,
+            max_connections,
+        } => match serve::run(
+            &dir,
+            &host,
+            port,
+            td_endpoint,
+            serve::Limits {
+                deadline: std::time::Duration::from_millis(deadline_ms),
+                max_connections,
+            },
+        ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("cps: {e}");

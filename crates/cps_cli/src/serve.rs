@@ -1,31 +1,67 @@
 //! `cps serve`: serves the built page (`dist/`) on loopback, and forwards the page's calls to TD
 //! (`/td/<region>/<service>/<path>`) for browsers that TD's hosts refuse (CORS).
 //!
-//! A small, closed server: files under the served folder only (GET/HEAD); requests whose Host
-//! is not this server are refused (a DNS-rebinding page cannot read it); the proxy forwards only
-//! the calls in `cps_td_api::endpoints` to the hosts in its region table (or the one
-//! `--td-endpoint` names), only for this origin, and never logs keys, bodies or paths.
+//! HTTP is hyper's (HTTP/1.x only: a request line without a version, `HTTP/9.9` or an HTTP/2
+//! preface is refused by its parser), on a current-thread tokio runtime. What to do with a
+//! request is decided by the pure functions in [`policy`]; this file is the I/O around them: the
+//! listener and its connection cap, the whole-request deadline, file reads, and the upstream call
+//! on `cps_td_api`'s native transport (blocking, so on tokio's blocking threads). Nothing is
+//! logged: no keys, bodies or paths.
 
-use cps_td_api::endpoints::{self, Service, Target, ENDPOINTS, PROXY_HEADER};
+mod policy;
+
+use bytes::Bytes;
 use cps_td_api::native::NativeTransport;
-use cps_td_api::{ApiKey, Request, TransportError};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Component, Path, PathBuf};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use policy::{Decision, Policy, Reply};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Larger bodies are refused; the core reads at most this much anyway.
-const MAX_BODY: usize = cps_core::MAX_INPUT_BYTES;
+/// How long a client has to send a whole request, head and body, and how many connections may
+/// be open at once. The defaults suit one person's browser on loopback; tests shorten them.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub deadline: Duration,
+    pub max_connections: usize,
+}
+
+/// The whole call to TD, connect to last byte.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(90);
+/// Once a request has arrived: the upstream call, plus time for a slow reader to take the answer.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(100);
+/// The request line and headers (hyper answers 431 beyond this).
+const MAX_HEAD: usize = 16 * 1024;
+/// After the answer, at most this much unread request is drained, for at most this long.
+const DRAIN_BYTES: u64 = 1 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+/// The answer to a connection over the cap. Written by hand because such a connection gets no
+/// task, no buffer and no parser: it costs one non-blocking write and a close.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\nRetry-After: 1\r\nCache-Control: no-store\r\nConnection: close\r\n\r\ncps serve: too many connections\n";
 
 struct Site {
     root: PathBuf,
-    /// `127.0.0.1:8080` and `localhost:8080`: the only Host values served.
-    hosts: Vec<String>,
-    custom: Option<String>,
+    policy: Policy,
     upstream: NativeTransport,
+    limits: Limits,
 }
 
-pub fn run(dir: &Path, host: &str, port: u16, custom: Option<String>) -> Result<(), String> {
+pub fn run(
+    dir: &Path,
+    host: &str,
+    port: u16,
+    custom: Option<String>,
+    limits: Limits,
+) -> Result<(), String> {
     let index = dir.join("index.html");
     if !index.is_file() {
         return Err(format!(
@@ -38,360 +74,177 @@ pub fn run(dir: &Path, host: &str, port: u16, custom: Option<String>) -> Result<
             return Err(format!("--td-endpoint must be an http(s) URL, not `{c}`"));
         }
     }
-    let listener = TcpListener::bind((host, port))
+    let listener = std::net::TcpListener::bind((host, port))
         .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let max_connections = limits.max_connections.max(1);
     let site = Arc::new(Site {
         root: dir.canonicalize().map_err(|e| e.to_string())?,
-        hosts: vec![format!("{addr}"), format!("localhost:{}", addr.port())],
-        custom,
-        upstream: NativeTransport::new(std::time::Duration::from_secs(90)),
+        policy: Policy {
+            hosts: vec![format!("{addr}"), format!("localhost:{}", addr.port())],
+            custom,
+        },
+        upstream: NativeTransport::new(UPSTREAM_TIMEOUT),
+        limits: Limits {
+            max_connections,
+            ..limits
+        },
     });
+    // One thread does all the socket work; file reads and upstream calls block, so they run on
+    // tokio's blocking threads, at most one per connection.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .max_blocking_threads(max_connections)
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
     println!("cps: serving {} at http://{addr}/", dir.display());
     let _ = std::io::stdout().flush();
-    for stream in listener.incoming().flatten() {
-        let site = site.clone();
-        std::thread::spawn(move || {
-            let _ = handle(stream, &site);
-        });
-    }
-    Ok(())
-}
-
-struct Head {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Head {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn read_head(reader: &mut impl BufRead) -> std::io::Result<Head> {
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let mut parts = request_line.split_whitespace();
-    Ok(Head {
-        method: parts.next().unwrap_or("").to_string(),
-        target: parts.next().unwrap_or("").to_string(),
-        headers,
+    runtime.block_on(async move {
+        let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        accept(listener, site).await;
+        Ok(())
     })
 }
 
-fn handle(mut stream: TcpStream, site: &Site) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let head = read_head(&mut (&mut reader).take(16 * 1024))?;
-    let is_head = head.method == "HEAD";
-    if !head
-        .get("host")
-        .is_some_and(|h| site.hosts.iter().any(|a| a == h))
-    {
-        return respond(
-            &mut stream,
-            421,
-            "text/plain",
-            b"misdirected request: unknown Host\n",
-            &[],
-            is_head,
-        );
-    }
-    let path = head
-        .target
-        .split(['?', '#'])
-        .next()
-        .unwrap_or("/")
-        .to_string();
-    if path == "/td" || path.starts_with("/td/") {
-        proxy(&mut stream, &mut reader, &head, &path, site)?;
-        // A refusal may leave the body unread; closing with unread bytes makes the OS reset the
-        // connection, and some browsers then lose the answer. Finish sending, then drain a little.
-        let _ = stream.shutdown(std::net::Shutdown::Write);
-        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
-        let _ = std::io::copy(&mut reader.take(1 << 20), &mut std::io::sink());
-        return Ok(());
-    }
-    if head.method != "GET" && !is_head {
-        return respond(
-            &mut stream,
-            405,
-            "text/plain",
-            b"method not allowed\n",
-            &[],
-            false,
-        );
-    }
-    let Some(file) = resolve(&site.root, &path) else {
-        return respond(&mut stream, 404, "text/plain", b"not found\n", &[], is_head);
-    };
-    match std::fs::read(&file) {
-        Ok(body) => respond(&mut stream, 200, content_type(&file), &body, &[], is_head),
-        Err(_) => respond(&mut stream, 404, "text/plain", b"not found\n", &[], is_head),
-    }
-}
-
-fn json_error(stream: &mut TcpStream, status: u16, message: &str) -> std::io::Result<()> {
-    let body = serde_json::json!({ "message": message, "source": "cps serve" }).to_string();
-    respond(
-        stream,
-        status,
-        "application/json",
-        body.as_bytes(),
-        &[],
-        false,
-    )
-}
-
-/// `/td/status` tells the page the proxy is there; `/td/<region>/<service>/<path>` forwards.
-fn proxy(
-    stream: &mut TcpStream,
-    reader: &mut impl Read,
-    head: &Head,
-    path: &str,
-    site: &Site,
-) -> std::io::Result<()> {
-    // Only this page may use the proxy: a browser sends Origin on cross-origin calls and on
-    // every POST/PUT, and a cross-origin page cannot add the custom header without a preflight
-    // (which is never answered). A terminal (curl) sends neither Origin nor Sec-Fetch-Site.
-    let own = head.get("host").map(|h| format!("http://{h}"));
-    if head
-        .get("origin")
-        .is_some_and(|o| Some(o) != own.as_deref())
-        || head
-            .get("sec-fetch-site")
-            .is_some_and(|s| s != "same-origin" && s != "none")
-    {
-        return json_error(
-            stream,
-            403,
-            "cps serve forwards calls from its own page only",
-        );
-    }
-    if path == "/td/status" {
-        let regions: Vec<_> = endpoints::REGIONS
-            .iter()
-            .map(|r| serde_json::json!({ "id": r.id, "label": r.label, "cas": r.cas.is_some() }))
-            .collect();
-        let body = serde_json::json!({ "proxy": true, "regions": regions, "custom": site.custom.is_some() })
-            .to_string();
-        return respond(
-            stream,
-            200,
-            "application/json",
-            body.as_bytes(),
-            &[],
-            head.method == "HEAD",
-        );
-    }
-    if head.get(PROXY_HEADER.0) != Some(PROXY_HEADER.1) {
-        return json_error(stream, 403, "missing the X-Cps-Proxy header the page sends");
-    }
-    let Some((target, service, rest)) = route(path, site) else {
-        return json_error(
-            stream,
-            404,
-            "cps serve forwards only the TD calls cps makes, to the hosts of its region table",
-        );
-    };
-    let methods: Vec<_> = ENDPOINTS
-        .iter()
-        .filter(|e| e.service == service && path_matches(e.path, rest))
-        .map(|e| e.method)
-        .collect();
-    // A path cps never calls is not there (404); a known path with another method is 405.
-    if methods.is_empty() {
-        return json_error(
-            stream,
-            404,
-            "cps serve forwards only the TD calls cps makes",
-        );
-    }
-    let Some(method) = methods.into_iter().find(|m| m.as_str() == head.method) else {
-        return json_error(stream, 405, "method not allowed for this TD call");
-    };
-    let Some(key) = head
-        .get("authorization")
-        .and_then(|a| a.strip_prefix("TD1 "))
-        .and_then(|k| ApiKey::new(k).ok())
-    else {
-        return json_error(stream, 401, "no TD1 Authorization header");
-    };
-    let length: usize = head
-        .get("content-length")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(0);
-    if length > MAX_BODY {
-        return json_error(stream, 413, "body too large");
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let base = match target.base(service) {
-        Ok(b) => b,
-        Err(e) => return json_error(stream, 404, &e),
-    };
-    let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
-    if let Some(ct) = head.get("content-type") {
-        headers.push(("Content-Type".into(), ct.to_string()));
-    }
-    let request = Request {
-        method,
-        url: format!("{base}{rest}"),
-        headers,
-        key,
-        body: (length > 0).then(|| String::from_utf8_lossy(&body).into_owned()),
-    };
-    match site.upstream.send_blocking(&request) {
-        Ok(r) => {
-            let retry = r.retry_after.map(|s| ("Retry-After", s.to_string()));
-            let extra: Vec<(&str, String)> = retry.into_iter().collect();
-            respond(
-                stream,
-                r.status,
-                "application/json",
-                r.body.as_bytes(),
-                &extra,
-                false,
-            )
-        }
-        Err(TransportError::Timeout) => json_error(stream, 504, "TD did not answer in time"),
-        // The page reads a 502 as "may have happened", like a broken connection.
-        Err(TransportError::Network(e)) | Err(TransportError::Body(e)) => {
-            json_error(stream, 502, &format!("cps serve could not reach TD: {e}"))
-        }
-    }
-}
-
-/// `/td/<region>/<service><rest>` → where to send it. Regions come from the table; `custom` only
-/// when `--td-endpoint` was given.
-fn route<'a>(path: &'a str, site: &Site) -> Option<(Target, Service, &'a str)> {
-    let mut parts = path.strip_prefix("/td/")?.splitn(3, '/');
-    let (region, service) = (parts.next()?, Service::parse(parts.next()?)?);
-    let rest = &path[4 + region.len() + 1 + service.as_str().len()..];
-    let target = match (region, &site.custom) {
-        ("custom", Some(url)) => Target::Custom(url.clone()),
-        _ => Target::Region(endpoints::region(region)?),
-    };
-    Some((target, service, rest))
-}
-
-/// Whether `rest` is an instance of an endpoint's path template (`{id}`: one plain segment).
-fn path_matches(template: &str, rest: &str) -> bool {
-    let (t, r): (Vec<_>, Vec<_>) = (template.split('/').collect(), rest.split('/').collect());
-    t.len() == r.len()
-        && t.iter().zip(&r).all(|(t, r)| {
-            if *t == "{id}" {
-                !r.is_empty()
-                    && r.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            } else {
-                t == r
+/// Accepts connections while fewer than the cap are open; beyond it, answers 503 and closes.
+async fn accept(listener: TcpListener, site: Arc<Site>) {
+    let slots = Arc::new(Semaphore::new(site.limits.max_connections));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors or similar: wait a little instead of spinning on it.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
             }
-        })
+        };
+        match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                tokio::spawn(connection(stream, site.clone(), slot));
+            }
+            Err(_) => {
+                let _ = stream.try_write(BUSY);
+            }
+        }
+    }
 }
 
-/// Maps a URL path to a file under `root`, refusing anything that would leave it.
-fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(url_path)?;
-    let rel = decoded.trim_start_matches('/');
-    let rel = if rel.is_empty() || rel.ends_with('/') {
-        format!("{rel}index.html")
-    } else {
-        rel.to_string()
+/// One connection, one request. The request (head and body) must arrive within the deadline
+/// whatever pace it comes at; the connection is cut off otherwise.
+async fn connection(stream: TcpStream, site: Arc<Site>, slot: OwnedSemaphorePermit) {
+    let deadline = tokio::time::Instant::now() + site.limits.deadline;
+    // Set by the handler once the whole request is in: from then on the deadline no longer
+    // applies, and the answer gets its own time.
+    let received = Arc::new(AtomicBool::new(false));
+    let service = {
+        let (site, received) = (site.clone(), received.clone());
+        service_fn(move |req| handle(req, site.clone(), received.clone()))
     };
-    let rel = Path::new(&rel);
-    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return None;
+    let conn = http1::Builder::new()
+        .keep_alive(false)
+        .title_case_headers(true)
+        .max_buf_size(MAX_HEAD)
+        .serve_connection(TokioIo::new(stream), service)
+        .without_shutdown();
+    let mut conn = std::pin::pin!(conn);
+    let done = match tokio::time::timeout_at(deadline, conn.as_mut()).await {
+        Ok(done) => done,
+        // Dropping the connection closes the socket.
+        Err(_) if !received.load(Ordering::Acquire) => return,
+        Err(_) => match tokio::time::timeout(ANSWER_TIMEOUT, conn.as_mut()).await {
+            Ok(done) => done,
+            Err(_) => return,
+        },
+    };
+    // The slot is free before the client can see the end of the answer, so a client that read
+    // it to the end can connect again at once.
+    drop(slot);
+    if let Ok(parts) = done {
+        finish(parts.io.into_inner()).await;
     }
+}
+
+/// A refusal may leave the body unread; closing with unread bytes makes the OS reset the
+/// connection, and some browsers then lose the answer. Finish sending, then drain a little.
+async fn finish(mut stream: TcpStream) {
+    let _ = stream.shutdown().await;
+    let (mut rest, mut sink) = ((&mut stream).take(DRAIN_BYTES), tokio::io::sink());
+    let _ = tokio::time::timeout(DRAIN_TIME, tokio::io::copy(&mut rest, &mut sink)).await;
+}
+
+async fn handle(
+    req: hyper::Request<Incoming>,
+    site: Arc<Site>,
+    received: Arc<AtomicBool>,
+) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
+    let (parts, body) = req.into_parts();
+    let decision = policy::decide(&site.policy, &parts);
+    if !matches!(decision, Decision::Forward { .. }) {
+        // Nothing more is read from this request.
+        received.store(true, Ordering::Release);
+    }
+    let reply = match decision {
+        Decision::Refuse(reply) => reply,
+        Decision::Status => policy::status_reply(&site.policy),
+        Decision::File(rel) => file(site, rel).await,
+        Decision::Forward { request, length } => {
+            // hyper reads exactly `length` bytes (the policy refused any other framing); the
+            // limit is a second guard.
+            let bytes = match Limited::new(body, length).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(_) => {
+                    return Ok(respond(Reply::json_error(
+                        http::StatusCode::BAD_REQUEST,
+                        "the body did not arrive whole",
+                    )))
+                }
+            };
+            received.store(true, Ordering::Release);
+            match policy::body_text(&bytes) {
+                Err(reply) => reply,
+                Ok(body) => {
+                    let request = cps_td_api::Request { body, ..request };
+                    let sent =
+                        tokio::task::spawn_blocking(move || site.upstream.send_blocking(&request))
+                            .await;
+                    match sent {
+                        Ok(result) => policy::upstream_reply(result),
+                        Err(_) => policy::upstream_reply(Err(cps_td_api::TransportError::Network(
+                            "the call failed".into(),
+                        ))),
+                    }
+                }
+            }
+        }
+    };
+    Ok(respond(reply))
+}
+
+fn respond(reply: Reply) -> hyper::Response<Full<Bytes>> {
+    reply.into_response().map(|b| Full::new(Bytes::from(b)))
+}
+
+async fn file(site: Arc<Site>, rel: PathBuf) -> Reply {
+    let read = tokio::task::spawn_blocking(move || {
+        let path = resolve(&site.root, &rel)?;
+        std::fs::read(&path).ok().map(|body| (path, body))
+    })
+    .await;
+    match read {
+        Ok(Some((path, body))) => {
+            Reply::new(http::StatusCode::OK, policy::content_type(&path), body)
+        }
+        _ => policy::not_found(),
+    }
+}
+
+/// The file a checked relative path names, if it is a file inside `root` once links are
+/// resolved.
+fn resolve(root: &Path, rel: &Path) -> Option<PathBuf> {
     let full = root.join(rel).canonicalize().ok()?;
     (full.starts_with(root) && full.is_file()).then_some(full)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "yaml" | "yml" | "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    ctype: &str,
-    body: &[u8],
-    extra: &[(&str, String)],
-    head: bool,
-) -> std::io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        421 => "Misdirected Request",
-        429 => "Too Many Requests",
-        502 => "Bad Gateway",
-        504 => "Gateway Timeout",
-        s if s >= 500 => "Server Error",
-        _ => "Status",
-    };
-    let mut header = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in extra {
-        header.push_str(&format!("{k}: {v}\r\n"));
-    }
-    header.push_str("\r\n");
-    stream.write_all(header.as_bytes())?;
-    if !head {
-        stream.write_all(body)?;
-    }
-    stream.flush()
 }
 
 #[cfg(test)]
@@ -399,56 +252,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_known_call_paths_are_forwarded() {
-        assert!(path_matches(
-            "/composable_audiences",
-            "/composable_audiences"
-        ));
-        assert!(path_matches(
-            "/composable_audiences/{id}",
-            "/composable_audiences/1001"
-        ));
-        assert!(!path_matches(
-            "/composable_audiences/{id}",
-            "/composable_audiences/"
-        ));
-        assert!(!path_matches(
-            "/composable_audiences/{id}",
-            "/composable_audiences/..%2F"
-        ));
-        assert!(!path_matches("/composable_audiences", "/v3/job/list"));
-        let site = Site {
-            root: PathBuf::new(),
-            hosts: vec![],
-            custom: None,
-            upstream: NativeTransport::new(std::time::Duration::from_secs(1)),
-        };
-        let (t, s, rest) = route("/td/eu01/cas/composable_audiences", &site).unwrap();
-        assert_eq!(s, Service::Cas);
-        assert_eq!(rest, "/composable_audiences");
-        assert_eq!(t.base(s).unwrap(), "https://api-cas.eu01.treasuredata.com");
-        assert!(route("/td/custom/cas/composable_audiences", &site).is_none());
-        assert!(route("/td/evil.example/cas/x", &site).is_none());
-        assert!(route("/td/us/other/x", &site).is_none());
+    fn the_busy_answer_declares_its_length() {
+        let text = std::str::from_utf8(BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .unwrap();
+        assert_eq!(length.parse::<usize>().unwrap(), body.len());
     }
 
     #[test]
-    fn paths_cannot_leave_the_root() {
-        let root = std::env::temp_dir().join(format!("cps-serve-{}", std::process::id()));
+    fn links_cannot_leave_the_root() {
+        let base = std::env::temp_dir().join(format!("cps-serve-{}", std::process::id()));
+        let root = base.join("root");
         std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::write(root.join("index.html"), "x").unwrap();
         std::fs::write(root.join("sub/a b.js"), "x").unwrap();
+        std::fs::write(base.join("secret"), "x").unwrap();
+        #[cfg(unix)]
+        {
+            let _ = std::os::unix::fs::symlink(base.join("secret"), root.join("link"));
+            let _ = std::os::unix::fs::symlink(root.join("index.html"), root.join("inside"));
+        }
         let root = root.canonicalize().unwrap();
-        assert!(resolve(&root, "/").unwrap().ends_with("index.html"));
-        assert!(resolve(&root, "/sub/a%20b.js").is_some());
+        let at = |url: &str| policy::relative_path(url).and_then(|rel| resolve(&root, &rel));
+        assert!(at("/").unwrap().ends_with("index.html"));
+        assert!(at("/sub/a%20b.js").is_some());
         for bad in [
-            "/../etc/passwd",
-            "/sub/../../x",
-            "/%2e%2e/x",
+            "/../secret",
+            "/sub/../../secret",
+            "/%2e%2e/secret",
             "//etc/passwd",
             "/nope",
+            "/sub",
         ] {
-            assert!(resolve(&root, bad).is_none(), "{bad}");
+            assert!(at(bad).is_none(), "{bad}");
         }
+        #[cfg(unix)]
+        {
+            assert!(at("/link").is_none(), "a link out of the folder");
+            assert!(at("/inside").is_some(), "a link within it");
+        }
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

@@ -417,3 +417,54 @@ fn problems_set_the_exit_code() {
         openssl_fingerprint(&a, false).as_str()
     );
 }
+
+/// Every file that holds a private key is 0600, whatever the umask and whatever the mode of a
+/// file it replaces (`open`'s mode applies only to a file it creates).
+#[cfg(unix)]
+#[test]
+fn private_key_files_are_mode_600_even_over_existing_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // `umask 000`: a file created without an explicit mode would be 0666.
+    let loose = |args: &[&str]| {
+        let mut all = vec![
+            "-c",
+            "umask 000 && exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_cps"),
+        ];
+        all.extend_from_slice(args);
+        run("sh", &all, None)
+    };
+    let d = dir("modes");
+    let o = loose(&["keygen", "--out-dir", s(&d)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let p8 = d.join("rsa_key.p8");
+    assert_eq!(mode(&p8), 0o600);
+    let key = std::fs::read_to_string(&p8).unwrap();
+
+    // `--fix -o` onto an existing, world-readable, longer file: 0600 and only the key in it.
+    let out = d.join("existing.p8");
+    std::fs::write(&out, "old text\n".repeat(1000)).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = loose(&["key", "check", "--fix", "-o", s(&out), s(&p8)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mode(&out), 0o600);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), key);
+
+    // A new file under the loose umask is 0600 too; a public key keeps the umask's mode.
+    let fresh = d.join("fresh.p8");
+    let o = loose(&["key", "check", "--fix", "-o", s(&fresh), s(&p8)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mode(&fresh), 0o600);
+    let public = d.join("public.pub");
+    let o = loose(&[
+        "key",
+        "check",
+        "--fix",
+        "-o",
+        s(&public),
+        s(&d.join("rsa_key.pub")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(mode(&public), 0o666);
+}

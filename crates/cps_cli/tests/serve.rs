@@ -28,6 +28,11 @@ fn serve() -> Server {
 
 /// `cps serve` on a free port, forwarding the "custom" region to `td_endpoint` when given.
 fn serve_with(td_endpoint: Option<&str>) -> Server {
+    serve_args(td_endpoint, &[])
+}
+
+/// As `serve_with`, with more arguments (the hidden `--deadline-ms` and `--max-connections`).
+fn serve_args(td_endpoint: Option<&str>, args: &[&str]) -> Server {
     // A folder per server: tests run in parallel, and rewriting a shared index.html while
     // another test reads it would make that test see a partial file.
     static SERVERS: AtomicUsize = AtomicUsize::new(0);
@@ -47,6 +52,7 @@ fn serve_with(td_endpoint: Option<&str>) -> Server {
     if let Some(url) = td_endpoint {
         command.args(["--td-endpoint", url]);
     }
+    command.args(args);
     let mut child = command.spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
@@ -391,4 +397,240 @@ fn a_refused_upload_is_answered_and_never_forwarded() {
     );
     assert_eq!(status(&r), 403, "{r}");
     assert!(fake.requests().is_empty());
+}
+
+/// Reads until the server closes the connection (a reset counts as closed): what it sent.
+fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return out,
+            Err(e) => panic!("the server kept the connection open: {e}"),
+        }
+    }
+}
+
+#[test]
+fn http_1x_only() {
+    let server = serve();
+    let host = &server.addr;
+    for (what, raw) in [
+        (
+            "a future version",
+            format!("GET / HTTP/9.9\r\nHost: {host}\r\n\r\n"),
+        ),
+        ("HTTP/0.9's bare request line", "GET /\r\n\r\n".to_string()),
+        (
+            "no version after the target",
+            format!("GET / \r\nHost: {host}\r\n\r\n"),
+        ),
+        (
+            "HTTP/2.0 in an HTTP/1 line",
+            format!("GET / HTTP/2.0\r\nHost: {host}\r\n\r\n"),
+        ),
+    ] {
+        let r = request(&server.addr, &raw);
+        assert_eq!(status(&r), 400, "{what}: {r}");
+        assert!(!r.contains("<title>"), "{what}: {r}");
+    }
+    // HTTP/2's preface (prior knowledge) gets no HTTP/2 answer: the connection is closed.
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    let answer = read_until_closed(&mut s);
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 4"),
+        "{answer:?}"
+    );
+    // HTTP/1.0 and 1.1 are served.
+    let r = request(
+        &server.addr,
+        &format!("GET / HTTP/1.0\r\nHost: {host}\r\n\r\n"),
+    );
+    assert!(
+        r.starts_with("HTTP/1.0 200") && r.ends_with("<title>cps</title>"),
+        "{r}"
+    );
+}
+
+#[test]
+fn the_proxy_refuses_bodies_without_a_sound_length() {
+    let fake = FakeTd::start();
+    let server = serve_with(Some(&fake.base_url()));
+    let host = &server.addr;
+    let create = "/td/custom/cas/composable_audiences";
+    let page = format!("Host: {host}\r\nAuthorization: TD1 {VALID_KEY}\r\nX-Cps-Proxy: 1\r\n");
+    let too_large = (16 * 1024 * 1024 + 1).to_string();
+    for (what, method, framing, body, expected) in [
+        (
+            "a length that is not a number",
+            "POST",
+            "Content-Length: abc\r\n",
+            "{}",
+            400,
+        ),
+        (
+            "a negative length",
+            "POST",
+            "Content-Length: -5\r\n",
+            "{}",
+            400,
+        ),
+        (
+            "two different lengths",
+            "POST",
+            "Content-Length: 2\r\nContent-Length: 3\r\n",
+            "{}",
+            400,
+        ),
+        ("no length on a POST", "POST", "", "{}", 411),
+        ("no length on a PUT", "PUT", "", "{}", 411),
+        (
+            "a chunked body",
+            "POST",
+            "Transfer-Encoding: chunked\r\n",
+            "2\r\n{}\r\n0\r\n\r\n",
+            411,
+        ),
+        (
+            "chunked with a length",
+            "POST",
+            "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n",
+            "2\r\n{}\r\n0\r\n\r\n",
+            411,
+        ),
+        ("a body on a GET", "GET", "Content-Length: 2\r\n", "{}", 400),
+        (
+            "a body over the limit",
+            "POST",
+            &format!("Content-Length: {too_large}\r\n"),
+            "{",
+            413,
+        ),
+    ] {
+        let path = if method == "PUT" {
+            format!("{create}/1001")
+        } else {
+            create.to_string()
+        };
+        let target = if method == "GET" {
+            create.to_string()
+        } else {
+            path
+        };
+        let r = request(
+            &server.addr,
+            &format!("{method} {target} HTTP/1.1\r\n{page}{framing}\r\n{body}"),
+        );
+        assert_eq!(status(&r), expected, "{what}: {r}");
+    }
+    // A body that is not UTF-8 text is refused, not altered on the way.
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.write_all(format!("POST {create} HTTP/1.1\r\n{page}Content-Length: 3\r\n\r\n").as_bytes())
+        .unwrap();
+    s.write_all(b"{\xff}").unwrap();
+    let r = String::from_utf8(read_until_closed(&mut s)).unwrap();
+    assert_eq!(status(&r), 400, "{r}");
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    assert!(fake.segments().is_empty());
+}
+
+/// Sends `bytes` one at a time, waiting up to 50 ms for an answer after each (the pace of a slow
+/// client, not a measurement). Returns how many bytes went out before the server closed the
+/// connection and what it sent, or `None` if it never closed it.
+fn trickle(s: &mut TcpStream, bytes: &[u8]) -> Option<(usize, Vec<u8>)> {
+    use std::io::ErrorKind;
+    s.set_read_timeout(Some(std::time::Duration::from_millis(50)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0; 1024];
+    for (i, b) in bytes.iter().enumerate() {
+        if s.write_all(&[*b]).is_err() {
+            return Some((i, answer));
+        }
+        match s.read(&mut buf) {
+            Ok(0) => return Some((i + 1, answer)),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Some((i + 1, answer)),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_trickled_request_is_cut_off_at_the_deadline() {
+    // A whole request (head and body) must arrive within the deadline (here 1 s), however often
+    // bytes come: a per-read timeout would never fire at one byte per 50 ms.
+    let fake = FakeTd::start();
+    let server = serve_args(Some(&fake.base_url()), &["--deadline-ms", "1000"]);
+    let host = &server.addr;
+    let mut head = format!("GET / HTTP/1.1\r\nHost: {host}\r\nX-Pad: ").into_bytes();
+    head.resize(head.len() + 400, b'a');
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    let (sent, answer) = trickle(&mut s, &head).expect("the server never closed the connection");
+    assert!(sent < head.len());
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+
+    // The same for a body trickling into the proxy: nothing reaches TD.
+    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(400));
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    s.write_all(
+        format!(
+            "POST /td/custom/cas/composable_audiences HTTP/1.1\r\nHost: {host}\r\n\
+             Authorization: TD1 {VALID_KEY}\r\nX-Cps-Proxy: 1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let (sent, answer) =
+        trickle(&mut s, body.as_bytes()).expect("the server never closed the connection");
+    assert!(sent < body.len());
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+
+    // A client that sends its request at once is served as before.
+    let r = request(
+        &server.addr,
+        &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+    );
+    assert_eq!(status(&r), 200, "{r}");
+    let r = call(
+        &server,
+        "GET",
+        "/td/custom/cas/composable_audiences",
+        "",
+        "",
+    );
+    assert_eq!(status(&r), 200, "{r}");
+}
+
+#[test]
+fn connections_over_the_cap_are_refused() {
+    let server = serve_args(None, &["--max-connections", "2", "--deadline-ms", "60000"]);
+    let host = &server.addr;
+    let get = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    // Two idle connections hold both slots (accepted in the order they connected).
+    let mut a = TcpStream::connect(&server.addr).unwrap();
+    let mut b = TcpStream::connect(&server.addr).unwrap();
+    let mut c = TcpStream::connect(&server.addr).unwrap();
+    let refused = String::from_utf8(read_until_closed(&mut c)).unwrap();
+    assert_eq!(status(&refused), 503, "{refused}");
+    assert!(refused.contains("too many connections"), "{refused}");
+    // The open ones are still served, and their slots are free once they are answered.
+    for s in [&mut a, &mut b] {
+        s.write_all(get.as_bytes()).unwrap();
+        let r = String::from_utf8(read_until_closed(s)).unwrap();
+        assert_eq!(status(&r), 200, "{r}");
+    }
+    for _ in 0..2 {
+        let r = request(&server.addr, &get);
+        assert_eq!(status(&r), 200, "{r}");
+    }
 }
