@@ -69,11 +69,15 @@ pub fn app() -> Html {
     });
 
     let checked = state.checked.clone();
-    // Keyed on the check, not on equal JSON: the editor is told after every check.
-    let diagnostics_json = use_memo(state.checks, |_| {
+    // Keyed on what is shown, not on equal JSON: the editor is told after every check and
+    // every change of the steps' findings.
+    let diagnostics_json = use_memo(state.shown, |_| {
         (
-            state.checks,
-            std::rc::Rc::new(state::editor_diagnostics(&state.text, &checked)),
+            state.shown,
+            std::rc::Rc::new(state::editor_diagnostics(
+                &state.text,
+                checked.diagnostics(),
+            )),
         )
     });
     let errors = checked.count(Severity::Error);
@@ -91,12 +95,10 @@ pub fn app() -> Html {
     let on_jump = {
         let (selection, text) = (selection.clone(), state.text.clone());
         Callback::from(move |span: cps_core::Span| {
-            let mut c = state::Utf16Cursor::new(&text);
-            let from = c.utf16_at(span.start as usize) as u32;
-            let to = c.utf16_at(span.end as usize) as u32;
+            let at = cps_bridge::utf16::utf16_offsets(&text, &[span.start, span.end]);
             selection.set(Selection {
-                from,
-                to,
+                from: at[0],
+                to: at[1],
                 nonce: selection.nonce + 1,
             });
         })
@@ -124,7 +126,7 @@ pub fn app() -> Html {
         let state = state.clone();
         Callback::from(move |file: web_sys::File| {
             let state = state.clone();
-            services::read_file(file, move |r| match r {
+            cps_bridge::browser::read_file(file, move |r| match r {
                 Ok(text) => state.dispatch(Action::Load(text)),
                 Err(e) => state.dispatch(Action::Notice(Some(e))),
             });
@@ -144,11 +146,7 @@ pub fn app() -> Html {
         let load_file = load_file.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
-            if let Some(f) = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|l| l.get(0))
-            {
+            if let Some(f) = cps_bridge::browser::dropped_file(&e) {
                 load_file.emit(f);
             }
         })
@@ -157,7 +155,7 @@ pub fn app() -> Html {
         let (text, share_url) = (state.text.clone(), share_url.clone());
         Callback::from(move |_| {
             let url = services::url_with_fragment(&state::share_fragment(&text));
-            services::copy_to_clipboard(&url);
+            cps_bridge::browser::copy_to_clipboard(&url);
             share_url.set(Some(url));
         })
     };
@@ -221,12 +219,12 @@ pub fn app() -> Html {
             <main class="panes">
                 <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
                     <Editor text={AttrValue::Rc(state.text.clone())} revision={state.revision} {language}
-                        diagnostics={(*diagnostics_json).clone()} selection={*selection} {on_change} />
+                        diagnostics={(*diagnostics_json).clone()} completions={state.completions.clone()} selection={*selection} {on_change} />
                     <p class="hint">{"Drop a .json or .yaml file here. Everything stays in this browser; the draft is saved locally as you type."}</p>
                 </section>
                 <section class="pane side-pane">
                     <div role="tablist" class="tabs">
-                        { tab_button(Tab::Problems, format!("Problems ({})", checked.diagnostics.len())) }
+                        { tab_button(Tab::Problems, format!("Problems ({})", checked.diagnostics().len())) }
                         { tab_button(Tab::Form, "Form".into()) }
                         { tab_button(Tab::Diagram, "Data model".into()) }
                         { tab_button(Tab::Output, "Formats".into()) }

@@ -1,6 +1,7 @@
 //! The CodeMirror 6 editor, bundled from npm into `web/vendor/editor.js`
 //! (`web/editor/src/editor.js`), driven through a tiny global API: `window.cpsEditor`.
-//! Editors are plain integer ids so the bindings stay simple functions.
+//! Editors are plain integer ids so the bindings stay simple functions. Only the studio drives
+//! the editor: what the steps find reaches it through the studio's state.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,6 +24,8 @@ extern "C" {
     fn cm_set_language(id: u32, language: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDiagnostics)]
     fn cm_set_diagnostics(id: u32, json: &str);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setCompletions)]
+    fn cm_set_completions(json: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = select)]
     fn cm_select(id: u32, from: u32, to: u32);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = destroy)]
@@ -47,6 +50,8 @@ pub struct EditorProps {
     /// check they come from: sent after every check, even when unchanged, so the editor always
     /// confirms that what it shows belongs to the current text.
     pub diagnostics: (u64, Rc<String>),
+    /// Names to complete (a catalog's tables and columns, from the Snowflake step); empty: none.
+    pub completions: Rc<Vec<String>>,
     pub selection: Selection,
     pub on_change: Callback<String>,
 }
@@ -102,6 +107,9 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         });
     }
+    use_effect_with(props.completions.clone(), |names| {
+        cm_set_completions(&serde_json::to_string(&**names).unwrap_or_default())
+    });
     {
         let id = id.clone();
         use_effect_with(props.selection, move |sel| {

@@ -1,7 +1,6 @@
-//! Browser services: storage, URL fragment, clipboard, downloads, files. Only the config text
-//! and non-secret settings are ever stored; nothing here sends anything anywhere.
-
-use wasm_bindgen::JsCast;
+//! The studio's own browser services: storage, URL fragment, theme. Only the config text and
+//! non-secret settings are ever stored; nothing here sends anything anywhere. Downloads, the
+//! clipboard and files are `cps_bridge::browser`'s (the steps use them too).
 
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
@@ -54,54 +53,6 @@ pub fn url_with_fragment(fragment: &str) -> String {
             ))
         })
         .unwrap_or_default()
-}
-
-pub fn copy_to_clipboard(text: &str) {
-    if let Some(w) = window() {
-        let _ = w.navigator().clipboard().write_text(text);
-    }
-}
-
-/// Offers `content` as a file download (through a Blob URL; nothing leaves the browser).
-pub fn download(name: &str, mime: &str, content: &str) {
-    let Some(doc) = window().and_then(|w| w.document()) else {
-        return;
-    };
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(a) = doc.create_element("a") {
-        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
-}
-
-/// Reads a dropped or picked file as text, then calls `done` (with an error message on failure).
-pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) + 'static) {
-    if file.size() > cps_core::MAX_INPUT_BYTES as f64 {
-        done(Err(format!(
-            "{} is larger than cps reads (16 MiB).",
-            file.name()
-        )));
-        return;
-    }
-    let name = file.name();
-    yew::platform::spawn_local(async move {
-        let result = wasm_bindgen_futures::JsFuture::from(file.text())
-            .await
-            .map(|v| v.as_string().unwrap_or_default())
-            .map_err(|_| format!("Could not read {name}."));
-        done(result);
-    });
 }
 
 pub fn set_theme_attribute(theme: &str) {

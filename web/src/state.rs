@@ -5,9 +5,10 @@
 //! The config text is the source of truth. Every other view (problems, form, diagram, outputs)
 //! is derived from one `check` of that text; form edits become text edits.
 
+use cps_bridge::{base64url, Outcome, Source, ToStudio};
 use cps_core::convert::{self, Target};
 use cps_core::model::{Attribute, Behavior, Column, Config, Loc, TableRef, Text};
-use cps_core::{Checked, Options, Span};
+use cps_core::{Checked, Diagnostic, Options, Span};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -61,22 +62,87 @@ pub enum Origin {
     Elsewhere,
 }
 
-/// A check result shared between views; equal when it is the same check (pointer equality), so
-/// views re-render exactly when the text or settings were re-checked.
+/// What the views show: the one check of the text, plus the steps' findings for that same check
+/// (catalog findings, TD's refusal) when there are any. Equal when it is the same check with the
+/// same findings (pointer equality), so views re-render exactly when either changed.
+///
+/// It derefs to the check itself (config, settings, line index, and the text's own
+/// diagnostics); what the user is shown as problems is [`Shared::diagnostics`].
 #[derive(Clone)]
-pub struct Shared(pub Rc<Checked>);
+pub struct Shared {
+    check: Rc<Checked>,
+    /// The check's diagnostics with the findings merged in (sorted), when there are findings.
+    merged: Option<Rc<Vec<Diagnostic>>>,
+}
+
+impl Shared {
+    pub fn new(check: Checked) -> Shared {
+        Shared {
+            check: Rc::new(check),
+            merged: None,
+        }
+    }
+
+    /// Every problem shown: the text's own (less those a step withdrew) and the steps'.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.merged.as_deref().unwrap_or(&self.check.diagnostics)
+    }
+
+    /// Shown problems of one severity (the toolbar counts).
+    pub fn count(&self, severity: cps_core::Severity) -> usize {
+        cps_core::diagnostic::count(self.diagnostics(), severity)
+    }
+
+    /// The same check with `findings` shown.
+    fn with_findings(&self, findings: &[StepFindings]) -> Shared {
+        let merged = (!findings.is_empty()).then(|| {
+            let withdrawn = |d: &Diagnostic| {
+                findings
+                    .iter()
+                    .any(|f| f.withdrawn.iter().any(|m| m.matches(d)))
+            };
+            let mut all: Vec<Diagnostic> = self
+                .check
+                .diagnostics
+                .iter()
+                .filter(|d| !withdrawn(d))
+                .cloned()
+                .collect();
+            all.extend(findings.iter().flat_map(|f| f.diagnostics.iter().cloned()));
+            cps_core::sort_diagnostics(&mut all);
+            Rc::new(all)
+        });
+        Shared {
+            check: self.check.clone(),
+            merged,
+        }
+    }
+}
 
 impl PartialEq for Shared {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.check, &other.check)
+            && match (&self.merged, &other.merged) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                _ => false,
+            }
     }
 }
 
 impl std::ops::Deref for Shared {
     type Target = Checked;
     fn deref(&self) -> &Checked {
-        &self.0
+        &self.check
     }
+}
+
+/// One source's findings for the current check, already diagnostics of the current text.
+#[derive(Clone, Debug, PartialEq)]
+struct StepFindings {
+    source: Source,
+    diagnostics: Vec<Diagnostic>,
+    withdrawn: Vec<cps_bridge::Mark>,
 }
 
 pub struct State {
@@ -91,14 +157,22 @@ pub struct State {
     pub output: Target,
     /// A message for the status line (e.g. why a form edit was refused).
     pub notice: Option<String>,
-    /// Bumped on every check.
+    /// Bumped on every check: the revision the steps are told about, and that their findings
+    /// name.
     pub checks: u64,
+    /// The steps' findings for this check, by source.
+    findings: Vec<StepFindings>,
+    /// Bumped whenever the problems shown change (a check, or a step's findings): the editor is
+    /// told after each.
+    pub shown: u64,
+    /// Names the editor completes (a catalog's tables and columns), from the Snowflake step.
+    pub completions: Rc<Vec<String>>,
 }
 
 impl State {
     pub fn new(text: String, options: Options) -> State {
         let text: Rc<str> = Rc::from(text.replace("\r\n", "\n"));
-        let checked = Shared(Rc::new(cps_core::check(&text, &options)));
+        let checked = Shared::new(cps_core::check(&text, &options));
         State {
             text,
             origin: Origin::Elsewhere,
@@ -109,6 +183,9 @@ impl State {
             output: Target::ApiJson,
             notice: None,
             checks: 0,
+            findings: Vec::new(),
+            shown: 0,
+            completions: Rc::default(),
         }
     }
 }
@@ -126,9 +203,8 @@ pub enum Action {
     SetOutput(Target),
     Form(FormEdit),
     Notice(Option<String>),
-    /// TD refused an upload of this text: its message, pointed at the config. Shown with the
-    /// local diagnostics until the text changes.
-    ServerRefused(Vec<cps_core::Diagnostic>),
+    /// A message from a step (`web/steps`, through `step_host.rs`).
+    Step(ToStudio),
 }
 
 impl Reducible for State {
@@ -145,6 +221,9 @@ impl Reducible for State {
             output: self.output,
             notice: None,
             checks: self.checks,
+            findings: self.findings.clone(),
+            shown: self.shown,
+            completions: self.completions.clone(),
         };
         match action {
             Action::Edited(text) => {
@@ -162,18 +241,43 @@ impl Reducible for State {
             }
             Action::SetOptions(options) => {
                 next.options = options;
-                next.checked = Shared(Rc::new(cps_core::check(&next.text, &options)));
-                next.checks += 1;
+                next.recheck();
             }
             Action::SetTab(tab) => next.tab = tab,
             Action::SetOutput(target) => next.output = target,
             Action::Notice(n) => next.notice = n,
-            Action::ServerRefused(extra) => {
-                let mut checked = cps_core::check(&self.text, &self.options);
-                checked.diagnostics.extend(extra);
-                cps_core::sort_diagnostics(&mut checked.diagnostics);
-                next.checked = Shared(Rc::new(checked));
-                next.checks += 1;
+            Action::Step(message) => {
+                // A step's message is not the user's doing: what the status line says stays.
+                next.notice = self.notice.clone();
+                match message {
+                    ToStudio::Findings(f) => {
+                        let nothing_new = f.findings.is_empty()
+                            && f.withdrawn.is_empty()
+                            && !self.findings.iter().any(|s| s.source == f.source);
+                        if f.revision != self.checks || nothing_new {
+                            return self;
+                        }
+                        next.set_findings(f.source, &f.findings, f.withdrawn);
+                    }
+                    ToStudio::Completions(names) => next.completions = Rc::new(names),
+                    ToStudio::SetConnection(id) => {
+                        return self.reduce(Action::Form(FormEdit::SetConnection(id)));
+                    }
+                    ToStudio::Upload(result) => {
+                        next.notice = Some(result.notice());
+                        // TD's refusal is marked while the studio holds the text it was for;
+                        // a success clears an earlier refusal of the same text.
+                        if result.revision == self.checks {
+                            let marks = match &result.outcome {
+                                Outcome::Failed { marks, .. } => &marks[..],
+                                Outcome::Created { .. } | Outcome::Updated { .. } => &[],
+                            };
+                            next.set_findings(Source::Td, marks, Vec::new());
+                        }
+                    }
+                    // The step host keeps this one.
+                    ToStudio::Follow(_) => return self,
+                }
             }
             Action::Form(edit) => match apply(&self.text, &self.checked, &edit) {
                 Ok(text) => next.set_text(text, Origin::Elsewhere),
@@ -193,13 +297,43 @@ impl State {
         } else {
             text
         };
-        self.checked = Shared(Rc::new(cps_core::check(&text, &self.options)));
-        self.checks += 1;
         self.text = Rc::from(text);
+        self.recheck();
         self.origin = origin;
         if origin == Origin::Elsewhere {
             self.revision += 1;
         }
+    }
+
+    /// The one check of this text and settings. The steps' findings were for the previous one.
+    fn recheck(&mut self) {
+        self.checked = Shared::new(cps_core::check(&self.text, &self.options));
+        self.checks += 1;
+        self.findings.clear();
+        self.shown += 1;
+    }
+
+    /// Replaces `source`'s findings (made for the current check, so for this text).
+    fn set_findings(
+        &mut self,
+        source: Source,
+        findings: &[cps_bridge::Finding],
+        withdrawn: Vec<cps_bridge::Mark>,
+    ) {
+        self.findings.retain(|f| f.source != source);
+        let diagnostics: Vec<Diagnostic> = findings
+            .iter()
+            .filter_map(|f| f.to_diagnostic(&self.text))
+            .collect();
+        if !diagnostics.is_empty() || !withdrawn.is_empty() {
+            self.findings.push(StepFindings {
+                source,
+                diagnostics,
+                withdrawn,
+            });
+        }
+        self.checked = self.checked.with_findings(&self.findings);
+        self.shown += 1;
     }
 }
 
@@ -454,113 +588,54 @@ fn new_column(name: &str) -> Column {
 pub const SHARE_PREFIX: &str = "#config=";
 
 pub fn share_fragment(text: &str) -> String {
-    format!("{SHARE_PREFIX}{}", base64url_encode(text.as_bytes()))
+    format!("{SHARE_PREFIX}{}", base64url::encode(text.as_bytes()))
 }
 
 /// The config carried by a fragment, if it is a share fragment.
 pub fn from_fragment(fragment: &str) -> Option<String> {
     let data = fragment.strip_prefix(SHARE_PREFIX)?;
-    String::from_utf8(base64url_decode(data)?).ok()
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-pub fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let vals: Option<Vec<u32>> = text
-        .trim_end_matches('=')
-        .bytes()
-        .map(|c| B64.iter().position(|&b| b == c).map(|p| p as u32))
-        .collect();
-    let vals = vals?;
-    for chunk in vals.chunks(4) {
-        if chunk.len() == 1 {
-            return None;
-        }
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &v)| n | (v << (18 - 6 * i)));
-        for i in 0..chunk.len() - 1 {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    Some(out)
+    String::from_utf8(base64url::decode(data)?).ok()
 }
 
 // ---- positions for the editor ---------------------------------------------------------------
 
-/// Converts a byte offset into a UTF-16 offset (what CodeMirror indexes by), given a running
-/// cursor so that converting many sorted offsets is linear.
-pub struct Utf16Cursor<'t> {
-    text: &'t str,
-    byte: usize,
-    utf16: usize,
-}
-
-impl<'t> Utf16Cursor<'t> {
-    pub fn new(text: &'t str) -> Self {
-        Utf16Cursor {
-            text,
-            byte: 0,
-            utf16: 0,
-        }
-    }
-
-    pub fn utf16_at(&mut self, byte: usize) -> usize {
-        let byte = cps_core::span::floor_char_boundary(self.text, byte);
-        if byte < self.byte {
-            self.byte = 0;
-            self.utf16 = 0;
-        }
-        self.utf16 += self.text[self.byte..byte].encode_utf16().count();
-        self.byte = byte;
-        self.utf16
-    }
+/// One diagnostic as the editor bridge takes it (`web/editor/src/editor.js`).
+#[derive(serde::Serialize)]
+struct EditorDiagnostic {
+    from: u32,
+    to: u32,
+    severity: &'static str,
+    message: String,
+    source: &'static str,
 }
 
 /// Diagnostics as the editor bridge takes them: a JSON array of `{from, to, severity, message,
-/// source}` in UTF-16 offsets.
-pub fn editor_diagnostics(text: &str, checked: &Checked) -> String {
-    // `check` (and `Action::ServerRefused`) keep diagnostics sorted by start, which the cursor
-    // needs to stay linear.
-    let mut cursor = Utf16Cursor::new(text);
-    let items: Vec<serde_json::Value> = checked
-        .diagnostics
+/// source}` in UTF-16 offsets, all converted in one pass over the text.
+pub fn editor_diagnostics(text: &str, diagnostics: &[Diagnostic]) -> String {
+    let offsets: Vec<u32> = diagnostics
         .iter()
-        .map(|d| {
-            let from = cursor.utf16_at(d.span.start as usize);
-            let to = Utf16Cursor::new(text).utf16_at(d.span.end as usize);
+        .flat_map(|d| [d.span.start, d.span.end])
+        .collect();
+    let utf16 = cps_bridge::utf16::utf16_offsets(text, &offsets);
+    let items: Vec<EditorDiagnostic> = diagnostics
+        .iter()
+        .zip(utf16.chunks_exact(2))
+        .map(|(d, at)| {
             let mut message = format!("{} [{}]", d.message, d.code.as_str());
             if let Some(help) = &d.help {
                 message.push_str("\nhelp: ");
                 message.push_str(help);
             }
-            serde_json::json!({
-                "from": from,
-                "to": to,
-                "severity": d.severity.as_str(),
-                "message": message,
-                "source": "cps",
-            })
+            EditorDiagnostic {
+                from: at[0],
+                to: at[1],
+                severity: d.severity.as_str(),
+                message,
+                source: "cps",
+            }
         })
         .collect();
-    serde_json::Value::Array(items).to_string()
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".into())
 }
 
 #[cfg(test)]
@@ -731,6 +806,161 @@ mod tests {
         assert!(s.notice.as_ref().unwrap().contains("Fix the errors first"));
     }
 
+    /// A catalog finding on the master's key column, for the check `s` is at.
+    fn catalog_finding(s: &State) -> cps_bridge::Finding {
+        let at = s.text.find("CDP_CUSTOMER_ID").unwrap();
+        cps_bridge::Finding {
+            code: "catalog-unknown-column".into(),
+            severity: cps_bridge::Level::Error,
+            start: at as u32,
+            end: (at + "CDP_CUSTOMER_ID".len()) as u32,
+            path: "master.key_column".into(),
+            message: "no column CDP_CUSTOMER_ID in PUBLIC.CUSTOMERS".into(),
+            help: None,
+        }
+    }
+
+    /// Reduces the action `make` builds from the state it is applied to.
+    fn then(s: Rc<State>, make: impl FnOnce(&State) -> Action) -> Rc<State> {
+        let action = make(&s);
+        s.reduce(action)
+    }
+
+    fn findings(s: &State, source: Source, f: Vec<cps_bridge::Finding>) -> Action {
+        Action::Step(ToStudio::Findings(cps_bridge::Findings {
+            source,
+            revision: s.checks,
+            findings: f,
+            withdrawn: Vec::new(),
+        }))
+    }
+
+    #[test]
+    fn step_findings_are_shown_and_counted_for_their_check_only() {
+        let s = state(SNOWFLAKE);
+        let (checks, shown) = (s.checks, s.shown);
+        let f = catalog_finding(&s);
+        let s = then(s, |s| findings(s, Source::Catalog, vec![f.clone()]));
+        assert_eq!(s.checks, checks, "findings are not a check");
+        assert!(s.shown > shown, "the editor is told");
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 1);
+        assert_eq!(
+            s.checked.diagnostics()[0].code.as_str(),
+            "catalog-unknown-column"
+        );
+        // The text's own check is untouched.
+        assert!(!s.checked.has_errors());
+        // A new source adds; the same source replaces.
+        let td = cps_bridge::Finding {
+            code: "server-refused".into(),
+            ..f.clone()
+        };
+        let s = then(s, |s| findings(s, Source::Td, vec![td]));
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 2);
+        let s = then(s, |s| findings(s, Source::Catalog, vec![]));
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 1);
+        // Findings for another check (the text changed meanwhile) are dropped.
+        let stale = findings(&s, Source::Catalog, vec![f.clone()]);
+        let s = s.reduce(Action::Edited(SNOWFLAKE.replace("Retail", "Shop")));
+        assert_eq!(
+            s.checked.count(cps_core::Severity::Error),
+            0,
+            "an edit clears them"
+        );
+        let before = s.shown;
+        let s = s.reduce(stale);
+        assert_eq!(
+            (s.checked.count(cps_core::Severity::Error), s.shown),
+            (0, before)
+        );
+        // Findings that do not fit the text are dropped one by one.
+        let wild = cps_bridge::Finding {
+            start: 0,
+            end: 1_000_000,
+            ..f
+        };
+        let s = then(s, |s| findings(s, Source::Catalog, vec![wild]));
+        assert_eq!(s.checked.diagnostics().len(), s.checked.diagnostics.len());
+    }
+
+    #[test]
+    fn a_step_can_withdraw_a_diagnostic_it_settles() {
+        // An unquoted lower-case name: an identifier-case warning the catalog can settle.
+        let s = state(&SNOWFLAKE.replace("table: ORDERS", "table: orders"));
+        let warning = s
+            .checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == "identifier-case")
+            .cloned()
+            .expect("identifier-case warning");
+        let s = then(s, |s| {
+            Action::Step(ToStudio::Findings(cps_bridge::Findings {
+                source: Source::Catalog,
+                revision: s.checks,
+                findings: vec![],
+                withdrawn: vec![cps_bridge::Mark::of(&warning)],
+            }))
+        });
+        assert!(!s.checked.diagnostics().contains(&warning));
+        assert!(s.checked.diagnostics.contains(&warning));
+    }
+
+    #[test]
+    fn upload_results_reach_the_status_line_and_refusals_are_marked() {
+        let s = state(SNOWFLAKE);
+        let mark = cps_bridge::Finding {
+            code: "server-refused".into(),
+            ..catalog_finding(&s)
+        };
+        let failed = |s: &State| {
+            Action::Step(ToStudio::Upload(cps_bridge::UploadResult {
+                revision: s.checks,
+                outcome: Outcome::Failed {
+                    title: "400: TD refused the config.".into(),
+                    marks: vec![mark.clone()],
+                },
+            }))
+        };
+        let s = then(s, failed);
+        assert!(s.notice.as_ref().unwrap().starts_with("Upload failed: 400"));
+        assert_eq!(s.checked.diagnostics()[0].code.as_str(), "server-refused");
+        // Messages from the steps keep the status line.
+        let s = s.reduce(Action::Step(ToStudio::Completions(
+            vec!["CUSTOMERS".into()],
+        )));
+        assert!(s.notice.is_some());
+        assert_eq!(*s.completions, ["CUSTOMERS"]);
+        // A later success of the same text clears the marks.
+        let s = then(s, |s| {
+            Action::Step(ToStudio::Upload(cps_bridge::UploadResult {
+                revision: s.checks,
+                outcome: Outcome::Created {
+                    name: "Retail Customers (Snowflake)".into(),
+                    id: "1001".into(),
+                },
+            }))
+        });
+        assert_eq!(
+            s.notice.as_deref(),
+            Some("Uploaded: created “Retail Customers (Snowflake)” in TD (id 1001).")
+        );
+        assert!(s.checked.diagnostics().is_empty());
+        // A refusal of an older text is reported but not marked in this one.
+        let old = failed(&s);
+        let s = s.reduce(Action::Edited(SNOWFLAKE.replace("Retail", "Shop")));
+        let s = s.reduce(old);
+        assert!(s.notice.is_some());
+        assert!(s.checked.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn a_picked_connection_goes_into_every_entry() {
+        let s = state(SNOWFLAKE).reduce(Action::Step(ToStudio::SetConnection("4242".into())));
+        assert_eq!(s.text.matches("'4242'").count(), 6, "{}", s.text);
+        assert_eq!(s.origin, Origin::Elsewhere);
+    }
+
     #[test]
     fn share_fragments_round_trip() {
         for text in ["", "a", "ab", "abc", "name: 顧客 😀\n", SNOWFLAKE] {
@@ -742,14 +972,14 @@ mod tests {
         }
         assert_eq!(from_fragment("#other"), None);
         assert_eq!(from_fragment("#config=%%%"), None);
-        assert_eq!(base64url_encode(b"hello"), "aGVsbG8");
     }
 
     #[test]
     fn editor_positions_are_utf16() {
         let text = "name: 顧客😀\ntimezone: Tokyo\n";
         let c = cps_core::check(text, &Options::default());
-        let v: serde_json::Value = serde_json::from_str(&editor_diagnostics(text, &c)).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&editor_diagnostics(text, &c.diagnostics)).unwrap();
         let tz = v
             .as_array()
             .unwrap()

@@ -3,15 +3,21 @@
 //! tab opens. Keeping the steps out of this wasm keeps the first load small; keeping the elements
 //! mounted keeps their state (and the key in the Upload step's memory) across tab switches.
 //!
-//! The two talk through events on the element (`cps_td_api::bridge`): every check goes to the
-//! step as the exact API body and the text; a picked zero-copy config comes back as a form edit,
-//! and TD's refusal comes back as `server-refused` marks the step located in that text (shown
-//! while the editor still holds it), so the TD error handling stays out of this wasm.
+//! The two talk through `cps_bridge`'s typed messages on the element: each check goes to the
+//! step as a [`Revision`] (the upload body only for the Upload step, which alone needs it);
+//! the step answers with findings, completions, a connection id or an upload's result, which
+//! become actions of the studio's state: the studio alone drives the editor.
+//!
+//! A step is told about a check after the studio has painted it: the studio's own diagnostics
+//! never wait for a step's work, and checks that come faster than frames reach it once, newest
+//! only.
 
-use crate::state::{Action, FormEdit, Shared};
-use cps_td_api::bridge::{self, ConfigEvent};
+use crate::state::{Action, Shared};
+use cps_bridge::browser::{self, Listener};
+use cps_bridge::{Body, Message, Revision, ToStep, ToStudio};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[wasm_bindgen(inline_js = "let steps;
@@ -19,7 +25,8 @@ export async function loadStep(name, host, config) {
   steps ??= import(new URL('steps/cps_steps.js', document.baseURI).href)
     .then(async (m) => { await m.default(); return m; });
   (await steps).mount(name, host, config);
-}")]
+}
+export function afterPaint(f) { requestAnimationFrame(() => setTimeout(f, 0)); }")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = loadStep)]
     async fn load_step(
@@ -27,6 +34,9 @@ extern "C" {
         host: &web_sys::Element,
         config: &str,
     ) -> Result<JsValue, JsValue>;
+    /// Runs `f` once the next frame has been painted.
+    #[wasm_bindgen(js_name = afterPaint)]
+    fn after_paint(f: &JsValue);
 }
 
 #[derive(Properties, PartialEq)]
@@ -39,35 +49,6 @@ pub struct StepHostProps {
     pub checks: u64,
     pub visible: bool,
     pub dispatch: Callback<Action>,
-}
-
-/// What the module is told about a check: the body to upload, or why there is none.
-fn config_event(
-    text: &str,
-    options: &cps_core::Options,
-    checked: &cps_core::Checked,
-    revision: u64,
-) -> String {
-    let (body, blocked) = match cps_td_api::upload_body(checked) {
-        Ok(b) => (serde_json::to_string_pretty(&b).ok(), None),
-        Err(e) => (None, Some(e)),
-    };
-    ConfigEvent {
-        body,
-        blocked,
-        revision,
-        text: text.to_string(),
-        options: cps_core::options::options_to_string(options),
-    }
-    .to_json()
-}
-
-fn send_config(el: &web_sys::Element, config: &str) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&JsValue::from_str(config));
-    if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(bridge::CONFIG_EVENT, &init) {
-        let _ = el.dispatch_event(&e);
-    }
 }
 
 /// The newest check, as the step is told about it.
@@ -88,102 +69,113 @@ impl Latest {
         }
     }
 
-    fn event(&self) -> String {
-        config_event(&self.text, &self.options, &self.checked, self.checks)
+    fn revision(&self, step: &str) -> ToStep {
+        // Only the Upload step uploads: the body is made for it alone.
+        let body = (step == "upload").then(|| match cps_td_api::upload_body(&self.checked) {
+            Ok(b) => Body::Ready(serde_json::to_string_pretty(&b).unwrap_or_default()),
+            Err(why) => Body::Blocked(why),
+        });
+        ToStep::Revision(Revision {
+            revision: self.checks,
+            text: self.text.to_string(),
+            options: cps_core::options::options_to_string(&self.options),
+            body,
+        })
     }
+}
+
+/// What the host knows about its step between renders.
+#[derive(Default)]
+struct Link {
+    /// The module is loaded (or loading) and the step mounted.
+    loaded: Cell<bool>,
+    /// The step asked for every check, also while hidden ([`ToStudio::Follow`]).
+    follow: Cell<bool>,
+    /// A send is scheduled after the next paint (it sends whatever is newest then).
+    pending: Cell<bool>,
+    /// The revision the step was last sent.
+    sent: Cell<Option<u64>>,
+    listener: RefCell<Option<Listener>>,
+}
+
+/// Sends the newest check after the next paint, unless one is already on its way.
+fn send_after_paint(
+    el: web_sys::Element,
+    link: Rc<Link>,
+    latest: Rc<RefCell<Latest>>,
+    step: &'static str,
+) {
+    if link.pending.replace(true) {
+        return;
+    }
+    let send = Closure::once_into_js(move || {
+        link.pending.set(false);
+        let latest = latest.borrow();
+        if link.sent.get() != Some(latest.checks) {
+            link.sent.set(Some(latest.checks));
+            browser::send(&el, &latest.revision(step));
+        }
+    });
+    after_paint(&send);
 }
 
 #[function_component(StepHost)]
 pub fn step_host(props: &StepHostProps) -> Html {
     let host = use_node_ref();
-    let loaded = use_mut_ref(|| false);
+    let link = use_memo((), |_| Link::default());
     let error = use_state(|| None::<String>);
-    // The listeners (and a step that finishes loading) read the newest check through this.
+    // The listener and a send after the paint read the newest check through this.
     let latest = use_mut_ref(|| Latest::of(props));
     *latest.borrow_mut() = Latest::of(props);
 
-    // Events from the module.
+    // Messages from the step: `Follow` is the host's; everything else is the studio's state.
     {
-        let (host, dispatch, latest) = (host.clone(), props.dispatch.clone(), latest.clone());
+        let (host, link, dispatch) = (host.clone(), link.clone(), props.dispatch.clone());
         use_effect_with((), move |_| {
-            let element: Option<web_sys::Element> = host.cast();
-            let set_connection = {
-                let dispatch = dispatch.clone();
-                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    if let Some(id) = e.detail().as_string() {
-                        dispatch.emit(Action::Form(FormEdit::SetConnection(id)));
-                    }
-                })
-            };
-            // TD's refusal, already located by the step in the text it uploaded: shown while
-            // the editor still holds that text.
-            let refused =
-                Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-                    let text = latest.borrow().text.clone();
-                    let located = e
-                        .detail()
-                        .as_string()
-                        .and_then(|d| bridge::refused_from_detail(&d, &text));
-                    if let Some(located) = located.filter(|l| !l.is_empty()) {
-                        dispatch.emit(Action::ServerRefused(located));
-                    }
-                });
-            if let Some(el) = &element {
-                let _ = el.add_event_listener_with_callback(
-                    bridge::SET_CONNECTION_EVENT,
-                    set_connection.as_ref().unchecked_ref(),
-                );
-                let _ = el.add_event_listener_with_callback(
-                    bridge::SERVER_REFUSED_EVENT,
-                    refused.as_ref().unchecked_ref(),
-                );
+            if let Some(el) = host.cast::<web_sys::Element>() {
+                let l = link.clone();
+                *link.listener.borrow_mut() =
+                    Some(browser::listen::<ToStudio>(&el, move |m| match m {
+                        ToStudio::Follow(on) => l.follow.set(on),
+                        other => dispatch.emit(Action::Step(other)),
+                    }));
             }
-            move || {
-                if let Some(el) = element {
-                    let _ = el.remove_event_listener_with_callback(
-                        bridge::SET_CONNECTION_EVENT,
-                        set_connection.as_ref().unchecked_ref(),
-                    );
-                    let _ = el.remove_event_listener_with_callback(
-                        bridge::SERVER_REFUSED_EVENT,
-                        refused.as_ref().unchecked_ref(),
-                    );
-                }
-            }
+            move || drop(link.listener.borrow_mut().take())
         });
     }
 
-    // Load the step the first time its tab is shown; after that, send it every check made while
-    // it is shown.
+    // Load the step the first time its tab is shown; after that, tell it about every check made
+    // while it is shown or follows (a hidden step that does not follow gets the newest check
+    // when it is shown again: `visible` is a dependency).
     {
-        let (host, loaded, error, latest, step) = (
+        let (host, link, error, latest, step) = (
             host.clone(),
-            loaded.clone(),
+            link.clone(),
             error.clone(),
             latest.clone(),
             props.step,
         );
         use_effect_with((props.visible, props.checks), move |(visible, _)| {
-            if let Some(el) = host.cast::<web_sys::Element>() {
-                if *loaded.borrow() {
-                    // Only while shown: a hidden step needs no work per keystroke, and it is
-                    // sent the newest check when it is shown again (`visible` is a dependency).
-                    if *visible {
-                        send_config(&el, &latest.borrow().event());
-                    }
-                } else if *visible {
-                    *loaded.borrow_mut() = true;
-                    let config = latest.borrow().event();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if load_step(step, &el, &config).await.is_ok() {
-                            // The text may have changed while the module loaded.
-                            send_config(&el, &latest.borrow().event());
-                        } else {
-                            *loaded.borrow_mut() = false;
-                            error.set(Some("This step could not be loaded. Reload the page; if it persists, rebuild the site (`cargo xtask build-web`).".into()));
-                        }
-                    });
+            let Some(el) = host.cast::<web_sys::Element>() else {
+                return;
+            };
+            if link.loaded.get() {
+                if *visible || link.follow.get() {
+                    send_after_paint(el, link.clone(), latest, step);
                 }
+            } else if *visible {
+                link.loaded.set(true);
+                let first = latest.borrow().revision(step);
+                link.sent.set(Some(latest.borrow().checks));
+                wasm_bindgen_futures::spawn_local(async move {
+                    if load_step(step, &el, &first.to_json()).await.is_ok() {
+                        // The text may have changed while the module loaded.
+                        send_after_paint(el, link, latest, step);
+                    } else {
+                        link.loaded.set(false);
+                        error.set(Some("This step could not be loaded. Reload the page; if it persists, rebuild the site (`cargo xtask build-web`).".into()));
+                    }
+                });
             }
         });
     }

@@ -11,7 +11,6 @@
 //!
 //! Without features the crate does no I/O: the transports are the only edges.
 
-pub mod bridge;
 pub mod client;
 pub mod diff;
 pub mod endpoints;

@@ -27,6 +27,11 @@ use cps_core::fields::{self, Dialect, Obj, F};
 use cps_core::model::{Config, Loc, Text};
 use cps_core::{Code, Diagnostic, Span};
 
+/// The help of every `server-refused` mark. Fixed: the full advice is shown with the error itself
+/// (the Upload panel, the CLI's last lines).
+pub const SERVER_REFUSED_HELP: &str =
+    "TD's message names this part of the config: fix it here and upload again.";
+
 /// Diagnostics for the parts of `config` that TD's answer names. Empty when it names none (the
 /// error is then shown on its own).
 pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
@@ -39,7 +44,7 @@ pub fn locate(config: &Config, error: &ApiError) -> Vec<Diagnostic> {
     let Some(reply) = error.reply().filter(|r| !r.from_proxy) else {
         return Vec::new();
     };
-    let help = crate::bridge::SERVER_REFUSED_HELP;
+    let help = SERVER_REFUSED_HELP;
     let mut out: Vec<Diagnostic> = Vec::new();
     for problem in &reply.problems {
         let mut found = places(config, problem);

@@ -18,7 +18,14 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_what_is_not_base64url() {
-        for bytes in [&b""[..], b"a", b"ab", b"abc", "顧客 😀\n".as_bytes(), &[0xff, 0xfe, 0]] {
+        for bytes in [
+            &b""[..],
+            b"a",
+            b"ab",
+            b"abc",
+            "顧客 😀\n".as_bytes(),
+            &[0xff, 0xfe, 0],
+        ] {
             let e = encode(bytes);
             assert!(e
                 .bytes()

@@ -42,9 +42,7 @@ pub fn listen<M: Message + 'static>(el: &web_sys::Element, on: impl Fn(M) + 'sta
     let closure = Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
         match e.detail().as_string().map(|d| M::from_json(&d)) {
             Some(Ok(m)) => on(m),
-            Some(Err(why)) => {
-                web_sys::console::warn_1(&format!("cps: {}: {why}", M::EVENT).into())
-            }
+            Some(Err(why)) => web_sys::console::warn_1(&format!("cps: {}: {why}", M::EVENT).into()),
             None => {}
         }
     });

@@ -262,10 +262,14 @@ mod tests {
 
     fn diagnostic() -> Diagnostic {
         let at = TEXT.find("Tokyo").unwrap();
-        Diagnostic::new(Code::InvalidTimezone, "not a time zone", Span::new(at, at + 5))
-            .path("timezone")
-            .help("use an IANA name")
-            .severity(Severity::Warning)
+        Diagnostic::new(
+            Code::InvalidTimezone,
+            "not a time zone",
+            Span::new(at, at + 5),
+        )
+        .path("timezone")
+        .help("use an IANA name")
+        .severity(Severity::Warning)
     }
 
     #[test]
@@ -333,11 +337,13 @@ mod tests {
 
     #[test]
     fn upload_results_read_as_a_status_line() {
-        let r = |outcome| UploadResult {
-            revision: 1,
-            outcome,
-        }
-        .notice();
+        let r = |outcome| {
+            UploadResult {
+                revision: 1,
+                outcome,
+            }
+            .notice()
+        };
         assert_eq!(
             r(Outcome::Created {
                 name: "Retail".into(),

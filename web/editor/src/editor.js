@@ -17,11 +17,11 @@
 //       bubbling "cps-diagnostics-painted" CustomEvent fires on parent.
 //   select(id, from, to)     Select (UTF-16 offsets), scroll to centre, focus.
 //   focus(id), destroy(id)
-//   setExtraDiagnostics(json) {text, diagnostics}: findings from the page's
-//       steps module (the Snowflake catalog check) for every editor, shown with
-//       the page's own diagnostics while the editor's text is exactly `text`.
 //   setCompletions(json)     JSON array of names (tables, columns) offered as
 //       completions in every editor; [] turns completion off.
+//
+// Only the studio calls these: findings of the page's steps module (catalog
+// checks, TD's refusal) reach the editor as part of the studio's diagnostics.
 //
 // Editors are referred to by small integer ids rather than by JS objects so
 // the Rust side can bind these as plain `extern "C"`-style functions taking
@@ -197,8 +197,7 @@ const theme = EditorView.theme({
 const editors = new Map();
 let nextId = 1;
 
-// Findings and completions from the page's steps module, shared by all editors.
-let extra = { text: null, diagnostics: [] };
+// Completions (a catalog's names), shared by all editors.
 let completionNames = [];
 
 // Completes the word before the cursor from the catalog's names (nothing
@@ -356,16 +355,14 @@ function setDiagnosticsJson(id, jsonText) {
     console.error("cpsEditor.setDiagnostics: expected a JSON array");
     return;
   }
-  editor.base = input;
-  paint(id, editor);
+  paint(id, editor, input);
 }
 
-function paint(id, editor) {
+function paint(id, editor, input) {
   const view = editor.view;
   const text = view.state.doc.toString();
   const len = text.length;
   const diagnostics = [];
-  const input = extra.text === text ? editor.base.concat(extra.diagnostics) : editor.base;
   for (const d of input) {
     if (!d || typeof d !== "object") continue;
     let from = clamp(d.from, len);
@@ -405,21 +402,6 @@ function paint(id, editor) {
       }),
     );
   });
-}
-
-function setExtraDiagnostics(jsonText) {
-  let input;
-  try {
-    input = JSON.parse(jsonText);
-  } catch (err) {
-    console.error("cpsEditor.setExtraDiagnostics: invalid JSON", err);
-    return;
-  }
-  extra = {
-    text: typeof input?.text === "string" ? input.text : null,
-    diagnostics: Array.isArray(input?.diagnostics) ? input.diagnostics : [],
-  };
-  for (const [id, editor] of editors) if (editor.base) paint(id, editor);
 }
 
 function setCompletions(jsonText) {
@@ -464,7 +446,6 @@ window.cpsEditor = {
   getDoc,
   setLanguage,
   setDiagnostics: setDiagnosticsJson,
-  setExtraDiagnostics,
   setCompletions,
   select,
   focus,

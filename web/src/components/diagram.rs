@@ -2,7 +2,8 @@
 //! the right, joined 1-to-many on the customer key (crow's foot on the behavior side). A table
 //! with errors is drawn in the error colour.
 
-use cps_core::{Checked, Severity};
+use crate::state::Shared;
+use cps_core::Severity;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -14,8 +15,8 @@ const W: i32 = 250;
 const ROW: i32 = 18;
 const HEAD: i32 = 28;
 
-fn has_errors(c: &Checked, prefix: &str) -> bool {
-    c.diagnostics.iter().any(|d| {
+fn has_errors(c: &Shared, prefix: &str) -> bool {
+    c.diagnostics().iter().any(|d| {
         d.severity == Severity::Error
             && (d.path == prefix
                 || d.path.starts_with(&format!("{prefix}."))

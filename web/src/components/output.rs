@@ -1,6 +1,5 @@
 //! Formats: the config as the exact API body (JSON or YAML) or tdx YAML, to view and download.
 
-use crate::services;
 use crate::state::Action;
 use cps_core::convert::{self, Target};
 use web_sys::HtmlSelectElement;
@@ -65,7 +64,7 @@ pub fn output(props: &OutputProps) -> Html {
     };
     let on_download = {
         let text = converted.clone().unwrap_or_default();
-        Callback::from(move |_| services::download(file, mime, &text))
+        Callback::from(move |_| cps_bridge::browser::download(file, mime, &text))
     };
     let on_use = {
         let (text, dispatch) = (

@@ -14,7 +14,7 @@ pub struct ProblemsProps {
 #[function_component(Problems)]
 pub fn problems(props: &ProblemsProps) -> Html {
     let c = &props.checked;
-    if c.diagnostics.is_empty() {
+    if c.diagnostics().is_empty() {
         return html! {
             <div class="empty-state" data-testid="no-problems">
                 <p class="ok-mark" aria-hidden="true">{"✓"}</p>
@@ -24,7 +24,7 @@ pub fn problems(props: &ProblemsProps) -> Html {
     }
     html! {
         <ul class="problems" data-testid="problems">
-            { for c.diagnostics.iter().map(|d| {
+            { for c.diagnostics().iter().map(|d| {
                 let pos = c.line_index.line_col(&props.text, d.span.start, ColumnUnit::Chars);
                 let span = d.span;
                 let jump = props.on_jump.clone();

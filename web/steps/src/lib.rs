@@ -3,27 +3,24 @@
 //! the page's first load carries only the editor and the checker; a user who never sets up or
 //! uploads never downloads this.
 //!
-//! The two modules share no memory. They talk through DOM events on the host element:
-//! - studio → here: `cps:config`, detail = [`ConfigEvent`] as JSON (the exact API body, or why
-//!   there is none, and the check it came from);
-//! - here → studio: `cps:set-connection` (detail: the zero-copy config id to put everywhere) and
-//!   `cps:server-refused` (detail: `{"status", "body"}` of TD's refusal, which the studio points
-//!   at the config with `cps_td_api::locate`).
+//! The two modules share no memory. They talk through `cps_bridge`'s typed messages on the host
+//! element: the studio sends each check a step needs (`ToStep::Revision`); the steps send back
+//! findings (catalog checks, TD's refusal located in the uploaded text), completions, a
+//! connection id and how an upload ended (`ToStudio`). The studio alone drives the editor.
 //!
-//! **Invariant:** the TD API key stays in this module's memory (or the tab's sessionStorage when
-//! the user opts in); no event carries it.
+//! **Invariant:** the TD API key and private keys stay in this module's memory (or the tab's
+//! sessionStorage for the TD key when the user opts in); no message carries them.
 
 mod panel;
 mod services;
 mod snowflake;
+pub mod upload;
 
-pub use cps_td_api::bridge::{
-    ConfigEvent, CONFIG_EVENT, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT,
-};
+use cps_bridge::{Message, ToStep};
 use wasm_bindgen::prelude::*;
 
 /// Renders the step `name` (`upload` or `snowflake`) into a new element inside `host`, starting
-/// from `config` (a [`ConfigEvent`] as JSON).
+/// from `config` (a `ToStep` message as JSON).
 #[wasm_bindgen]
 pub fn mount(name: String, host: web_sys::Element, config: String) -> Result<(), JsValue> {
     let document = web_sys::window()
@@ -44,7 +41,10 @@ pub fn mount(name: String, host: web_sys::Element, config: String) -> Result<(),
     });
     let root = document.create_element("div")?;
     host.append_child(&root)?;
-    let initial = ConfigEvent::from_json(&config);
+    let initial = match ToStep::from_json(&config) {
+        Ok(ToStep::Revision(r)) => r,
+        Err(why) => return Err(format!("not a check from the studio: {why}").into()),
+    };
     match name.as_str() {
         "upload" => {
             yew::Renderer::<panel::Upload>::with_root_and_props(

@@ -1,61 +1,33 @@
 //! The Upload step: region and route, the API key (memory only, or this tab's sessionStorage
 //! when the user asks), the zero-copy configs, a dry run with copy-as-curl, and create or update
-//! with the difference first. All TD logic is `cps_td_api`'s; this is the panel around it.
+//! with the difference first. The state and its transitions are `upload.rs`'s (a reducer, tested
+//! natively); all TD logic is `cps_td_api`'s; this is the panel around them and the one place
+//! that runs TD calls ([`run`]).
 //!
-//! **Invariant:** the key lives in this component's state, and in sessionStorage only while
+//! **Invariant:** the key lives in the panel's state, and in sessionStorage only while
 //! "Remember for this tab" is ticked. It never reaches the URL, the share link, localStorage, the
-//! console, an event to the studio or an error message (`ApiKey` has no `Display` and a masked
+//! console, a message to the studio or an error message (`ApiKey` has no `Display` and a masked
 //! `Debug`).
 
-use crate::{services, ConfigEvent, SERVER_REFUSED_EVENT, SET_CONNECTION_EVENT};
+use crate::services;
+use crate::upload::{planned, Act, Op, Panel, ProxyInfo, Route, Status, Which};
+use cps_bridge::{Finding, Outcome as Ended, Revision, ToStudio, UploadResult};
 use cps_td_api::browser::FetchTransport;
-use cps_td_api::endpoints::{Call, Method, Target, REGIONS};
-use cps_td_api::record::{dry_run_summary, Recording};
+use cps_td_api::endpoints::{Call, Target, REGIONS};
+use cps_td_api::record::Recording;
 use cps_td_api::{ApiError, ApiKey, Client, Done, Outcome, Plan, ZeroCopyConfig};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-/// One TD operation, run on the page's event loop.
-type Job = std::pin::Pin<Box<dyn std::future::Future<Output = Status>>>;
 
 /// The page's client: its transport remembers what it sent, so the dry run can say it.
 type Td = Client<Recording<FetchTransport>>;
 
 #[derive(Properties, PartialEq)]
 pub struct UploadProps {
-    /// The studio's element: events in both directions go through it.
+    /// The studio's element: messages in both directions go through it.
     pub host: web_sys::Element,
-    pub initial: ConfigEvent,
-}
-
-/// How calls reach TD.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Route {
-    /// Straight from the browser: works only if TD's hosts allow it (CORS, unknown).
-    Direct,
-    /// Through `cps serve` on this machine (same origin, no CORS).
-    Proxy,
-}
-
-#[derive(Clone, PartialEq)]
-struct ProxyInfo {
-    custom: bool,
-}
-
-#[derive(Clone, PartialEq)]
-enum Status {
-    Idle,
-    Busy(&'static str),
-    Configs(Vec<ZeroCopyConfig>),
-    /// `sent`: the calls made to build the plan (reads only), for the dry run to name.
-    Planned {
-        plan: Rc<Plan>,
-        checks: u64,
-        sent: Rc<Vec<(Method, String)>>,
-    },
-    Done(Rc<Outcome>),
-    Failed(Rc<ApiError>),
+    pub initial: Revision,
 }
 
 fn client(route: Route, region: &str, key: ApiKey) -> Result<Td, ApiError> {
@@ -82,239 +54,213 @@ fn target(route: Route, region: &str) -> Result<Target, ApiError> {
     })
 }
 
+/// Runs one TD operation to its end; an upload's result also goes to the studio.
+async fn run(op: Op, td: Td, host: web_sys::Element) -> (Status, Vec<String>) {
+    let status = match op {
+        Op::ListConfigs => match td.list_zero_copy_configs().await {
+            Ok(list) => Status::Configs(list),
+            Err(e) => Status::Failed(Rc::new(e)),
+        },
+        Op::Review { body, revision } => match td.plan(&body).await {
+            Ok(plan) => planned(plan, revision, &td.transport.sent()),
+            Err(e) => Status::Failed(Rc::new(e)),
+        },
+        Op::Apply {
+            plan,
+            body,
+            confirm_removals,
+            revision,
+        } => {
+            let result = td.apply(&plan, &body, confirm_removals).await;
+            services::tell(&host, &ToStudio::Upload(upload_result(&revision, &result)));
+            match result {
+                Ok(o) => Status::Done(Rc::new(o)),
+                Err(e) => Status::Failed(Rc::new(e)),
+            }
+        }
+    };
+    (status, td.take_notes())
+}
+
+/// How an upload ended, for the studio: TD's refusal located in the text that was uploaded.
+/// Locating needs that text's config model, so the text is decoded here, once, and only after
+/// a refusal.
+fn upload_result(revision: &Revision, result: &Result<Outcome, ApiError>) -> UploadResult {
+    let outcome = match result {
+        Ok(o) => {
+            let (name, id) = (o.segment.name.clone(), o.segment.id.clone());
+            match o.done {
+                Done::Created => Ended::Created { name, id },
+                Done::Updated => Ended::Updated { name, id },
+            }
+        }
+        Err(e) => {
+            let checked = cps_core::check(&revision.text, &revision.options());
+            let marks = checked
+                .config
+                .as_ref()
+                .map(|c| cps_td_api::locate::locate(c, e))
+                .unwrap_or_default();
+            Ended::Failed {
+                title: e.title(),
+                marks: marks.iter().map(Finding::of).collect(),
+            }
+        }
+    };
+    UploadResult {
+        revision: revision.revision,
+        outcome,
+    }
+}
+
 #[function_component(Upload)]
 pub fn upload(props: &UploadProps) -> Html {
-    let config = use_state(|| props.initial.clone());
-    {
-        let config = config.clone();
-        services::use_studio_config(&props.host, Callback::from(move |e| config.set(e)));
-    }
-    let remembered = use_state(|| services::session_key().is_some());
-    let key = use_state(|| services::session_key().unwrap_or_default());
-    let region = use_state(|| {
-        services::load_region().unwrap_or_else(|| cps_td_api::endpoints::DEFAULT_REGION.into())
+    let state = use_reducer(|| {
+        Panel::new(
+            props.initial.clone(),
+            services::session_key(),
+            services::load_region().unwrap_or_else(|| cps_td_api::endpoints::DEFAULT_REGION.into()),
+        )
     });
-    let proxy = use_state(|| None::<ProxyInfo>);
-    let route = use_state(|| Route::Direct);
-    let status = use_state(|| Status::Idle);
-    let notes = use_state(Vec::<String>::new);
-    let confirm_removals = use_state(|| false);
+    {
+        let state = state.clone();
+        services::use_revisions(
+            &props.host,
+            Callback::from(move |r| state.dispatch(Act::Revision(r))),
+        );
+    }
+    // Jobs are numbered here: a result is taken only for the newest job still wanted.
+    let jobs = use_mut_ref(|| 0u64);
 
     // Is `cps serve`'s proxy there? Then it is the default route: TD's CORS is unknown.
     {
-        let (proxy, route) = (proxy.clone(), route.clone());
+        let state = state.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 if let Some(custom) = services::proxy_status().await {
-                    proxy.set(Some(ProxyInfo { custom }));
-                    route.set(Route::Proxy);
+                    state.dispatch(Act::ProxyFound(ProxyInfo { custom }));
                 }
             });
         });
     }
 
-    // Parsed once per check of the config, not on every render.
-    let body: std::rc::Rc<Result<serde_json::Value, String>> = {
-        let (text, blocked) = (config.body.clone(), config.blocked.clone());
-        use_memo(config.revision, move |_| match (text, blocked) {
-            (Some(b), _) => serde_json::from_str(&b).map_err(|e| e.to_string()),
-            (None, Some(why)) => Err(why),
-            (None, None) => Err("The config is not checked yet.".into()),
-        })
-    };
-    let revision = config.revision;
-    let name = (*body)
-        .as_ref()
-        .ok()
-        .and_then(|b| b["name"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    let api_key = ApiKey::new(&key);
-    let busy = matches!(*status, Status::Busy(_));
+    let busy = state.busy();
+    let api_key = state.api_key();
+    let name = state.name();
 
     let on_key = {
-        let (key, remembered) = (key.clone(), remembered.clone());
+        let state = state.clone();
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            if *remembered {
+            if state.remembered {
                 services::set_session_key(Some(&v));
             }
-            key.set(v);
+            state.dispatch(Act::Key(v));
         })
     };
     let on_remember = {
-        let (key, remembered) = (key.clone(), remembered.clone());
+        let state = state.clone();
         Callback::from(move |e: Event| {
             let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            services::set_session_key(on.then_some(key.as_str()));
-            remembered.set(on);
+            services::set_session_key(on.then_some(state.key.as_str()));
+            state.dispatch(Act::Remember(on));
         })
     };
     let on_region = {
-        let (region, status) = (region.clone(), status.clone());
+        let state = state.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
             services::save_region(&v);
-            region.set(v);
-            status.set(Status::Idle);
+            state.dispatch(Act::Region(v));
         })
     };
     let on_route = {
-        let (route, status) = (route.clone(), status.clone());
+        let state = state.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            route.set(if v == "proxy" {
+            state.dispatch(Act::Route(if v == "proxy" {
                 Route::Proxy
             } else {
                 Route::Direct
-            });
-            status.set(Status::Idle);
+            }));
+        })
+    };
+    let on_confirm = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.dispatch(Act::ConfirmRemovals(
+                e.target_unchecked_into::<HtmlInputElement>().checked(),
+            ))
         })
     };
 
-    // Runs one TD operation: busy while it runs, then its notes and result.
-    let run = {
-        let (status, notes, key, region, route) = (
-            status.clone(),
-            notes.clone(),
-            key.clone(),
-            region.clone(),
-            route.clone(),
-        );
-        move |label: &'static str, op: Rc<dyn Fn(Rc<Td>) -> Job>| {
-            let (status, notes) = (status.clone(), notes.clone());
-            let key = match ApiKey::new(&key) {
-                Ok(k) => k,
-                Err(e) => {
-                    status.set(Status::Failed(Rc::new(ApiError::Unsupported { detail: e })));
-                    return;
-                }
+    // A button: the operation the state allows now, run on the page's event loop.
+    let start = |which: Which| {
+        let (state, jobs, host) = (state.clone(), jobs.clone(), props.host.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(op) = state.op(which) else { return };
+            let job = {
+                let mut n = jobs.borrow_mut();
+                *n += 1;
+                *n
             };
-            let client = match client(*route, &region, key) {
-                Ok(c) => Rc::new(c),
-                Err(e) => {
-                    status.set(Status::Failed(Rc::new(e)));
-                    return;
-                }
-            };
-            status.set(Status::Busy(label));
-            notes.set(Vec::new());
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = op(client.clone()).await;
-                notes.set(client.take_notes());
-                status.set(result);
+            state.dispatch(Act::Started {
+                job,
+                op: op.clone(),
             });
-        }
-    };
-
-    let on_check = {
-        let run = run.clone();
-        Callback::from(move |_| {
-            run(
-                "Listing zero-copy configs…",
-                Rc::new(|c: Rc<Td>| {
-                    Box::pin(async move {
-                        match c.list_zero_copy_configs().await {
-                            Ok(list) => Status::Configs(list),
-                            Err(e) => Status::Failed(Rc::new(e)),
-                        }
-                    })
+            let td = state
+                .api_key()
+                .map_err(|detail| ApiError::Unsupported { detail })
+                .and_then(|key| client(state.route, &state.region, key));
+            match td {
+                Ok(td) => {
+                    let (state, host) = (state.clone(), host.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let (status, notes) = run(op, td, host).await;
+                        state.dispatch(Act::Finished { job, status, notes });
+                    });
+                }
+                // The route cannot make this call (e.g. the custom endpoint without cps serve).
+                Err(e) => state.dispatch(Act::Finished {
+                    job,
+                    status: Status::Failed(Rc::new(e)),
+                    notes: Vec::new(),
                 }),
-            )
-        })
-    };
-    let on_review = {
-        let (run, body, checks, confirm_removals) = (
-            run.clone(),
-            body.clone(),
-            revision,
-            confirm_removals.clone(),
-        );
-        Callback::from(move |_| {
-            let Ok(body) = (*body).clone() else { return };
-            confirm_removals.set(false);
-            run(
-                "Looking for a segment with this name…",
-                Rc::new(move |c: Rc<Td>| {
-                    let body = body.clone();
-                    Box::pin(async move {
-                        match c.plan(&body).await {
-                            Ok(plan) => Status::Planned {
-                                plan: Rc::new(plan),
-                                checks,
-                                sent: Rc::new(c.transport.sent()),
-                            },
-                            Err(e) => Status::Failed(Rc::new(e)),
-                        }
-                    })
-                }),
-            )
-        })
-    };
-    let on_apply = {
-        let (run, body, status, confirm, host, config) = (
-            run.clone(),
-            body.clone(),
-            status.clone(),
-            *confirm_removals,
-            props.host.clone(),
-            config.clone(),
-        );
-        Callback::from(move |_| {
-            let (Ok(body), Status::Planned { plan, .. }) = ((*body).clone(), (*status).clone())
-            else {
-                return;
-            };
-            let host = host.clone();
-            // The text this body was made from: TD's refusal is located in it.
-            let uploaded = Rc::new((config.text.clone(), config.options.clone()));
-            run(
-                "Uploading…",
-                Rc::new(move |c: Rc<Td>| {
-                    let (body, plan, host) = (body.clone(), plan.clone(), host.clone());
-                    let uploaded = uploaded.clone();
-                    Box::pin(async move {
-                        match c.apply(&plan, &body, confirm).await {
-                            Ok(o) => Status::Done(Rc::new(o)),
-                            Err(e) => {
-                                mark_refusal(&host, &uploaded.0, &uploaded.1, &e);
-                                Status::Failed(Rc::new(e))
-                            }
-                        }
-                    })
-                }),
-            )
+            }
         })
     };
 
     // The dry run: the request exactly as it will be sent (key masked), the curl a terminal can
     // run (TD's own host: see `Target::for_terminal`), and what was sent to TD to get here.
-    let preview = match (&*body, &api_key) {
-        (Ok(_), key) => {
-            let key = key
+    let preview = match &*state.body {
+        Ok(_) => {
+            let key = api_key
                 .clone()
                 .unwrap_or_else(|_| ApiKey::new("TD_API_KEY").expect("placeholder"));
-            let (call, id) = match &*status {
-                Status::Planned { plan, .. } => match &**plan {
-                    Plan::Update { existing, .. } => {
-                        (Call::UpdateSegment, Some(existing.id.clone()))
-                    }
-                    Plan::Create => (Call::CreateSegment, None),
-                },
+            let (call, id) = match state.current_plan().as_deref() {
+                Some(Plan::Update { existing, .. }) => {
+                    (Call::UpdateSegment, Some(existing.id.clone()))
+                }
                 _ => (Call::CreateSegment, None),
             };
             // The studio's text of the body, as it will be sent.
-            let build = |c: Td| c.request(call, id.as_deref(), config.body.clone());
-            client(*route, &region, key.clone())
+            let text = match &state.revision.body {
+                Some(cps_bridge::Body::Ready(b)) => Some(b.clone()),
+                _ => None,
+            };
+            let (route, region) = (state.route, state.region.as_str());
+            let build = |c: Td| c.request(call, id.as_deref(), text.clone());
+            client(route, region, key.clone())
                 .and_then(build)
                 .and_then(|r| {
-                    let terminal = target(*route, &region)?.for_terminal();
+                    let terminal = target(route, region)?.for_terminal();
                     let via_proxy = matches!(terminal, Target::Proxy { .. });
                     let curl = build(Client::new(
                         Recording::new(FetchTransport::default()),
                         terminal,
                         key,
                     ))?;
-                    let note = match (*route, via_proxy) {
+                    let note = match (route, via_proxy) {
                         (Route::Proxy, false) => format!(" The command goes to {}, TD's own host for the region: a terminal needs no proxy (cps serve only gets the browser past CORS), so it works without this page. It reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).", curl.url),
                         (Route::Proxy, true) => " The command goes through cps serve (only it knows the custom endpoint), so cps serve must be running; it sends the proxy's X-Cps-Proxy header, reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).".to_string(),
                         (Route::Direct, _) => " The command reads the key from $TD_API_KEY and the body from parent_segment.json (Formats → API JSON).".to_string(),
@@ -323,26 +269,22 @@ pub fn upload(props: &UploadProps) -> Html {
                 })
                 .map_err(|e| e.explain())
         }
-        (Err(e), _) => Err(e.clone()),
-    };
-    // What reached TD for this dry run: the review's reads, or nothing at all.
-    let sent_note = match &*status {
-        Status::Planned { sent, .. } => dry_run_summary(sent),
-        _ => "Dry run: nothing is sent to TD to show this request.".to_string(),
+        Err(e) => Err(e.clone()),
     };
     let on_copy_curl = {
         let curl = preview.as_ref().ok().map(|(_, c, _)| c.clone());
         Callback::from(move |_| {
             if let Some(c) = &curl {
-                services::copy_to_clipboard(c);
+                cps_bridge::browser::copy_to_clipboard(c);
             }
         })
     };
 
-    let region_info = cps_td_api::region(&region);
+    let region_info = cps_td_api::region(&state.region);
     let direct_hosts = region_info
         .map(|r| format!("{} and {}", r.cas.unwrap_or("no CAS host"), r.api))
         .unwrap_or_default();
+    let (region, route, proxy) = (&state.region, state.route, state.proxy);
 
     html! {
         <div class="upload" data-testid="upload">
@@ -354,7 +296,7 @@ pub fn upload(props: &UploadProps) -> Html {
                         { for REGIONS.iter().map(|r| html! {
                             <option value={r.id} selected={*region == r.id}>{format!("{}{}", r.label, if r.cas.is_none() { " (no documented CAS host)" } else { "" })}</option>
                         }) }
-                        if proxy.as_ref().is_some_and(|p| p.custom) {
+                        if proxy.is_some_and(|p| p.custom) {
                             <option value="custom" selected={*region == "custom"}>{"Custom (cps serve --td-endpoint)"}</option>
                         }
                     </select>
@@ -362,12 +304,12 @@ pub fn upload(props: &UploadProps) -> Html {
                 <label class="field">
                     <span class="label">{"Route"}</span>
                     <select onchange={on_route} data-testid="td-route" disabled={busy}>
-                        <option value="proxy" selected={*route == Route::Proxy} disabled={proxy.is_none()}>{"Through cps serve (this machine)"}</option>
-                        <option value="direct" selected={*route == Route::Direct}>{"Direct from the browser"}</option>
+                        <option value="proxy" selected={route == Route::Proxy} disabled={proxy.is_none()}>{"Through cps serve (this machine)"}</option>
+                        <option value="direct" selected={route == Route::Direct}>{"Direct from the browser"}</option>
                     </select>
                 </label>
             </div>
-            <p class="note" data-testid="route-note">{ match (*route, proxy.is_some()) {
+            <p class="note" data-testid="route-note">{ match (route, proxy.is_some()) {
                 (Route::Proxy, _) => "Calls go to cps serve on this machine, which forwards them to TD's hosts for the region. Nothing is logged.".to_string(),
                 (Route::Direct, true) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if the browser blocks them, use cps serve."),
                 (Route::Direct, false) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if they are blocked, run `cargo xtask run` (or `cps serve`) and open the page it serves to go through it."),
@@ -375,33 +317,33 @@ pub fn upload(props: &UploadProps) -> Html {
             <label class="field">
                 <span class="label">{"TD API key"}</span>
                 <input type="password" autocomplete="off" spellcheck="false" placeholder="1234/abcdef…"
-                    value={(*key).clone()} oninput={on_key} data-testid="td-key" aria-label="TD API key" />
+                    value={state.key.clone()} oninput={on_key} data-testid="td-key" aria-label="TD API key" />
                 <span class="note">{"Kept in this page's memory only: never in the URL, the share link, local storage or logs. A master key is recommended (TD's guide)."}</span>
             </label>
             <label class="check">
-                <input type="checkbox" checked={*remembered} onchange={on_remember} data-testid="td-remember" />
+                <input type="checkbox" checked={state.remembered} onchange={on_remember} data-testid="td-remember" />
                 {" Remember for this tab (sessionStorage, cleared when the tab closes)"}
             </label>
             <div class="actions-row">
-                <button onclick={on_check} disabled={busy || api_key.is_err()} data-testid="td-check">{"Check connection"}</button>
-                <button class="primary" onclick={on_review} disabled={busy || api_key.is_err() || body.is_err()} data-testid="td-review">{"Review upload"}</button>
+                <button onclick={start(Which::ListConfigs)} disabled={state.op(Which::ListConfigs).is_none()} data-testid="td-check">{"Check connection"}</button>
+                <button class="primary" onclick={start(Which::Review)} disabled={state.op(Which::Review).is_none()} data-testid="td-review">{"Review upload"}</button>
             </div>
-            if let Err(e) = &*body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
-            if let Status::Busy(label) = &*status { <p class="status" role="status" data-testid="td-busy">{*label}</p> }
-            if !notes.is_empty() {
-                <ul class="notes" data-testid="td-notes">{ for notes.iter().map(|n| html! { <li>{n.clone()}</li> }) }</ul>
+            if let Err(e) = &*state.body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
+            if let Status::Busy(label) = &state.status { <p class="status" role="status" data-testid="td-busy">{*label}</p> }
+            if !state.notes.is_empty() {
+                <ul class="notes" data-testid="td-notes">{ for state.notes.iter().map(|n| html! { <li>{n.clone()}</li> }) }</ul>
             }
-            { match &*status {
+            { match &state.status {
                 Status::Configs(list) => configs_view(list, &props.host),
-                Status::Planned { plan, checks, .. } if *checks == revision => plan_view(plan, &name, *confirm_removals, &confirm_removals, on_apply),
+                Status::Planned { plan, .. } if state.current_plan().is_some() => plan_view(plan, &name, state.confirm_removals, on_confirm, start(Which::Apply)),
                 Status::Planned { .. } => html! { <p class="note" data-testid="plan-stale">{"The config changed since the review: review again."}</p> },
                 Status::Done(o) => done_view(o),
                 Status::Failed(e) => failed_view(e),
-                _ => html! {},
+                Status::Idle | Status::Busy(_) => html! {},
             } }
             <details class="dry-run" data-testid="dry-run">
                 <summary>{"Dry run: the exact request"}</summary>
-                <p class="note" data-testid="dry-run-sent">{sent_note}</p>
+                <p class="note" data-testid="dry-run-sent">{state.sent_note()}</p>
                 { match &preview {
                     Ok((text, _, note)) => html! { <>
                         <pre class="request" data-testid="dry-run-request">{text.clone()}</pre>
@@ -413,20 +355,6 @@ pub fn upload(props: &UploadProps) -> Html {
             </details>
             <p class="note">{"Hosts and paths come from one table with its evidence (docs/td-api.md): only the create call and the US, Tokyo and EU01 CAS hosts are documented by TD; list, show and update paths are assumptions."}</p>
         </div>
-    }
-}
-
-/// Points TD's refusal at the uploaded text and sends the marks to the studio, which shows them
-/// in the editor and the problem list while it still holds that text.
-fn mark_refusal(host: &web_sys::Element, text: &str, options: &str, e: &ApiError) {
-    let checked = cps_core::check(text, &cps_core::options::options_from_string(options));
-    let Some(config) = &checked.config else {
-        return;
-    };
-    let located = cps_td_api::locate::locate(config, e);
-    if !located.is_empty() {
-        let detail = cps_td_api::bridge::refused_detail(text, &located);
-        services::emit(host, SERVER_REFUSED_EVENT, &detail);
     }
 }
 
@@ -443,7 +371,7 @@ fn configs_view(list: &[ZeroCopyConfig], host: &web_sys::Element) -> Html {
                 html! {
                     <li>
                         <button data-testid="use-config" data-id={c.id.clone()}
-                            onclick={Callback::from(move |_| services::emit(&host, SET_CONNECTION_EVENT, &id))}>
+                            onclick={Callback::from(move |_| services::tell(&host, &ToStudio::SetConnection(id.clone())))}>
                             {format!("Use {}", c.id)}
                         </button>
                         {format!(" {} ({}{})", c.name, c.kind, c.database.as_ref().map(|d| format!(", database {d}")).unwrap_or_default())}
@@ -459,7 +387,7 @@ fn plan_view(
     plan: &Plan,
     name: &str,
     confirmed: bool,
-    confirm: &UseStateHandle<bool>,
+    on_confirm: Callback<Event>,
     on_apply: Callback<MouseEvent>,
 ) -> Html {
     match plan {
@@ -471,12 +399,6 @@ fn plan_view(
         },
         Plan::Update { existing, diff } => {
             let removals = diff.removals();
-            let toggle = {
-                let confirm = confirm.clone();
-                Callback::from(move |e: Event| {
-                    confirm.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-                })
-            };
             html! {
                 <div class="plan" data-testid="plan">
                     <p>{format!("“{name}” already exists (id {}): this updates it.", existing.id)}</p>
@@ -490,7 +412,7 @@ fn plan_view(
                     <p class="note">{"TD replaces the attribute and behavior lists on update: a renamed entry shows as a removal plus an addition, because the server gives it a new id."}</p>
                     if !removals.is_empty() {
                         <label class="check warn">
-                            <input type="checkbox" checked={confirmed} onchange={toggle} data-testid="confirm-removals" />
+                            <input type="checkbox" checked={confirmed} onchange={on_confirm} data-testid="confirm-removals" />
                             {format!(" Remove {}: segment rules that use them stop working.", removals.join(", "))}
                         </label>
                     }

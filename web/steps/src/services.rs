@@ -1,6 +1,6 @@
-//! The few browser services the Upload step needs: the region (localStorage, not a secret), the
-//! key (sessionStorage, only when the user opts in), the proxy probe, the clipboard and the events
-//! to the studio.
+//! The steps' own browser services: the region (localStorage, not a secret), the key
+//! (sessionStorage, only when the user opts in), the proxy probe, and the messages to and from
+//! the studio. Downloads, the clipboard and files are `cps_bridge::browser`'s (the studio's too).
 
 use wasm_bindgen::JsCast;
 
@@ -77,66 +77,19 @@ pub fn proxy_prefix() -> String {
         .unwrap_or_else(|| "td".into())
 }
 
-pub fn copy_to_clipboard(text: &str) {
-    if let Some(w) = window() {
-        let _ = w.navigator().clipboard().write_text(text);
-    }
+/// Tells the studio something (see `cps_bridge::ToStudio`).
+pub fn tell(host: &web_sys::Element, message: &cps_bridge::ToStudio) {
+    cps_bridge::browser::send(host, message);
 }
 
-/// Tells the studio something (see the crate docs for the events).
-pub fn emit(host: &web_sys::Element, name: &str, detail: &str) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&wasm_bindgen::JsValue::from_str(detail));
-    if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-        let _ = host.dispatch_event(&e);
-    }
-}
-
-/// Offers `content` as a file download through a Blob URL, revoked right after: nothing is
-/// stored and nothing leaves the browser.
-pub fn download(name: &str, content: &str) {
-    let Some(doc) = window().and_then(|w| w.document()) else {
-        return;
-    };
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(content));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/x-pem-file");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Ok(a) = doc.create_element("a") {
-        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
-}
-
-/// Calls `on_config` with every check the studio sends ([`crate::CONFIG_EVENT`] on `host`).
+/// Calls `on` with every check the studio sends on `host` (`cps_bridge::ToStep`).
 #[yew::hook]
-pub fn use_studio_config(host: &web_sys::Element, on_config: yew::Callback<crate::ConfigEvent>) {
+pub fn use_revisions(host: &web_sys::Element, on: yew::Callback<cps_bridge::Revision>) {
     let host = host.clone();
     yew::use_effect_with((), move |_| {
-        let listener = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::CustomEvent)>::new(
-            move |e: web_sys::CustomEvent| {
-                if let Some(s) = e.detail().as_string() {
-                    on_config.emit(crate::ConfigEvent::from_json(&s));
-                }
-            },
-        );
-        let _ = host.add_event_listener_with_callback(
-            crate::CONFIG_EVENT,
-            listener.as_ref().unchecked_ref(),
-        );
-        move || {
-            let _ = host.remove_event_listener_with_callback(
-                crate::CONFIG_EVENT,
-                listener.as_ref().unchecked_ref(),
-            );
-        }
+        let listener = cps_bridge::browser::listen(&host, move |m| match m {
+            cps_bridge::ToStep::Revision(r) => on.emit(r),
+        });
+        move || drop(listener)
     });
 }

@@ -1,14 +1,17 @@
 //! The Snowflake setup step: the key pair (generated here with WebCrypto, replacing the OpenSSL
 //! recipe), a checker for keys people paste, the zero-copy connection with the grants it needs,
 //! the catalog-aware checks and the SQL check pack. All the logic is `cps_core`'s (`keys`,
-//! `snowflake`, `catalog`); this is the panel around it.
+//! `snowflake`, `catalog`); this is the panel around it. Catalog findings and completions go to
+//! the studio, which shows them (editor, problems, toolbar counts).
 //!
 //! **Invariant:** a generated or pasted private key stays in this panel's memory. It is never
 //! sent, never stored, never logged; it leaves only as a file the user downloads.
 
-use crate::{services, ConfigEvent, SET_CONNECTION_EVENT};
+use crate::services;
+use cps_bridge::{Finding, Findings, Mark, Revision, Source, ToStudio};
 use cps_core::keys::{self, KeyKind, KeyReport};
 use cps_core::{catalog, snowflake, Checked, Severity};
+use std::collections::HashSet;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -17,27 +20,33 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct SnowflakeProps {
     pub host: web_sys::Element,
-    pub initial: ConfigEvent,
+    pub initial: Revision,
 }
 
-/// The studio's text, checked here (with the studio's settings) for the SQL and catalog parts.
+/// The studio's check, with the config model decoded here from its text and settings: the
+/// grants, the catalog query and checks and the check pack all work on the model, which does
+/// not cross between the two wasm modules. Decoded once per revision, and only while this step
+/// is shown or follows the studio (a catalog is loaded); the catalog findings come from this
+/// same model (`catalog::check`), not from a second check of the text.
 #[derive(Clone)]
 struct Current {
-    event: ConfigEvent,
+    revision: Rc<Revision>,
     checked: Rc<Checked>,
 }
 
 impl PartialEq for Current {
     fn eq(&self, other: &Self) -> bool {
-        self.event.revision == other.event.revision
+        self.revision.revision == other.revision.revision
     }
 }
 
 impl Current {
-    fn of(event: ConfigEvent) -> Current {
-        let options = cps_core::options::options_from_string(&event.options);
-        let checked = Rc::new(cps_core::check(&event.text, &options));
-        Current { event, checked }
+    fn of(revision: Revision) -> Current {
+        let checked = Rc::new(cps_core::check(&revision.text, &revision.options()));
+        Current {
+            revision: Rc::new(revision),
+            checked,
+        }
     }
 }
 
@@ -46,9 +55,9 @@ pub fn snowflake_step(props: &SnowflakeProps) -> Html {
     let current = use_state(|| Current::of(props.initial.clone()));
     {
         let current = current.clone();
-        services::use_studio_config(
+        services::use_revisions(
             &props.host,
-            Callback::from(move |e| current.set(Current::of(e))),
+            Callback::from(move |r| current.set(Current::of(r))),
         );
     }
     html! {
@@ -57,7 +66,7 @@ pub fn snowflake_step(props: &SnowflakeProps) -> Html {
             <KeyPair />
             <KeyCheck />
             <ZeroCopy current={(*current).clone()} host={props.host.clone()} />
-            <CatalogCheck current={(*current).clone()} />
+            <CatalogCheck current={(*current).clone()} host={props.host.clone()} />
             <CheckPack current={(*current).clone()} />
         </div>
     }
@@ -83,20 +92,16 @@ fn text_setter(state: &UseStateHandle<String>) -> Callback<InputEvent> {
     Callback::from(move |e: InputEvent| state.set(value_of(&e)))
 }
 
-/// A dropped file's text goes into `state`.
+/// A dropped file's text goes into `state` (a file over the core's input limit is not read).
 fn drop_into(state: &UseStateHandle<String>) -> Callback<DragEvent> {
     let state = state.clone();
     Callback::from(move |e: DragEvent| {
         e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|l| l.get(0))
-        {
+        if let Some(file) = cps_bridge::browser::dropped_file(&e) {
             let state = state.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    state.set(text.as_string().unwrap_or_default());
+            cps_bridge::browser::read_file(file, move |r| {
+                if let Ok(text) = r {
+                    state.set(text);
                 }
             });
         }
@@ -106,7 +111,7 @@ fn drop_into(state: &UseStateHandle<String>) -> Callback<DragEvent> {
 fn copy_button(text: &str, testid: &'static str) -> Html {
     let text = text.to_string();
     html! {
-        <button data-testid={testid} onclick={Callback::from(move |_| services::copy_to_clipboard(&text))}>{"Copy"}</button>
+        <button data-testid={testid} onclick={Callback::from(move |_| cps_bridge::browser::copy_to_clipboard(&text))}>{"Copy"}</button>
     }
 }
 
@@ -298,7 +303,7 @@ fn download_on_click(name: &'static str, content: &str) -> Callback<MouseEvent> 
     let content = content.to_string();
     Callback::from(move |e: MouseEvent| {
         e.prevent_default();
-        services::download(name, &content);
+        cps_bridge::browser::download(name, "application/x-pem-file", &content);
     })
 }
 
@@ -407,7 +412,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
         Callback::from(move |_| {
             let id = id.trim().to_string();
             if !id.is_empty() {
-                services::emit(&host, SET_CONNECTION_EVENT, &id);
+                services::tell(&host, &ToStudio::SetConnection(id));
             }
         })
     };
@@ -476,81 +481,90 @@ fn or_placeholder(database: &str) -> &str {
 
 // ---- catalog ----------------------------------------------------------------------------------
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setExtraDiagnostics)]
-    fn editor_extra_diagnostics(json: &str);
-    #[wasm_bindgen(js_namespace = cpsEditor, js_name = setCompletions)]
-    fn editor_completions(json: &str);
+#[derive(Properties, PartialEq)]
+struct CatalogProps {
+    current: Current,
+    host: web_sys::Element,
 }
 
-/// The catalog's findings for the studio's editor: UTF-16 ranges, with the text they belong to
-/// (the editor drops them as soon as its text differs).
-fn editor_json(text: &str, diagnostics: &[cps_core::Diagnostic]) -> String {
-    let utf16 = |byte: u32| {
-        text.get(..byte as usize)
-            .map(|s| s.encode_utf16().count())
-            .unwrap_or(0)
+/// What the catalog adds to the studio's check of the same text (the findings), and which of
+/// that check's diagnostics it settles (`catalog::check` drops an `identifier-case` warning when
+/// the catalog resolved every name it doubts). Compared by code and range, in linear time.
+fn catalog_findings(
+    checked: &Checked,
+    cat: &catalog::Catalog,
+) -> (Vec<cps_core::Diagnostic>, Vec<Mark>) {
+    let Some(config) = &checked.config else {
+        return (Vec::new(), Vec::new());
     };
-    let items: Vec<serde_json::Value> = diagnostics
+    let base = &checked.diagnostics;
+    let mut all = base.clone();
+    catalog::check(config, &checked.settings, cat, &mut all);
+    let key = |d: &cps_core::Diagnostic| (d.code, d.span);
+    let before: HashSet<_> = base.iter().map(key).collect();
+    let after: HashSet<_> = all.iter().map(key).collect();
+    let withdrawn = base
         .iter()
-        .map(|d| {
-            let mut message = format!("{} [{}]", d.message, d.code.as_str());
-            if let Some(h) = &d.help {
-                message.push_str("\nhelp: ");
-                message.push_str(h);
-            }
-            serde_json::json!({
-                "from": utf16(d.span.start),
-                "to": utf16(d.span.end),
-                "severity": d.severity.as_str(),
-                "message": message,
-                "source": "catalog",
-            })
-        })
+        .filter(|d| !after.contains(&key(d)))
+        .map(Mark::of)
         .collect();
-    serde_json::json!({ "text": text, "diagnostics": items }).to_string()
+    let added = all
+        .into_iter()
+        .filter(|d| !before.contains(&key(d)))
+        .collect();
+    (added, withdrawn)
 }
 
 #[function_component(CatalogCheck)]
-fn catalog_check(props: &CurrentProps) -> Html {
+fn catalog_check(props: &CatalogProps) -> Html {
     let database = use_state(String::new);
     let export = use_state(String::new);
     let parsed = use_memo((*export).clone(), |e| {
         (!e.trim().is_empty()).then(|| catalog::parse_catalog(e).map(Rc::new))
     });
-    // The findings: what the check with the catalog adds to the check without it.
-    let findings = use_memo((props.current.event.revision, (*export).clone()), {
+    // The findings, for the revision they were computed on.
+    let findings = use_memo((props.current.revision.revision, (*export).clone()), {
         let (current, parsed) = (props.current.clone(), parsed.clone());
-        move |_| -> Option<Vec<cps_core::Diagnostic>> {
+        move |_| {
             let Some(Ok(cat)) = &*parsed else { return None };
-            let options = cps_core::options::options_from_string(&current.event.options);
-            let with = cps_core::check_with_catalog(&current.event.text, &options, Some(cat));
-            let base = &current.checked.diagnostics;
-            Some(
-                with.diagnostics
-                    .into_iter()
-                    .filter(|d| !base.iter().any(|b| b.code == d.code && b.span == d.span))
-                    .collect(),
-            )
+            Some(catalog_findings(&current.checked, cat))
         }
     });
-    // Tell the editor: underlines for the findings, completions from the catalog.
+    // Tell the studio: the findings (none without a catalog), and to send every check while a
+    // catalog is loaded, so the findings follow the text on every tab.
+    let told = use_mut_ref(|| false);
     {
-        let (findings, parsed, text) = (
-            findings.clone(),
-            parsed.clone(),
-            props.current.event.text.clone(),
-        );
-        use_effect_with(findings.clone(), move |_| {
-            if let Some(f) = &*findings {
-                editor_extra_diagnostics(&editor_json(&text, f));
+        let (host, revision) = (props.host.clone(), props.current.revision.revision);
+        use_effect_with((revision, findings.clone()), move |(_, findings)| {
+            let (found, withdrawn) = match &**findings {
+                Some((f, w)) => (f.iter().map(Finding::of).collect(), w.clone()),
+                // Without a catalog there is nothing to say, once.
+                None if !told.replace(false) => return,
+                None => (Vec::new(), Vec::new()),
+            };
+            if findings.is_some() {
+                *told.borrow_mut() = true;
             }
-            if let Some(Ok(cat)) = &*parsed {
-                editor_completions(
-                    &serde_json::to_string(&catalog::completions(cat)).unwrap_or_default(),
-                );
-            }
+            services::tell(
+                &host,
+                &ToStudio::Findings(Findings {
+                    source: Source::Catalog,
+                    revision,
+                    findings: found,
+                    withdrawn,
+                }),
+            );
+        });
+    }
+    {
+        let (host, parsed) = (props.host.clone(), parsed.clone());
+        use_effect_with((*export).clone(), move |_| {
+            let names = match &*parsed {
+                Some(Ok(cat)) => catalog::completions(cat),
+                _ => Vec::new(),
+            };
+            services::tell(&host, &ToStudio::Follow(!names.is_empty()));
+            services::tell(&host, &ToStudio::Completions(names));
         });
     }
     let query = props
@@ -571,12 +585,12 @@ fn catalog_check(props: &CurrentProps) -> Html {
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&export)} data-testid="sf-catalog-input" spellcheck="false" />
             { match (&*parsed, &*findings) {
                 (Some(Err(e)), _) => html! { <p class="note warn" data-testid="sf-catalog-error">{e.clone()}</p> },
-                (Some(Ok(cat)), Some(f)) => html! { <>
+                (Some(Ok(cat)), Some((f, _))) => html! { <>
                     <p class={if f.is_empty() { "ok" } else { "note warn" }} data-testid="sf-catalog-summary">{
                         if f.is_empty() { format!("The config matches the catalog ({} columns).", cat.columns.len()) }
                         else { format!("{} finding{} against the catalog ({} columns), underlined in the editor:", f.len(), if f.len() == 1 { "" } else { "s" }, cat.columns.len()) }
                     }</p>
-                    { diagnostics_list(&props.current.event.text, f, "sf-catalog-results") }
+                    { diagnostics_list(&props.current.revision.text, f, "sf-catalog-results") }
                 </> },
                 _ => html! {},
             } }
@@ -595,7 +609,7 @@ fn check_pack(props: &CurrentProps) -> Html {
     let report = config
         .filter(|_| !results.trim().is_empty())
         .map(|c| catalog::check_pack_report(c, &results));
-    let text = &props.current.event.text;
+    let text = &props.current.revision.text;
     let index = cps_core::LineIndex::new(text);
     html! {
         <section class="step-section" data-testid="sf-checkpack">
