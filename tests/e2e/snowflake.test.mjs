@@ -6,7 +6,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launch, openPage, editorText } from "./harness.mjs";
+import { startServer, launch, openPage, editorText, replaceText } from "./harness.mjs";
+
+const SNOWFLAKE = readFileSync(new URL("../../examples/snowflake.yaml", import.meta.url), "utf8");
 
 let server, browser, dir;
 
@@ -166,6 +168,48 @@ test("a catalog export marks what the warehouse lacks in the editor and complete
   await page.waitForSelector(".cm-tooltip-autocomplete li");
   const options = await page.locator(".cm-tooltip-autocomplete li").allTextContents();
   assert.ok(options.includes("CUSTOMERS"), options.join(","));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("catalog findings reach the toolbar counts and the problem list, and follow the text on every tab", async () => {
+  const { page, problems, context } = await snowflakeTab();
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  const warnings = Number((await page.textContent("[data-testid=counts] .warnings")).split(" ")[0]);
+  // The template's tables, without CUSTOMERS.MEMBERSHIP_TIER (an error) and with ORDERED_AT
+  // without a time zone (a warning).
+  await page.fill("[data-testid=sf-catalog-input]", [
+    "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE",
+    "PUBLIC,CUSTOMERS,CDP_CUSTOMER_ID,TEXT", "PUBLIC,CUSTOMERS,EMAIL,TEXT", "PUBLIC,CUSTOMERS,LTV,NUMBER",
+    "PUBLIC,BEHAVIOR_PAGEVIEWS,CDP_CUSTOMER_ID,TEXT", "PUBLIC,BEHAVIOR_PAGEVIEWS,TIME,TIMESTAMP_TZ",
+    "PUBLIC,BEHAVIOR_PAGEVIEWS,TD_URL,TEXT", "PUBLIC,BEHAVIOR_PAGEVIEWS,TD_TITLE,TEXT",
+    "PUBLIC,ORDERS,CDP_CUSTOMER_ID,TEXT", "PUBLIC,ORDERS,ORDERED_AT,TIMESTAMP_NTZ",
+    "PUBLIC,ORDERS,ORDER_TOTAL,NUMBER", "PUBLIC,ORDERS,SKU,TEXT",
+  ].join("\n"));
+  await page.waitForFunction(() => document.querySelector("[data-testid=counts] .errors").textContent === "1 error");
+  assert.ok(Number((await page.textContent("[data-testid=counts] .warnings")).split(" ")[0]) > warnings);
+  // The problem list shows them with the file's own, at their lines.
+  await page.click("[data-tab=problems]");
+  const missing = page.locator("[data-testid=problems] li[data-code=catalog-unknown-column]");
+  assert.equal(await missing.count(), 1);
+  assert.match(await missing.textContent(), /MEMBERSHIP_TIER/);
+  const line = SNOWFLAKE.split("\n").findIndex((l) => l.includes("column: MEMBERSHIP_TIER")) + 1;
+  assert.equal(await missing.getAttribute("data-line"), String(line));
+  // Typing on another tab: the step (hidden) checks the new text against the catalog too, so
+  // the finding stays, at its new line.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.insertText("# a comment\n");
+  await page.waitForFunction((l) => document.querySelector("[data-testid=problems] li[data-code=catalog-unknown-column]")?.dataset.line === String(l), line + 1);
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
+  // Fixed in the text: gone everywhere.
+  await replaceText(page, "# a comment\n" + SNOWFLAKE.replace("column: MEMBERSHIP_TIER", "column: EMAIL"));
+  await page.waitForSelector("[data-testid=problems] li[data-code=catalog-unknown-column]", { state: "detached" });
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  // No catalog, no findings: emptied export, the counts are the file's own again.
+  await page.click("[data-tab=snowflake]");
+  await page.fill("[data-testid=sf-catalog-input]", "");
+  await page.waitForFunction((w) => document.querySelector("[data-testid=counts] .warnings").textContent.startsWith(`${w} `), warnings);
   assert.deepEqual(problems, []);
   await context.close();
 });

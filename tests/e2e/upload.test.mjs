@@ -81,6 +81,8 @@ test("check connection lists the zero-copy configs; picking one fills every entr
   await page.click("[data-testid=td-apply]");
   await page.waitForSelector("[data-testid=td-done]");
   assert.equal(await page.textContent("[data-testid=segment-id]"), "1001");
+  // The studio hears how it ended: its status line says so, on every tab.
+  assert.equal(await page.textContent("[data-testid=notice]"), "Uploaded: created “Retail Customers (Snowflake)” in TD (id 1001).");
   const state = await fake.state();
   assert.equal(state.segments.length, 1);
   assert.equal(state.segments[0].master.federatedQueryConfigId, "168");
@@ -171,8 +173,17 @@ test("TD's refusal naming a column is shown at that column in the editor", async
   const underline = page.locator(".cm-lintRange-error");
   await underline.first().waitFor();
   assert.equal(await underline.first().textContent(), "MEMBERSHIP_TIER");
+  // The studio's status line and toolbar count it; the problem list shows it.
+  assert.match(await page.textContent("[data-testid=notice]"), /^Upload failed: .*names 1 place in the config, marked as server-refused\.$/);
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   await page.click("[data-tab=problems]");
   assert.equal(await page.locator("[data-testid=problems] li[data-code=server-refused]").count(), 1);
+  // An edit makes a new text: the marks were for the old one.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.insertText("# edited\n");
+  await page.waitForSelector("[data-testid=problems] li[data-code=server-refused]", { state: "detached" });
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
   assert.equal((await fake.state()).segments.length, 0);
   assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
   await assertNoKeyLeft(page, problems);
