@@ -21,10 +21,10 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 #[wasm_bindgen(inline_js = "let steps;
-export async function loadStep(name, host, config) {
+export async function loadStep(name, host, protocol, config) {
   steps ??= import(new URL('steps/cps_steps.js', document.baseURI).href)
     .then(async (m) => { await m.default(); return m; });
-  (await steps).mount(name, host, config);
+  (await steps).mount(name, host, protocol, config);
 }
 export function afterPaint(f) { requestAnimationFrame(() => setTimeout(f, 0)); }")]
 extern "C" {
@@ -32,7 +32,8 @@ extern "C" {
     async fn load_step(
         name: &str,
         host: &web_sys::Element,
-        config: &str,
+        protocol: u32,
+        config: &[u8],
     ) -> Result<JsValue, JsValue>;
     /// Runs `f` once the next frame has been painted.
     #[wasm_bindgen(js_name = afterPaint)]
@@ -168,7 +169,8 @@ pub fn step_host(props: &StepHostProps) -> Html {
                 let first = latest.borrow().revision(step);
                 link.sent.set(Some(latest.borrow().checks));
                 wasm_bindgen_futures::spawn_local(async move {
-                    if load_step(step, &el, &first.to_json()).await.is_ok() {
+                    let mounted = load_step(step, &el, cps_bridge::PROTOCOL, &first.encode()).await;
+                    if mounted.is_ok() {
                         // The text may have changed while the module loaded.
                         send_after_paint(el, link, latest, step);
                     } else {

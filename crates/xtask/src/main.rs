@@ -313,7 +313,7 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    step("clippy cps_core, the TD client, the page and the embed for wasm32-unknown-unknown (the core is pure)");
+    step("clippy cps_core, the TD client, the page, its steps and bridge, and the embed for wasm32-unknown-unknown (the core is pure)");
     sh(cargo().args([
         "clippy",
         "-p",
@@ -324,6 +324,8 @@ fn test() -> Result {
         "cps_web",
         "-p",
         "cps_steps",
+        "-p",
+        "cps_bridge",
         "-p",
         "cps_embed",
         "--target",

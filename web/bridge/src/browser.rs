@@ -15,7 +15,7 @@ fn window() -> Option<web_sys::Window> {
 /// returns).
 pub fn send<M: Message>(el: &web_sys::Element, message: &M) {
     let init = web_sys::CustomEventInit::new();
-    init.set_detail(&JsValue::from_str(&message.to_json()));
+    init.set_detail(&js_sys::Uint8Array::from(&message.encode()[..]));
     if let Ok(e) = web_sys::CustomEvent::new_with_event_init_dict(M::EVENT, &init) {
         let _ = el.dispatch_event(&e);
     }
@@ -40,7 +40,8 @@ impl Drop for Listener {
 /// are built from this crate at the same commit, so that would be a bug, and the console says it.
 pub fn listen<M: Message + 'static>(el: &web_sys::Element, on: impl Fn(M) + 'static) -> Listener {
     let closure = Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
-        match e.detail().as_string().map(|d| M::from_json(&d)) {
+        let detail = e.detail().dyn_into::<js_sys::Uint8Array>().ok();
+        match detail.map(|d| M::decode(&d.to_vec())) {
             Some(Ok(m)) => on(m),
             Some(Err(why)) => web_sys::console::warn_1(&format!("cps: {}: {why}", M::EVENT).into()),
             None => {}

@@ -2,7 +2,7 @@
 //! module (`web/steps`, crate `cps_steps`), two wasm modules that share no memory.
 //!
 //! - [`message`]: what crosses, as serde enums both ways ([`ToStep`], [`ToStudio`]), one DOM
-//!   event per direction on the step's host element, JSON in its `detail`.
+//!   event per direction on the step's host element, postcard bytes in its `detail`.
 //! - [`browser`]: the services both modules need: sending and listening for those messages,
 //!   Blob downloads, the clipboard, reading a picked or dropped file.
 //! - [`utf16`]: byte offsets to the editor's UTF-16 offsets, one pass for all of them.
@@ -18,5 +18,5 @@ pub mod utf16;
 
 pub use message::{
     Body, Finding, Findings, Level, Mark, Message, Outcome, Revision, Source, ToStep, ToStudio,
-    UploadResult,
+    UploadResult, PROTOCOL,
 };

@@ -1,5 +1,5 @@
-//! The messages between the studio and the steps module, both ways, as serde enums carried as
-//! JSON in the `detail` of one DOM event per direction ([`crate::browser::send`]).
+//! The messages between the studio and the steps module, both ways, as serde enums carried in
+//! the `detail` of one DOM event per direction ([`crate::browser::send`]).
 //!
 //! - studio → step: [`ToStep`]: every check the step should know about ([`Revision`]);
 //! - step → studio: [`ToStudio`]: findings the studio shows with its own, catalog names to
@@ -8,21 +8,41 @@
 //! Ranges cross as byte offsets into the text of the revision they were made for; the studio
 //! drops findings made for any other revision, and converts to the editor's UTF-16 offsets once,
 //! together with its own diagnostics. No message carries the TD API key or a private key.
+//!
+//! The encoding is postcard (serde's compact binary format, no_std-sized): the messages never
+//! leave the page and both ends are built from this crate together, so a self-describing format
+//! buys nothing, and decoding JSON cost the studio's first load 13.6 KB gzipped more than
+//! postcard (measured: 370,575 vs 356,995 bytes for the studio's wasm). [`PROTOCOL`] tells a
+//! steps module from another build (a stale cache) apart before any message is read.
 
 use cps_core::{Code, Diagnostic, Severity, Span};
 use serde::{Deserialize, Serialize};
 
-/// The name of the DOM event, and the JSON encoding of its detail.
+/// A fingerprint of this file, so of every message's layout: the studio passes it when it mounts
+/// a step, and a steps module built from another version of this file refuses to mount.
+pub const PROTOCOL: u32 = fnv1a(include_str!("message.rs").as_bytes());
+
+const fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    hash
+}
+
+/// The name of the DOM event, and the encoding of its detail.
 pub trait Message: Serialize + for<'de> Deserialize<'de> {
     const EVENT: &'static str;
 
-    fn to_json(&self) -> String {
-        // Serializing plain strings, numbers and enums cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+    fn encode(&self) -> Vec<u8> {
+        // Strings, numbers, sequences and enums with a known length: cannot fail.
+        postcard::to_allocvec(self).unwrap_or_default()
     }
 
-    fn from_json(json: &str) -> Result<Self, String> {
-        serde_json::from_str(json).map_err(|e| e.to_string())
+    fn decode(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| e.to_string())
     }
 }
 
@@ -273,14 +293,14 @@ mod tests {
     }
 
     #[test]
-    fn messages_round_trip_through_json() {
+    fn messages_round_trip() {
         let to_step = ToStep::Revision(Revision {
             revision: 7,
             text: TEXT.into(),
             options: "warehouse=auto;types=current;case=exact".into(),
             body: Some(Body::Blocked("The config has 1 error".into())),
         });
-        assert_eq!(ToStep::from_json(&to_step.to_json()), Ok(to_step));
+        assert_eq!(ToStep::decode(&to_step.encode()), Ok(to_step));
         let d = diagnostic();
         for m in [
             ToStudio::Findings(Findings {
@@ -307,12 +327,16 @@ mod tests {
                 },
             }),
         ] {
-            assert_eq!(ToStudio::from_json(&m.to_json()), Ok(m));
+            let bytes = m.encode();
+            assert_eq!(ToStudio::decode(&bytes), Ok(m.clone()));
+            // A message cut short is refused, not guessed.
+            assert!(
+                ToStudio::decode(&bytes[..bytes.len() - 1]).is_err(),
+                "{m:?}"
+            );
         }
-        // Anything else is refused, not guessed.
-        assert!(ToStudio::from_json("{\"findings\": 1}").is_err());
-        assert!(ToStudio::from_json("nonsense").is_err());
-        assert!(ToStep::from_json("\"revision\"").is_err());
+        assert!(ToStudio::decode(&[]).is_err());
+        assert!(ToStudio::decode(&[99]).is_err(), "no such message");
     }
 
     #[test]

@@ -20,9 +20,18 @@ use cps_bridge::{Message, ToStep};
 use wasm_bindgen::prelude::*;
 
 /// Renders the step `name` (`upload` or `snowflake`) into a new element inside `host`, starting
-/// from `config` (a `ToStep` message as JSON).
+/// from `config` (an encoded `ToStep`). `protocol` is the studio's `cps_bridge::PROTOCOL`: a
+/// module from another build (a stale cache) refuses to mount rather than misread messages.
 #[wasm_bindgen]
-pub fn mount(name: String, host: web_sys::Element, config: String) -> Result<(), JsValue> {
+pub fn mount(
+    name: String,
+    host: web_sys::Element,
+    protocol: u32,
+    config: Vec<u8>,
+) -> Result<(), JsValue> {
+    if protocol != cps_bridge::PROTOCOL {
+        return Err("the steps module is from another build of the page: reload it".into());
+    }
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -41,7 +50,7 @@ pub fn mount(name: String, host: web_sys::Element, config: String) -> Result<(),
     });
     let root = document.create_element("div")?;
     host.append_child(&root)?;
-    let initial = match ToStep::from_json(&config) {
+    let initial = match ToStep::decode(&config) {
         Ok(ToStep::Revision(r)) => r,
         Err(why) => return Err(format!("not a check from the studio: {why}").into()),
     };
