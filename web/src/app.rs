@@ -8,6 +8,7 @@ use crate::editor::{Editor, Selection};
 use crate::services;
 use crate::state::{self, Action, State, Tab, TEMPLATES};
 use crate::step_host::StepHost;
+use crate::typing::{self, Typing};
 use cps_core::Severity;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -45,11 +46,21 @@ fn initial() -> (String, cps_core::Options, Option<String>) {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| {
-        let (text, options, notice) = initial();
-        let mut s = State::new(text, options);
-        s.notice = notice;
-        s
+    // How long the first check took: it paces the first keystrokes (see `typing.rs`).
+    let first_check_ms = use_mut_ref(|| 0.0);
+    let state = use_reducer({
+        let first_check_ms = first_check_ms.clone();
+        move || {
+            let (text, options, notice) = initial();
+            let (mut s, ms) = typing::timed(|| State::new(text, options));
+            *first_check_ms.borrow_mut() = ms;
+            s.notice = notice;
+            s
+        }
+    });
+    let typing = use_memo((), {
+        let dispatch = state.dispatcher();
+        move |_| Typing::new(dispatch, *first_check_ms.borrow())
     });
     let selection = use_state(Selection::default);
     let theme = use_state(|| services::load(services::THEME_KEY).unwrap_or_else(|| "auto".into()));
@@ -89,8 +100,8 @@ pub fn app() -> Html {
     };
 
     let on_change = {
-        let state = state.clone();
-        Callback::from(move |text: String| state.dispatch(Action::Edited(text)))
+        let typing = typing.clone();
+        Callback::from(move |text: String| typing.edited(text))
     };
     let on_jump = {
         let (selection, text) = (selection.clone(), state.text.clone());
@@ -103,32 +114,37 @@ pub fn app() -> Html {
             });
         })
     };
+    // Every other action acts on the editor's newest text: an edit still waiting for a pause in
+    // typing is checked first.
     let dispatch = {
-        let state = state.clone();
-        Callback::from(move |a: Action| state.dispatch(a))
+        let (state, typing) = (state.clone(), typing.clone());
+        Callback::from(move |a: Action| {
+            typing.flush();
+            state.dispatch(a)
+        })
     };
     let on_template = {
-        let state = state.clone();
+        let state = dispatch.clone();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
             let v = select.value();
             select.set_value("");
             if v == "previous" {
                 if let Some(d) = services::load(services::PREVIOUS_DRAFT_KEY) {
-                    state.dispatch(Action::Load(d));
+                    state.emit(Action::Load(d));
                 }
             } else if let Some(t) = TEMPLATES.iter().find(|t| t.id == v) {
-                state.dispatch(Action::Template(t.id));
+                state.emit(Action::Template(t.id));
             }
         })
     };
     let load_file = {
-        let state = state.clone();
+        let state = dispatch.clone();
         Callback::from(move |file: web_sys::File| {
             let state = state.clone();
             cps_bridge::browser::read_file(file, move |r| match r {
-                Ok(text) => state.dispatch(Action::Load(text)),
-                Err(e) => state.dispatch(Action::Notice(Some(e))),
+                Ok(text) => state.emit(Action::Load(text)),
+                Err(e) => state.emit(Action::Notice(Some(e))),
             });
         })
     };
@@ -152,9 +168,12 @@ pub fn app() -> Html {
         })
     };
     let on_share = {
-        let (text, share_url) = (state.text.clone(), share_url.clone());
+        let (text, share_url, typing) = (state.text.clone(), share_url.clone(), typing.clone());
         Callback::from(move |_| {
-            let url = services::url_with_fragment(&state::share_fragment(&text));
+            // The editor's newest text, also while its check waits for a pause in typing.
+            let newest = typing.newest();
+            let text = newest.as_deref().unwrap_or(&text);
+            let url = services::url_with_fragment(&state::share_fragment(text));
             cps_bridge::browser::copy_to_clipboard(&url);
             share_url.set(Some(url));
         })

@@ -7,6 +7,7 @@ mod editor;
 mod services;
 mod state;
 mod step_host;
+mod typing;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

@@ -79,6 +79,10 @@ pub fn main(args: &[String]) -> crate::Result {
         print!("{}", measure());
         return Ok(());
     }
+    if let (Some("--check-native"), Some(dir)) = (args.first().map(String::as_str), args.get(1)) {
+        print!("{}", check_native(std::path::Path::new(dir))?);
+        return Ok(());
+    }
     let write = args.iter().any(|a| a == "--write");
     eprintln!("==> building the benchmark (release) and measuring; this takes about a minute");
     let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -104,6 +108,47 @@ pub fn main(args: &[String]) -> crate::Result {
         write_section(&table, "core")?;
     }
     Ok(())
+}
+
+/// The configs the checker is timed on natively and in wasm (`cargo xtask bench --web`), as
+/// (file name, behaviors): 10 columns each, tdx YAML of about 107 KB and 1.4 MB.
+const CHECK_CONFIGS: &[(&str, usize)] = &[("check-107k.yaml", 157), ("check-1400k.yaml", 2_000)];
+
+/// Writes [`CHECK_CONFIGS`] into `dir` and times the embed's `check` natively on each, in this
+/// (release) process: `cps_embed::check_report`, the very function the embed's wasm `check()`
+/// runs (check, the JSON report with UTF-16 columns, serialised). Prints one JSON object per
+/// line: `{"file", "bytes", "native_ms"}`, the median of interleaved runs.
+fn check_native(dir: &std::path::Path) -> crate::Result<String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let options = cps_core::Options::default();
+    let texts: Vec<(&str, String)> = CHECK_CONFIGS
+        .iter()
+        .map(|&(name, behaviors)| (name, cps_core::sample::tdx_config(behaviors, 10)))
+        .collect();
+    for (name, text) in &texts {
+        std::fs::write(dir.join(name), text).map_err(|e| e.to_string())?;
+    }
+    let runs = 15;
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); texts.len()];
+    for round in 0..=runs {
+        for (i, (_, text)) in texts.iter().enumerate() {
+            let t = Instant::now();
+            std::hint::black_box(cps_embed::check_report(text, &options).len());
+            // The first round warms up.
+            if round > 0 {
+                times[i].push(t.elapsed());
+            }
+        }
+    }
+    let mut out = String::new();
+    for ((name, text), t) in texts.iter().zip(times) {
+        out.push_str(&format!(
+            "{{\"file\":\"{name}\",\"bytes\":{},\"native_ms\":{:.2}}}\n",
+            text.len(),
+            median(t).as_secs_f64() * 1e3
+        ));
+    }
+    Ok(out)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

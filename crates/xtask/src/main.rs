@@ -362,7 +362,7 @@ fn test() -> Result {
 }
 
 /// Runs a node script against the built site served by a debug `cps serve`.
-fn node_with_site(script: &str, args: &[&str]) -> Result<String> {
+fn node_with_site(script: &str, args: &[&str], env: &[(&str, String)]) -> Result<String> {
     sh(cargo().args(["build", "--bin", "cps"]))?;
     let out = Command::new("node")
         .arg(script)
@@ -370,6 +370,7 @@ fn node_with_site(script: &str, args: &[&str]) -> Result<String> {
         .current_dir(root())
         .env("CPS_BIN", root().join("target/debug/cps"))
         .env("CPS_DIST", root().join("dist"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("node {script}: {e}"))?;
@@ -379,12 +380,37 @@ fn node_with_site(script: &str, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The browser benchmark: keystroke → diagnostics painted on a 5,000-line config, and the
-/// shipped size; `--write` records it in BENCHMARKS.md.
+/// The browser benchmark: keystroke → diagnostics painted on 5,000- and 300-line configs,
+/// typing on a 1.4 MB one, the embed's `check()` in Chromium against the same function natively
+/// (timed first, in a release build), and the shipped sizes; `--write` records it in
+/// BENCHMARKS.md.
 fn bench_web(rest: &[String]) -> Result {
     setup()?;
     build_web()?;
-    let table = node_with_site("tests/bench/keystroke.mjs", &[])?;
+    step("bench: the checker natively (release), on the configs the page is timed on");
+    let dir = root().join("target/bench-web");
+    let native = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(["bench", "--check-native"])
+        .arg(&dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !native.status.success() {
+        return Err(String::from_utf8_lossy(&native.stderr).into_owned());
+    }
+    step("bench: the page in Chromium");
+    let table = node_with_site(
+        "tests/bench/keystroke.mjs",
+        &[],
+        &[
+            ("CPS_BENCH_DIR", dir.display().to_string()),
+            (
+                "CPS_BENCH_NATIVE",
+                String::from_utf8_lossy(&native.stdout).into_owned(),
+            ),
+        ],
+    )?;
     print!("{table}");
     if rest.iter().any(|a| a == "--write") {
         bench::write_section(&table, "web")?;
@@ -393,7 +419,7 @@ fn bench_web(rest: &[String]) -> Result {
 }
 
 fn screenshot() -> Result {
-    node_with_site("tests/bench/screenshot.mjs", &["docs/screenshot.png"]).map(|_| ())
+    node_with_site("tests/bench/screenshot.mjs", &["docs/screenshot.png"], &[]).map(|_| ())
 }
 
 fn fuzz(rest: &[String]) -> Result {
