@@ -119,12 +119,16 @@ try {
     const over = r.edit - r.noop;
     rows.push(`| ${what} | ${ms(r.noop)} | ${ms(r.edit)} | ${(r.edit / r.noop).toFixed(2)}× | **+${ms(over)}** | ${target} | ${over <= budget ? "met" : `**missed by ${ms(over - budget)}**`} |`);
   };
+  const phase = (what) => console.error(`bench: ${what}`);
+  phase("300 lines");
   await load(page, small);
   row(`${small.split("\n").length - 1} lines (${(small.length / 1024).toFixed(0)} KB)`, await keystrokes(page), 5, "≤ +5 ms");
+  phase("5,000 lines");
   await load(page, big);
   row(`${big.split("\n").length - 1} lines (${(big.length / 1024).toFixed(0)} KB)`, await keystrokes(page), 16, "≤ +16 ms");
   // The Snowflake step shown, with a catalog: the studio's own diagnostics first, then the
   // step's findings (a second paint).
+  phase("5,000 lines, Snowflake step with a catalog");
   await page.click("[data-tab=snowflake]");
   await page.waitForSelector("[data-testid=sf-catalog-input]");
   await page.fill("[data-testid=sf-catalog-input]", catalogFor(big));
@@ -139,6 +143,7 @@ try {
   // Typing on a 1.4 MB config: how long a key waits for its frame.
   let typing = "";
   if (BENCH_DIR) {
+    phase("typing on 1.4 MB");
     const huge = readFileSync(join(BENCH_DIR, "check-1400k.yaml"), "utf8");
     const opened = await openPage(browser, server.url);
     // The first check after loading sets the pace.
@@ -159,6 +164,7 @@ try {
   // The embed's check() in Chromium, on the files xtask timed natively.
   let embed = "";
   if (BENCH_DIR && NATIVE.length) {
+    phase("the embed's check()");
     const opened = await openPage(browser, server.url + "embed/index.html", "body");
     const lines = [];
     for (const n of NATIVE) {
