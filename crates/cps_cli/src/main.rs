@@ -394,6 +394,7 @@ fn validate(
                 reports.push(FileReport {
                     file: name.to_string(),
                     format: None,
+                    kind: None,
                     settings: None,
                     diagnostics: Vec::new(),
                     error: Some(e),
