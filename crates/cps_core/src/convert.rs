@@ -209,13 +209,10 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
         root.insert("allowActivationBehavior".into(), J::Bool(f.value));
     }
     if let Some(n) = &c.max_activation_behavior_row {
-        // Checked to be a whole number; one beyond i64 stays as written, in quotes.
-        let v = n
-            .value
-            .parse::<i64>()
-            .map(J::from)
-            .unwrap_or_else(|_| J::String(n.value.to_string()));
-        root.insert("maxActivationBehaviorRow".into(), v);
+        // The decoder accepted an int64 only; anything else was an error and is not written.
+        if let Ok(v) = n.value.parse::<i64>() {
+            root.insert("maxActivationBehaviorRow".into(), J::from(v));
+        }
     }
     let catalog = master_catalog(c);
     if let Some(m) = &c.master {

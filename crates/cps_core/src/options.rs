@@ -232,3 +232,29 @@ pub fn options_from_string(s: &str) -> Options {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_settings_keep_reading() {
+        // The page stored `types=current` with every draft before TD published its schema: it
+        // reads as today's default, and every named profile round-trips.
+        assert_eq!(
+            options_from_string("warehouse=auto;types=current;case=exact").types,
+            TypeProfile::Published
+        );
+        for p in TypeProfile::ALL {
+            let o = Options {
+                types: p,
+                ..Options::default()
+            };
+            assert_eq!(options_from_string(&options_to_string(&o)), o);
+            assert!(!p.label().is_empty());
+        }
+        assert_eq!(Options::default().types, TypeProfile::Published);
+        assert!(!TypeProfile::Published.expects_type());
+        assert_eq!(TypeProfile::Published.types().len(), 7);
+    }
+}
