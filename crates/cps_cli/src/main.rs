@@ -554,12 +554,13 @@ fn explain(code: &str) -> ExitCode {
         Some(c) => {
             let doc = c.doc();
             println!(
-                "{} ({})\n\n{}\n\nWhy: {}\n\nExample: {}",
+                "{} ({})\n\n{}\n\nWhy: {}\n\nExample: {}\n\nSources: {}",
                 c.as_str(),
                 c.severity().as_str(),
                 doc.summary,
                 doc.why,
-                doc.example
+                doc.example,
+                doc.sources
             );
             ExitCode::SUCCESS
         }

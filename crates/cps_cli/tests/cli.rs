@@ -321,6 +321,7 @@ fn explain_prints_a_code_and_refuses_unknown_ones() {
     let o = cps(&["explain", "all-columns-refused"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("all_columns"));
+    assert!(stdout(&o).contains("Sources: S11"), "{}", stdout(&o));
     assert_eq!(cps(&["explain", "nope"]).status.code(), Some(2));
 }
 

@@ -691,10 +691,11 @@ fn dialect_has_no_master_object(dialect: Dialect, obj: Obj, key: &str) -> bool {
         )
 }
 
-/// `-12`, `300`: what S31's integer fields hold (int64), written as digits.
+/// `-12`, `300`: what S31's integer fields hold (int64), written as digits (at most 18, so
+/// every accepted value fits).
 fn is_whole_number(n: &str) -> bool {
     let digits = n.strip_prefix('-').unwrap_or(n);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && n.parse::<i64>().is_ok()
+    !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn describe_obj(obj: Obj) -> &'static str {

@@ -342,45 +342,44 @@ impl Evidence {
         }
     }
 
-    /// The classic kind the evidence shows, with its markers in file order.
+    /// The classic kind the evidence shows, with one marker per key, the most telling first.
     fn classic(mut self) -> Option<(FileKind, Vec<(&'static str, Span)>)> {
-        let (kind, mut markers) = if self.audience.len() >= self.tdx_ps.len() {
+        let (kind, markers, order) = if self.audience.len() >= self.tdx_ps.len() {
             (
                 FileKind::ClassicAudience,
                 std::mem::take(&mut self.audience),
+                AUDIENCE,
             )
         } else {
             (
                 FileKind::ClassicParentSegment,
                 std::mem::take(&mut self.tdx_ps),
+                TDX_PS_ORDER,
             )
         };
-        let mut kinds: Vec<&str> = markers.iter().map(|(k, _)| *k).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        let anchor_key =
-            kinds.contains(&"master.database") || kinds.contains(&"parentDatabaseName");
+        // Each key once, the most telling first (its first use), then any other key. Plain
+        // loops over a few entries: no sort is needed, and the page's wasm stays small.
+        let mut named: Vec<(&'static str, Span)> = Vec::new();
+        for o in order {
+            if let Some(m) = markers.iter().find(|(k, _)| k == o) {
+                named.push(*m);
+            }
+        }
+        for m in &markers {
+            if !named.iter().any(|(k, _)| *k == m.0) {
+                named.push(*m);
+            }
+        }
+        let anchor_key = named
+            .iter()
+            .any(|(k, _)| *k == "master.database" || *k == "parentDatabaseName");
         // Two different classic keys, or the classic master key in a file with nothing
         // composable; and always more classic keys than composable ones.
-        let enough = kinds.len() >= 2 || (anchor_key && self.composable == 0);
+        let enough = named.len() >= 2 || (anchor_key && self.composable == 0);
         if !enough || markers.len() <= self.composable {
             return None;
         }
-        // The most telling key first (the master's), then by position; each key named once.
-        let order: &[&str] = if kind == FileKind::ClassicAudience {
-            AUDIENCE
-        } else {
-            TDX_PS_ORDER
-        };
-        let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
-        markers.sort_by_key(|(k, s)| (rank(k), s.start));
-        let mut seen: Vec<&str> = Vec::new();
-        markers.retain(|(k, _)| {
-            let first = !seen.contains(k);
-            seen.push(k);
-            first
-        });
-        Some((kind, markers))
+        Some((kind, named))
     }
 }
 
