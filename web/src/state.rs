@@ -373,6 +373,16 @@ pub enum FormEdit {
     /// Sets the connection id (`federatedQueryConfigId`, `connectionId` or tdx `connection`) of
     /// every entry that has one: a parent segment uses one connection.
     SetConnection(String),
+    /// Removes the entry whose value is at `span`, key and all (a text edit, see `keyedit`).
+    RemoveValue {
+        span: Span,
+    },
+    /// Adds `key: value` right after the entry whose value is at `after` (a text edit).
+    AddValue {
+        after: Span,
+        key: &'static str,
+        value: String,
+    },
 }
 
 /// Applies a form edit to the text. Value edits replace the value in place; structural edits
@@ -401,6 +411,25 @@ pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, S
             out = set_value(&out, checked, span, id)?;
         }
         return Ok(out);
+    }
+    if let FormEdit::RemoveValue { span } = edit {
+        return crate::keyedit::remove_entry(text, *span).ok_or_else(|| {
+            "This entry cannot be removed from the form; edit it in the editor.".into()
+        });
+    }
+    if let FormEdit::AddValue { after, key, value } = edit {
+        let json = checked.syntax == Some(cps_core::Syntax::Json);
+        let literal = if json {
+            serde_json::to_string(value).unwrap_or_default()
+        } else {
+            convert::yaml_scalar(value)
+        };
+        return crate::keyedit::insert_after(text, *after, key, &literal, json).ok_or_else(|| {
+            format!("`{key}` cannot be added from the form here; add it in the editor.")
+        });
+    }
+    if checked.dialect == Some(cps_core::Dialect::Get) {
+        return Err("This is a GET response (the flat shape): convert it to the API body first (Formats, \"Edit in this format\"), then add, remove or reorder entries.".into());
     }
     if checked.diagnostics.iter().any(convert::blocks_conversion) {
         return Err("Fix the errors first: adding, removing or reordering entries rewrites the file from its checked content.".into());
@@ -567,7 +596,10 @@ fn structural(c: &mut Config, edit: &FormEdit) {
         }
         FormEdit::RemoveColumn { behavior, column } => remove(columns(c, *behavior), *column),
         FormEdit::MoveColumn { behavior, from, up } => swap(columns(c, *behavior), *from, *up),
-        FormEdit::SetValue { .. } | FormEdit::SetConnection(_) => {}
+        FormEdit::SetValue { .. }
+        | FormEdit::SetConnection(_)
+        | FormEdit::RemoveValue { .. }
+        | FormEdit::AddValue { .. } => {}
     }
 }
 
@@ -959,6 +991,114 @@ mod tests {
         let s = state(SNOWFLAKE).reduce(Action::Step(ToStudio::SetConnection("4242".into())));
         assert_eq!(s.text.matches("'4242'").count(), 6, "{}", s.text);
         assert_eq!(s.origin, Origin::Elsewhere);
+    }
+
+    #[test]
+    fn the_type_can_be_left_to_td_and_set_again() {
+        // "(inferred by TD)": the `type` entry goes, the rest of the text stays.
+        let s = state(SNOWFLAKE);
+        let t = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: t.span }));
+        assert_eq!(
+            &*s.text,
+            SNOWFLAKE.replacen(
+                "    column: EMAIL\n    type: string\n",
+                "    column: EMAIL\n",
+                1
+            )
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let a = &s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0];
+        assert!(a.type_.is_none());
+        assert!(s
+            .checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "type-inferred"));
+        // Choosing a type adds it back after the name.
+        let name = a.name.clone().unwrap();
+        let s = s.reduce(Action::Form(FormEdit::AddValue {
+            after: name.span,
+            key: "type",
+            value: "date".into(),
+        }));
+        assert!(
+            s.text.contains("  - name: email\n    type: date\n"),
+            "{}",
+            s.text
+        );
+        // In a flow mapping (a behavior column) and in JSON.
+        let col = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .behaviors
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .columns
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: col.span }));
+        assert!(
+            s.text.contains("- { name: td_url, column: TD_URL }"),
+            "{}",
+            s.text
+        );
+        let json = include_str!("../../examples/databricks.json");
+        let s = state(json);
+        let t = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: t.span }));
+        assert!(
+            s.text.contains("\"column\": \"country\"\n    }"),
+            "{}",
+            s.text
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+    }
+
+    #[test]
+    fn a_get_response_refuses_structural_edits_with_a_way_out() {
+        let get = include_str!("../../crates/cps_core/tests/fixtures/valid/get-response.json");
+        let s = state(get).reduce(Action::Form(FormEdit::AddAttribute));
+        assert_eq!(&*s.text, get);
+        assert!(s.notice.as_ref().unwrap().contains("GET response"));
+        assert_eq!(s.checked.format_name(), Some("get-json"));
     }
 
     #[test]
