@@ -7,10 +7,12 @@
 //! their neighbours: a block entry among block entries, a `{ … }` entry among flow entries, JSON
 //! with the file's indentation and commas; an empty or missing list gets the file's style.
 //!
-//! Pure: text and its spanned tree in, new text out. Every edit is verified before it is
-//! returned: the new text is read again and must hold exactly the old tree with the one list
-//! changed as asked (spans aside), so a splice can be refused but never corrupts a file. A
-//! refusal says which part of the text could not be read and why.
+//! Pure: text in (with its check, for the model's indices and the master's values), new text
+//! out; the splices work on the text's spanned tree, read again here because the check consumes
+//! its own. Every edit is verified before it is returned: the new text is read again and must
+//! hold exactly the old tree with the one list changed as asked (spans aside), so a splice can
+//! be refused but never corrupts a file. A refusal says which part of the text could not be read
+//! and why.
 
 use crate::convert::yaml_scalar;
 use crate::fields::Dialect;
@@ -781,7 +783,7 @@ impl Style {
                     let first = &c.value.as_seq().unwrap_or(&[])[0];
                     if cx.json {
                         let r = first.span.range();
-                        st.json_inline_columns = !cx.text[r].contains('\n');
+                        st.json_inline_columns = !cx.at(r.start, r.end).contains('\n');
                     } else {
                         st.columns = cx.list_style(&c.value);
                     }
@@ -814,7 +816,9 @@ impl Style {
         if let Some(c) = cols {
             let first = &c.value.as_seq().unwrap_or(&[])[0];
             if cx.json {
-                self.json_inline_columns = !cx.text[first.span.range()].contains('\n');
+                self.json_inline_columns = !cx
+                    .at(first.span.start as usize, first.span.end as usize)
+                    .contains('\n');
             } else {
                 self.columns = cx.list_style(&c.value);
             }
@@ -892,9 +896,11 @@ struct Units {
 
 impl<'t> Cx<'t> {
     fn new(text: &'t str, json: bool, eol: &'static str) -> Cx<'t> {
-        let starts = std::iter::once(0)
+        // A byte order mark is not indentation: the first line starts after it.
+        let first = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let starts = std::iter::once(first)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&s| s < text.len() || s == 0)
+            .filter(|&s| s < text.len() || s == first)
             .collect();
         Cx {
             text,
@@ -903,6 +909,12 @@ impl<'t> Cx<'t> {
             eol,
             starts,
         }
+    }
+
+    /// `text[a..b]`, or nothing where a misjudged position would not slice (the result is
+    /// then refused by the verification, never a panic).
+    fn at(&self, a: usize, b: usize) -> &'t str {
+        self.text.get(a..b).unwrap_or("")
     }
 
     fn lines(&self) -> usize {
@@ -929,7 +941,7 @@ impl<'t> Cx<'t> {
     }
 
     fn content(&self, line: usize) -> &'t str {
-        let s = &self.text[self.ls(line)..self.le(line)];
+        let s = self.at(self.ls(line), self.le(line));
         s.trim_end_matches(['\n', '\r'])
     }
 
@@ -949,7 +961,7 @@ impl<'t> Cx<'t> {
     }
 
     fn col(&self, pos: usize) -> usize {
-        pos - self.ls(self.line_of(pos))
+        pos.saturating_sub(self.ls(self.line_of(pos)))
     }
 
     /// The position of the `:` after a key ending at `end`.
@@ -999,13 +1011,13 @@ impl<'t> Cx<'t> {
         let pos = self.first_pos(item);
         let line = self.line_of(pos);
         if self.b.get(pos) == Some(&b'-') {
-            let prefix = &self.text[self.ls(line)..pos];
+            let prefix = self.at(self.ls(line), pos);
             return prefix
                 .bytes()
                 .all(|c| c == b' ')
                 .then_some((line, prefix.len()));
         }
-        let prefix = &self.text[self.ls(line)..pos];
+        let prefix = self.at(self.ls(line), pos);
         if let Some(col) = dash_prefix(prefix) {
             return Some((line, col));
         }
@@ -1198,7 +1210,7 @@ impl<'t> Cx<'t> {
             let mut prev = open + 1;
             let mut comments = false;
             for &(s, e) in b.items.iter().chain(std::iter::once(&(close - 1, close))) {
-                comments |= self.text[prev..s].contains('#');
+                comments |= self.at(prev, s).contains('#');
                 prev = e;
             }
             if comments {
@@ -1224,11 +1236,11 @@ impl<'t> Cx<'t> {
         let mut floor = self.line_of(b.open) + 1;
         for &(s, e) in &b.items {
             let line = self.line_of(s);
-            if !self.text[self.ls(line)..s].trim().is_empty() || line < floor {
+            if !self.at(self.ls(line), s).trim().is_empty() || line < floor {
                 return None;
             }
             let last = self.line_of(e.saturating_sub(1));
-            let rest = &self.text[e..self.le(last)];
+            let rest = self.at(e, self.le(last));
             let after = rest.trim_start_matches([' ', '\t']);
             let comma = after
                 .starts_with(',')
@@ -1255,9 +1267,9 @@ impl<'t> Cx<'t> {
     fn flow_unit(&self, b: &Bracketed, u: &FlowLines, k: usize, comma: bool) -> String {
         let (h, t, e) = (u.heads[k], u.tails[k], b.items[k].1);
         match (u.commas[k], comma) {
-            (Some(c), false) => format!("{}{}", &self.text[h..c], &self.text[c + 1..t]),
-            (None, true) => format!("{},{}", &self.text[h..e], &self.text[e..t]),
-            _ => self.text[h..t].to_string(),
+            (Some(c), false) => format!("{}{}", self.at(h, c), self.at(c + 1, t)),
+            (None, true) => format!("{},{}", self.at(h, e), self.at(e, t)),
+            _ => self.at(h, t).to_string(),
         }
     }
 
@@ -1266,11 +1278,11 @@ impl<'t> Cx<'t> {
         let mut out = String::with_capacity(self.text.len() + 256);
         let mut at = 0;
         for &(s, e, with) in parts {
-            out.push_str(&self.text[at..s]);
+            out.push_str(self.at(at, s));
             out.push_str(with);
             at = e;
         }
-        out.push_str(&self.text[at..]);
+        out.push_str(self.at(at, self.text.len()));
         out
     }
 
@@ -1295,13 +1307,13 @@ impl<'t> Cx<'t> {
             let u = self.units(Some(entry.key_span), list)?;
             ((u.heads[a], u.tails[a]), (u.heads[b], u.tails[b]))
         };
-        let (ta, tb) = (&self.text[ra.0..ra.1], &self.text[rb.0..rb.1]);
+        let (ta, tb) = (self.at(ra.0, ra.1), self.at(rb.0, rb.1));
         Ok(self.splice(&[(ra.0, ra.1, tb), (rb.0, rb.1, ta)]))
     }
 
     fn remove(&self, list: &Node, entry: &Entry, k: usize) -> Result<String, Refused> {
         let n = list.as_seq().map_or(0, |s| s.len());
-        let blank_gap = |from: usize, to: usize| self.text[from..to].trim().is_empty();
+        let blank_gap = |from: usize, to: usize| self.at(from, to).trim().is_empty();
         if self.is_flow(list) {
             let br = self.bracketed(list, entry.key_span)?;
             if let Some(u) = &br.lines {
@@ -1406,12 +1418,12 @@ impl<'t> Cx<'t> {
                 });
             }
             let sep = if spans.len() >= 2 {
-                let between = &self.text[spans[spans.len() - 2].1..s];
+                let between = self.at(spans[spans.len() - 2].1, s);
                 between.split_once(',').map_or(" ", |(_, w)| w)
             } else {
-                &self.text[open + 1..s]
+                self.at(open + 1, s)
             };
-            let multi = self.text[s..e].contains('\n');
+            let multi = self.at(s, e).contains('\n');
             let mut item = String::new();
             if self.json {
                 if multi {
@@ -1431,8 +1443,8 @@ impl<'t> Cx<'t> {
         let (_, dash) = self
             .find_dash(last)
             .ok_or_else(|| Refused::new(CHANGED, Some(entry.key_span)))?;
-        let gap = if n >= 2 && self.text[u.tails[n - 2]..u.heads[n - 1]].trim().is_empty() {
-            &self.text[u.tails[n - 2]..u.heads[n - 1]]
+        let gap = if n >= 2 && self.at(u.tails[n - 2], u.heads[n - 1]).trim().is_empty() {
+            self.at(u.tails[n - 2], u.heads[n - 1])
         } else {
             ""
         };
@@ -1568,13 +1580,13 @@ impl<'t> Cx<'t> {
                 let s = entries[at].key_span.start as usize;
                 let sep = if at > 0 {
                     let prev_end = self.flow_end(&entries[at - 1].value).unwrap_or(s);
-                    self.text[prev_end..s]
+                    self.at(prev_end, s)
                         .split_once(',')
                         .map_or(" ", |(_, w)| w)
                         .to_string()
                 } else {
                     let open = parent.span.start as usize;
-                    self.text[open + 1..s].to_string()
+                    self.at(open + 1, s).to_string()
                 };
                 (self.splice(&[(s, s, &format!("{entry_text},{sep}"))]), at)
             } else {
@@ -1587,13 +1599,13 @@ impl<'t> Cx<'t> {
                         .flow_end(&entries[entries.len() - 2].value)
                         .unwrap_or(e);
                     let s = last.key_span.start as usize;
-                    self.text[prev_end..s]
+                    self.at(prev_end, s)
                         .split_once(',')
                         .map_or(" ", |(_, w)| w)
                         .to_string()
                 } else {
                     let open = parent.span.start as usize;
-                    self.text[open + 1..last.key_span.start as usize].to_string()
+                    self.at(open + 1, last.key_span.start as usize).to_string()
                 };
                 (self.splice(&[(e, e, &format!(",{sep}{entry_text}"))]), at)
             });
@@ -1765,7 +1777,9 @@ impl<'t> Cx<'t> {
     /// A new JSON list holding `val`, for the key at `key` in `parent`: on lines of its own when
     /// the parent is written on several lines, else on one line.
     fn json_list(&self, parent: &Node, key: Span, val: &Val, st: &Style, list: ListId) -> String {
-        let multi = self.text[parent.span.range()].contains('\n');
+        let multi = self
+            .at(parent.span.start as usize, parent.span.end as usize)
+            .contains('\n');
         let mut out = String::from("[");
         if multi {
             let indent = self.indent(self.line_of(key.start as usize));

@@ -388,3 +388,39 @@ fn chains_of_edits_stay_editable() {
         }
     }
 }
+
+/// Damaged text (cut anywhere, a line dropped) never makes an edit panic; what an edit returns
+/// still reads as the same syntax.
+#[test]
+fn damaged_text_never_panics() {
+    let texts = [
+        include_str!("fixtures/edits/tdx-yaml/add-attribute.before"),
+        include_str!("fixtures/edits/tdx-yaml/move-column-1-0-down--flow-list-comments.before"),
+        include_str!("fixtures/edits/api-yaml/add-attribute.before"),
+        include_str!("fixtures/edits/api-json/add-attribute.before"),
+    ];
+    for text in texts {
+        let full = check(text, &Options::default());
+        let edits = all_edits(&full);
+        let mut damaged: Vec<String> = (0..text.len())
+            .step_by(29)
+            .filter(|&i| text.is_char_boundary(i))
+            .map(|i| text[..i].to_string())
+            .collect();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for i in (0..lines.len()).step_by(3) {
+            let mut l = lines.clone();
+            l.remove(i);
+            damaged.push(l.concat());
+        }
+        for t in damaged {
+            let checked = check(&t, &Options::default());
+            for &edit in &edits {
+                if let Ok(out) = apply(&t, &checked, edit) {
+                    let again = check(&out, &Options::default());
+                    assert!(again.config.is_some(), "{edit:?}\n{t}\n---\n{out}");
+                }
+            }
+        }
+    }
+}
