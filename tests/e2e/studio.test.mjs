@@ -90,9 +90,9 @@ test("adding, removing and reordering in the form keep comments; undo takes each
   const block = (t, name) => {
     // An attribute's lines: its own comment above it, up to the next entry or list.
     const l = lines(t);
-    let start = l.findIndex((x) => x === `  - name: ${name}`);
-    if (l[start - 1]?.startsWith("  #")) start--;
-    let end = start + 1;
+    const dash = l.findIndex((x) => x === `  - name: ${name}`);
+    const start = l[dash - 1]?.startsWith("  #") ? dash - 1 : dash;
+    let end = dash + 1;
     while (end < l.length && l[end].startsWith("    ")) end++;
     return l.slice(start, end).join("\n");
   };
