@@ -134,6 +134,75 @@ test("adding, removing and reordering in the form keep comments; undo takes each
   await context.close();
 });
 
+test("the form's type dropdown leaves the type to TD and sets it again", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=form]");
+  const type = page.locator("[data-testid=attribute-0-type]");
+  assert.equal(await type.inputValue(), "string");
+  // "(inferred by TD)" removes the key: TD's published schema fills it from the column (S31).
+  await type.selectOption({ label: "(inferred by TD)" });
+  const without = SNOWFLAKE.replace("    column: EMAIL\n    type: string\n", "    column: EMAIL\n");
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, without);
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  assert.equal(await type.inputValue(), "");
+  // A published type comes back as a key after the attribute's name.
+  await type.selectOption("date");
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).includes("  - name: email\n    type: date\n"));
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  // A behavior column in a flow mapping loses just its `type`.
+  await page.locator("[data-testid=behavior-0-column-0-type]").selectOption({ label: "(inferred by TD)" });
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).includes("- { name: td_url, column: TD_URL }"));
+  await page.click("[data-tab=problems]");
+  await page.waitForSelector("[data-testid=problems] li[data-code=type-inferred]");
+  assert.equal(await page.locator("[data-testid=problems] li.error").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the Formats tab turns a GET response (flat) into the nested create body", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  const get = readFileSync(new URL("../../crates/cps_core/tests/fixtures/valid/get-response.json", import.meta.url), "utf8");
+  await replaceText(page, get);
+  await page.waitForFunction(() => document.querySelector("[data-testid=counts] .format")?.textContent === "get-json");
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  await page.click("[data-tab=output]");
+  await page.waitForSelector("[data-testid=get-note]");
+  const out = page.locator("[data-testid=converted]");
+  const body = JSON.parse(await out.textContent());
+  assert.deepEqual(body.master, {
+    name: "CUSTOMERS", federatedQueryConfigId: "167", schema: "PUBLIC", table: "CUSTOMERS", keyColumn: "CDP_CUSTOMER_ID",
+  });
+  assert.equal(body.masterSchema, undefined);
+  assert.equal(body.id, undefined);
+  assert.equal(body.maxActivationBehaviorRow, 1000);
+  await page.selectOption("[data-testid=output-format]", "tdx-yaml");
+  await page.waitForFunction(() => document.querySelector("[data-testid=converted]")?.dataset.format === "tdx-yaml");
+  assert.match(await out.textContent(), /master:\n  connection: '167'\n  schema: PUBLIC\n  table: CUSTOMERS\n  key_column: CDP_CUSTOMER_ID\n/);
+  assert.doesNotMatch(await out.textContent(), /ctivation/);
+  // Continue in the create body.
+  await page.selectOption("[data-testid=output-format]", "api-json");
+  await page.click("[data-testid=use-format]");
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).includes('"master": {'));
+  assert.equal(await page.textContent("[data-testid=counts] .format"), "api-json");
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a classic parent segment gets one error saying what it is", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  const classic = readFileSync(new URL("../../crates/cps_core/tests/fixtures/invalid/classic-tdx-ps.yaml", import.meta.url), "utf8");
+  await replaceText(page, classic);
+  const entry = page.locator("[data-testid=problems] li[data-code=classic-parent-segment]");
+  await entry.waitFor();
+  assert.equal(await page.locator("[data-testid=problems] li").count(), 1);
+  assert.match(await entry.textContent(), /classic parent segment/);
+  await page.click("[data-tab=form]");
+  assert.match(await page.textContent("[data-testid=form-not-parent]"), /classic parent segment/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("formats switch between API JSON, API YAML and tdx YAML, and download", async () => {
   const { page, problems, context } = await openPage(browser, server.url);
   await page.click("[data-tab=output]");
@@ -189,7 +258,7 @@ test("a share link carries the config to a fresh browser, and nothing leaves the
 
 test("the data model diagram marks the table with errors", async () => {
   const { page, context } = await openPage(browser, server.url);
-  await replaceText(page, SNOWFLAKE.replace("    time_column: ORDERED_AT\n", ""));
+  await replaceText(page, SNOWFLAKE.replace("    time_column: ORDERED_AT\n", "    time_column: ORDERED_AT\n    all_columns: true\n"));
   await page.click("[data-tab=diagram]");
   await page.waitForSelector("[data-testid=diagram-behavior-1]");
   assert.equal(await page.getAttribute("[data-testid=diagram-behavior-1]", "data-error"), "true");

@@ -183,7 +183,16 @@ pub fn app() -> Html {
     };
     // Read once: a previous draft is only ever kept when the page opens a share link.
     let has_previous = *use_state(|| services::load(services::PREVIOUS_DRAFT_KEY).is_some());
-    let format = checked.format_name().unwrap_or("unparsed");
+    // A look-alike file (a segment, a classic config) has no parent-segment format: name it.
+    let format = checked
+        .format_name()
+        .or_else(|| {
+            checked
+                .kind
+                .filter(|k| *k != cps_core::FileKind::ParentSegment)
+                .map(|k| k.as_str())
+        })
+        .unwrap_or("unparsed");
 
     html! {
         <div class="app">

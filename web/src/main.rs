@@ -4,6 +4,7 @@
 mod app;
 mod components;
 mod editor;
+mod keyedit;
 mod services;
 mod state;
 mod step_host;

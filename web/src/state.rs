@@ -239,6 +239,16 @@ pub enum FormEdit {
     /// Sets the connection id (`federatedQueryConfigId`, `connectionId` or tdx `connection`) of
     /// every entry that has one: a parent segment uses one connection.
     SetConnection(String),
+    /// Removes the entry whose value is at `span`, key and all (a text edit, see `keyedit`).
+    RemoveValue {
+        span: Span,
+    },
+    /// Adds `key: value` right after the entry whose value is at `after` (a text edit).
+    AddValue {
+        after: Span,
+        key: &'static str,
+        value: String,
+    },
 }
 
 /// Applies a form edit to the text. Every edit is a splice: a value replaces its span; adding,
@@ -249,6 +259,26 @@ pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, S
     let structural = match *edit {
         FormEdit::SetValue { span, ref value } => return set_value(text, checked, span, value),
         FormEdit::SetConnection(ref id) => return set_connection(text, checked, id),
+        FormEdit::RemoveValue { span } => {
+            return crate::keyedit::remove_entry(text, span).ok_or_else(|| {
+                "This entry cannot be removed from the form; edit it in the editor.".into()
+            })
+        }
+        FormEdit::AddValue {
+            after,
+            key,
+            ref value,
+        } => {
+            let json = checked.syntax == Some(cps_core::Syntax::Json);
+            let literal = if json {
+                serde_json::to_string(value).unwrap_or_default()
+            } else {
+                convert::yaml_scalar(value)
+            };
+            return crate::keyedit::insert_after(text, after, key, &literal, json).ok_or_else(
+                || format!("`{key}` cannot be added from the form here; add it in the editor."),
+            );
+        }
         FormEdit::AddAttribute => Edit::Add(ListId::Attributes),
         FormEdit::RemoveAttribute(index) => Edit::Remove {
             list: ListId::Attributes,
@@ -645,6 +675,127 @@ mod tests {
             notice.contains("does not read as YAML (line 20"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn the_type_can_be_left_to_td_and_set_again() {
+        // "(inferred by TD)": the `type` entry goes, the rest of the text stays.
+        let s = state(SNOWFLAKE);
+        let t = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: t.span }));
+        assert_eq!(
+            &*s.text,
+            SNOWFLAKE.replacen(
+                "    column: EMAIL\n    type: string\n",
+                "    column: EMAIL\n",
+                1
+            )
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let a = &s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0];
+        assert!(a.type_.is_none());
+        assert!(s
+            .checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "type-inferred"));
+        // Choosing a type adds it back after the name.
+        let name = a.name.clone().unwrap();
+        let s = s.reduce(Action::Form(FormEdit::AddValue {
+            after: name.span,
+            key: "type",
+            value: "date".into(),
+        }));
+        assert!(
+            s.text.contains("  - name: email\n    type: date\n"),
+            "{}",
+            s.text
+        );
+        // In a flow mapping (a behavior column) and in JSON.
+        let col = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .behaviors
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .columns
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: col.span }));
+        assert!(
+            s.text.contains("- { name: td_url, column: TD_URL }"),
+            "{}",
+            s.text
+        );
+        let json = include_str!("../../examples/databricks.json");
+        let s = state(json);
+        let t = s
+            .checked
+            .config
+            .as_ref()
+            .unwrap()
+            .attributes
+            .as_ref()
+            .unwrap()
+            .items[0]
+            .type_
+            .clone()
+            .unwrap();
+        let s = s.reduce(Action::Form(FormEdit::RemoveValue { span: t.span }));
+        assert!(
+            s.text.contains("\"column\": \"country\"\n    }"),
+            "{}",
+            s.text
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+    }
+
+    #[test]
+    fn a_get_response_is_edited_in_its_own_shape() {
+        // The flat GET shape stays what it is: the new entry goes into its list, in its layout.
+        let get = include_str!("../../crates/cps_core/tests/fixtures/valid/get-response.json");
+        let s = state(get).reduce(Action::Form(FormEdit::AddAttribute));
+        assert!(s.notice.is_none(), "{:?}", s.notice);
+        assert_eq!(s.checked.format_name(), Some("get-json"));
+        assert!(
+            s.text.contains("\"masterTable\": \"CUSTOMERS\""),
+            "{}",
+            s.text
+        );
+        assert!(
+            s.text.contains("    {\n      \"name\": \"attribute_1\",\n      \"federatedQueryConfigId\": \"167\",\n"),
+            "{}",
+            s.text
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let s = s.reduce(Action::Form(FormEdit::MoveBehavior { from: 0, up: false }));
+        assert!(s.notice.is_none(), "{:?}", s.notice);
     }
 
     #[test]

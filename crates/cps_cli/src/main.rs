@@ -23,7 +23,7 @@ use std::process::ExitCode;
     version,
     about = "Check and convert Treasure Data Composable Parent Segment configs",
     long_about = "Check and convert Treasure Data Composable Parent Segment configs: the API's JSON body, \
-                  the same in YAML, or the tdx CLI's YAML.\n\nExit codes: 0 no errors (warnings allowed), \
+                  the same in YAML, the tdx CLI's YAML, or a GET response (flat).\n\nExit codes: 0 no errors (warnings allowed), \
                   1 errors found, 2 could not run."
 )]
 struct Cli {
@@ -36,8 +36,9 @@ struct CheckArgs {
     /// Warehouse behind the zero-copy connection [default: inferred from the file, else snowflake]
     #[arg(long, value_enum)]
     warehouse: Option<WarehouseArg>,
-    /// Which `type` values the backend accepts (TD's sources disagree)
-    #[arg(long, value_enum, default_value = "current")]
+    /// Which `type` values the backend accepts, and whether it wants `type` at all (TD's
+    /// sources disagree)
+    #[arg(long, value_enum, default_value = "published")]
     types: TypesArg,
     /// How names are matched against the warehouse (TD's sources disagree)
     #[arg(long, value_enum, default_value = "exact")]
@@ -47,15 +48,12 @@ struct CheckArgs {
 impl CheckArgs {
     fn options(&self) -> Options {
         Options {
-            warehouse: self.warehouse.map(|w| match w {
-                WarehouseArg::Snowflake => cps_core::Warehouse::Snowflake,
-                WarehouseArg::Databricks => cps_core::Warehouse::Databricks,
-                WarehouseArg::Bigquery => cps_core::Warehouse::Bigquery,
-            }),
+            warehouse: self.warehouse.map(warehouse_of),
             types: match self.types {
-                TypesArg::Current => cps_core::TypeProfile::Current,
-                TypesArg::LegacyApiCas => cps_core::TypeProfile::LegacyApiCas,
+                TypesArg::Published => cps_core::TypeProfile::Published,
                 TypesArg::Tdx202607 => cps_core::TypeProfile::Tdx202607,
+                TypesArg::Tdx202608 => cps_core::TypeProfile::Tdx202608,
+                TypesArg::LegacyApiCas => cps_core::TypeProfile::LegacyApiCas,
             },
             identifier_case: match self.identifier_case {
                 CaseArg::Exact => cps_core::IdentifierCase::Exact,
@@ -88,6 +86,14 @@ impl WhereArgs {
     }
 }
 
+fn warehouse_of(w: WarehouseArg) -> cps_core::Warehouse {
+    match w {
+        WarehouseArg::Snowflake => cps_core::Warehouse::Snowflake,
+        WarehouseArg::Databricks => cps_core::Warehouse::Databricks,
+        WarehouseArg::Bigquery => cps_core::Warehouse::Bigquery,
+    }
+}
+
 #[derive(Copy, Clone, ValueEnum)]
 enum WarehouseArg {
     Snowflake,
@@ -97,13 +103,18 @@ enum WarehouseArg {
 
 #[derive(Copy, Clone, ValueEnum)]
 enum TypesArg {
-    /// string, number, timestamp, string_array, number_array (newest tdx docs, CDP API)
-    Current,
-    /// string, number (the legacy api-cas host, March 2026)
-    LegacyApiCas,
-    /// current plus boolean and date (tdx CAS skill, July 2026)
+    /// string, number, timestamp, date, string_array, number_array, boolean; `type` optional
+    /// (TD's published CDP API schema, S31). `current` is its name before Dec 2026
+    #[value(alias = "current")]
+    Published,
+    /// the same seven, a `type` on every entry (tdx CAS skill, July 2026, S11)
     #[value(name = "tdx-2026-07")]
     Tdx202607,
+    /// string, number, timestamp, string_array, number_array (tdx CAS skill, Aug 2026, S11; classic CDP API, S13)
+    #[value(name = "tdx-2026-08")]
+    Tdx202608,
+    /// string, number (the legacy api-cas host, March 2026, S10)
+    LegacyApiCas,
 }
 
 #[derive(Copy, Clone, ValueEnum)]
@@ -290,7 +301,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let (text, checked) = check_bytes(&bytes, &check.options());
+            let (text, checked) = check_bytes(&bytes, name_of(&file), &check.options());
             let style = cps_core::render::Style {
                 color: use_color(color) && std::io::stderr().is_terminal(),
             };
@@ -371,8 +382,13 @@ fn display_name(file: &str) -> &str {
     }
 }
 
-fn check_bytes(bytes: &[u8], options: &Options) -> (String, cps_core::Checked) {
-    let checked = cps_core::check_bytes(bytes, options);
+/// The file's name, for what a name alone says (tdx names journeys `*.journey.yml`).
+fn name_of(file: &str) -> Option<&str> {
+    (file != "-").then_some(file)
+}
+
+fn check_bytes(bytes: &[u8], name: Option<&str>, options: &Options) -> (String, cps_core::Checked) {
+    let checked = cps_core::check_bytes_named(bytes, name, options);
     (String::from_utf8_lossy(bytes).into_owned(), checked)
 }
 
@@ -400,6 +416,7 @@ fn validate(
                 reports.push(FileReport {
                     file: name.to_string(),
                     format: None,
+                    kind: None,
                     settings: None,
                     diagnostics: Vec::new(),
                     error: Some(e),
@@ -407,7 +424,7 @@ fn validate(
                 continue;
             }
         };
-        let (text, checked) = snowflake::check_bytes(&bytes, options, catalog);
+        let (text, checked) = snowflake::check_bytes(&bytes, name_of(file), options, catalog);
         any_error |= checked.has_errors();
         errors += checked.count(Severity::Error);
         warnings += checked.count(Severity::Warning);
@@ -474,6 +491,12 @@ fn summary(name: &str, c: &cps_core::Checked) -> String {
         plural(c.count(Severity::Error), "error"),
         plural(c.count(Severity::Warning), "warning")
     );
+    if let Some(kind) = c.kind.filter(|k| *k != cps_core::FileKind::ParentSegment) {
+        return format!(
+            "{name}: {counts} (a {}, not a parent segment)",
+            kind.describe()
+        );
+    }
     let format = c.format_name().unwrap_or("unreadable");
     if c.config.is_none() {
         return format!("{name}: {counts} ({format})");
@@ -482,6 +505,7 @@ fn summary(name: &str, c: &cps_core::Checked) -> String {
     let source = match s.warehouse_source {
         cps_core::Source::Option => "given",
         cps_core::Source::Inferred => "inferred from the file",
+        cps_core::Source::Catalog => "from the catalog export's type names",
         cps_core::Source::Default => "default",
     };
     format!(
@@ -507,7 +531,7 @@ fn convert(
             return ExitCode::from(2);
         }
     };
-    let (text, checked) = check_bytes(&bytes, options);
+    let (text, checked) = check_bytes(&bytes, name_of(file), options);
     let target = match to {
         ToArg::ApiJson => Target::ApiJson,
         ToArg::ApiYaml => Target::ApiYaml,
@@ -552,12 +576,13 @@ fn explain(code: &str) -> ExitCode {
         Some(c) => {
             let doc = c.doc();
             println!(
-                "{} ({})\n\n{}\n\nWhy: {}\n\nExample: {}",
+                "{} ({})\n\n{}\n\nWhy: {}\n\nExample: {}\n\nSources: {}",
                 c.as_str(),
                 c.severity().as_str(),
                 doc.summary,
                 doc.why,
-                doc.example
+                doc.example,
+                doc.sources
             );
             ExitCode::SUCCESS
         }

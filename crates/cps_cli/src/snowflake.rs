@@ -33,13 +33,18 @@ pub enum SnowflakeCommand {
         #[arg(long)]
         user: String,
     },
-    /// Print the query whose exported result is the catalog for `cps validate --catalog`
+    /// Print the query whose exported result is the catalog for `cps validate --catalog`, in the
+    /// SQL of the config's warehouse (Snowflake, BigQuery or Databricks)
     CatalogQuery {
         /// The config file; `-` reads standard input
         file: String,
-        /// The database holding the tables
+        /// Snowflake: the database holding the tables (BigQuery and Databricks read `catalog`)
         #[arg(long)]
-        database: String,
+        database: Option<String>,
+        /// The warehouse: a config with `connectionId` and `catalog` cannot tell Databricks from
+        /// BigQuery [default: inferred from the file, else snowflake]
+        #[arg(long, value_enum)]
+        warehouse: Option<crate::WarehouseArg>,
     },
     /// Print one query that measures the data: unique master keys, behavior rows without a
     /// customer, empty time values (read its result with `cps snowflake check-results`)
@@ -75,7 +80,8 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
             database,
             schema,
             user,
-        } => with_config(&file, |config| {
+        } => with_config(&file, None, |config, w| {
+            snowflake_only(w, "grants")?;
             snowflake::grants_sql(
                 config,
                 &Grants {
@@ -87,11 +93,21 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
                 },
             )
         }),
-        SnowflakeCommand::CatalogQuery { file, database } => with_config(&file, |config| {
-            snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
-            Ok(snowflake::catalog_query_sql(config, &database))
-        }),
-        SnowflakeCommand::CheckPack { file, database } => with_config(&file, |config| {
+        SnowflakeCommand::CatalogQuery {
+            file,
+            database,
+            warehouse,
+        } => {
+            let given = warehouse.map(crate::warehouse_of);
+            with_config(&file, given, |config, settings| {
+                if given.is_none() && settings.warehouse.uses_catalog() {
+                    return Err("this config names its tables with `connectionId` and `catalog`: Databricks or BigQuery, which the file cannot tell apart; give --warehouse databricks or --warehouse bigquery for that warehouse's catalog query".into());
+                }
+                snowflake::catalog_query_for(config, settings.warehouse, database.as_deref())
+            })
+        }
+        SnowflakeCommand::CheckPack { file, database } => with_config(&file, None, |config, w| {
+            snowflake_only(w, "check-pack")?;
             snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
             Ok(snowflake::check_pack_sql(config, &database))
         }),
@@ -113,13 +129,28 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
     }
 }
 
+/// The SQL of these commands is Snowflake's: a config for another warehouse gets a clear refusal
+/// rather than Snowflake SQL with its names upper-cased.
+fn snowflake_only(settings: &cps_core::Settings, command: &str) -> Result<(), String> {
+    if settings.warehouse.uses_catalog() {
+        return Err(format!(
+            "`cps snowflake {command}` writes Snowflake SQL, and this config names its tables with `connectionId` and `catalog` (Databricks or BigQuery)"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads and checks a config; `None` (after reporting why) when it has no readable config.
-fn load(file: &str) -> Result<(String, Checked), ExitCode> {
+fn load(file: &str, warehouse: Option<cps_core::Warehouse>) -> Result<(String, Checked), ExitCode> {
     let bytes = read_input(file).map_err(|e| {
         eprintln!("cps: {e}");
         ExitCode::from(2)
     })?;
-    let (text, checked) = crate::check_bytes(&bytes, &Options::default());
+    let options = Options {
+        warehouse,
+        ..Options::default()
+    };
+    let (text, checked) = crate::check_bytes(&bytes, crate::name_of(file), &options);
     let name = display_name(file);
     if checked.config.is_none() {
         let style = Style {
@@ -149,15 +180,19 @@ fn load(file: &str) -> Result<(String, Checked), ExitCode> {
     Ok((text, checked))
 }
 
-fn with_config(file: &str, make: impl FnOnce(&Config) -> Result<String, String>) -> ExitCode {
-    let (_, checked) = match load(file) {
+fn with_config(
+    file: &str,
+    warehouse: Option<cps_core::Warehouse>,
+    make: impl FnOnce(&Config, &cps_core::Settings) -> Result<String, String>,
+) -> ExitCode {
+    let (_, checked) = match load(file, warehouse) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let Some(config) = checked.config.as_ref() else {
         return ExitCode::from(1);
     };
-    match make(config) {
+    match make(config, &checked.settings) {
         Ok(sql) => {
             print!("{sql}");
             ExitCode::SUCCESS
@@ -193,20 +228,21 @@ pub fn read_catalog(path: &Path) -> Result<Catalog, String> {
 /// `cps validate`'s check, with the catalog checks when a catalog was given.
 pub fn check_bytes(
     bytes: &[u8],
+    name: Option<&str>,
     options: &Options,
     catalog: Option<&Catalog>,
 ) -> (String, Checked) {
     match (catalog, std::str::from_utf8(bytes)) {
         (Some(c), Ok(text)) => (
             text.to_string(),
-            cps_core::check_with_catalog(text, options, Some(c)),
+            cps_core::check_with_catalog_named(text, name, options, Some(c)),
         ),
-        _ => crate::check_bytes(bytes, options),
+        _ => crate::check_bytes(bytes, name, options),
     }
 }
 
 fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
-    let (text, checked) = match load(file) {
+    let (text, checked) = match load(file, None) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -54,7 +54,7 @@ fn valid_file_exits_zero_with_a_summary_naming_the_settings() {
     assert!(out.contains("0 errors, 0 warnings"), "{out}");
     assert!(out.contains("tdx-yaml"), "{out}");
     assert!(out.contains("warehouse snowflake (default)"), "{out}");
-    assert!(out.contains("types current"), "{out}");
+    assert!(out.contains("types published"), "{out}");
     assert!(!out.contains('\x1b'), "no colour when not on a terminal");
 }
 
@@ -134,7 +134,8 @@ fn json_output_has_the_documented_shape() {
         .ends_with("snowflake-mistakes.json"));
     assert_eq!(files[0]["format"], "api-json");
     assert_eq!(files[0]["settings"]["warehouse"], "snowflake");
-    assert_eq!(files[0]["settings"]["types"], "current");
+    assert_eq!(files[0]["settings"]["types"], "published");
+    assert_eq!(files[0]["kind"], "parent-segment");
     let diags = files[0]["diagnostics"].as_array().unwrap();
     let tz = diags
         .iter()
@@ -283,11 +284,14 @@ fn convert_fills_in_what_tdx_files_lack() {
         "name: N\ndescription: D\ntimezone: UTC\nmaster: {federatedQueryConfigId: '1', schema: S, table: '\"Customers\"', keyColumn: ID}\nattributes: [{name: a, federatedQueryConfigId: '1', schema: S, table: '\"Customers\"', tableKey: ID, masterKey: ID, column: A, type: string}]\nbehaviors: []\n",
     );
     let v = cps(&["validate", p.to_str().unwrap()]);
-    assert_eq!(
-        v.status.code(),
-        Some(1),
-        "validate reports the missing keys"
-    );
+    assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    for note in [
+        "info[added-on-upload]: no `kind`",
+        "info[added-on-upload]: no `isComposable`",
+        "info[added-on-upload]: no `master.name`: cps sends the table name, `Customers`",
+    ] {
+        assert!(stdout(&v).contains(note), "{note}: {}", stdout(&v));
+    }
     let o = cps(&["convert", p.to_str().unwrap(), "--to", "api-json"]);
     assert_eq!(
         o.status.code(),
@@ -317,6 +321,7 @@ fn explain_prints_a_code_and_refuses_unknown_ones() {
     let o = cps(&["explain", "all-columns-refused"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("all_columns"));
+    assert!(stdout(&o).contains("Sources: S11"), "{}", stdout(&o));
     assert_eq!(cps(&["explain", "nope"]).status.code(), Some(2));
 }
 
@@ -325,4 +330,135 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let f = fixture("invalid/snowflake-mistakes.json");
     assert!(stdout(&cps(&["validate", "--color", "always", &f])).contains("\x1b["));
     assert!(!stdout(&cps(&["validate", "--color", "never", &f])).contains("\x1b["));
+}
+
+#[test]
+fn the_published_contract_validates_without_errors() {
+    // Every published type, no `type` on some entries, no `timeColumn`, no description, kind,
+    // isComposable or master.name: TD's published schema (S31) accepts it.
+    let o = cps(&["validate", &fixture("valid/published-contract.json")]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains(": 0 errors, 2 warnings (api-json"), "{out}");
+    assert!(out.contains("warning[missing-disputed-key]"), "{out}");
+    assert!(out.contains("info[type-inferred]"), "{out}");
+    // The older profiles stay available, named, and judge by their own sources.
+    let o = cps(&[
+        "validate",
+        "--types",
+        "tdx-2026-08",
+        &fixture("valid/published-contract.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("error[invalid-type]: `date`"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("warning[type-inferred]"),
+        "{}",
+        stdout(&o)
+    );
+    // `current`, the default's old name, still reads (as the default).
+    let o = cps(&[
+        "validate",
+        "--types",
+        "current",
+        "--format",
+        "json",
+        &fixture("valid/published-contract.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["settings"]["types"], "published");
+}
+
+#[test]
+fn a_get_response_validates_and_converts_to_the_nested_body() {
+    let f = fixture("valid/get-response.json");
+    let o = cps(&["validate", &f]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("(get-json;"), "{out}");
+    assert!(out.contains("info[server-field]: `population`"), "{out}");
+    let o = cps(&["convert", &f, "--to", "api-json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(body["master"]["schema"], "PUBLIC");
+    assert_eq!(body["master"]["name"], "CUSTOMERS");
+    assert_eq!(body["master"]["federatedQueryConfigId"], "167");
+    assert!(body.get("masterSchema").is_none() && body.get("id").is_none());
+    assert_eq!(body["maxActivationBehaviorRow"], 1000);
+    let o = cps(&["convert", &f, "--to", "tdx-yaml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("  key_column: CDP_CUSTOMER_ID\n"),
+        "{}",
+        stdout(&o)
+    );
+    // Both ids: refused, with the one error.
+    let o = cps(&[
+        "convert",
+        &fixture("invalid/get-both-ids.json"),
+        "--to",
+        "api-json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error[both-connection-keys]"), "{err}");
+}
+
+#[test]
+fn look_alike_files_get_one_error_naming_what_they_are() {
+    for (file, words) in [
+        (
+            "classic-tdx-ps.yaml",
+            "a classic parent segment (tdx ps YAML), not a parent segment",
+        ),
+        (
+            "classic-audience.json",
+            "a classic CDP audience body, not a parent segment",
+        ),
+        (
+            "composable-segment.yml",
+            "a composable segment, not a parent segment",
+        ),
+        ("journey.yml", "a journey, not a parent segment"),
+        ("winback.journey.yml", "a journey, not a parent segment"),
+    ] {
+        let o = cps(&["validate", &fixture(&format!("invalid/{file}"))]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert_eq!(out.matches("error[").count(), 1, "{out}");
+        assert!(!out.contains("warning["), "{out}");
+        assert!(
+            out.contains(&format!("1 error, 0 warnings ({words})")),
+            "{out}"
+        );
+    }
+    let o = cps(&[
+        "validate",
+        "--format",
+        "json",
+        &fixture("invalid/classic-tdx-ps.yaml"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["kind"], "classic-parent-segment");
+    assert_eq!(
+        v["files"][0]["diagnostics"][0]["code"],
+        "classic-parent-segment"
+    );
+    // Read from standard input, a journey file has no name: its content says `type: journey`.
+    let o = Command::new(env!("CARGO_BIN_EXE_cps"))
+        .args(["validate", "-"])
+        .stdin(std::fs::File::open(fixture("invalid/journey.yml")).unwrap())
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("error[journey-file]"), "{}", stdout(&o));
 }

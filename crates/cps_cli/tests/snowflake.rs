@@ -172,7 +172,10 @@ fn catalog_query_and_check_pack() {
         out.contains("FROM CDP_PROD.INFORMATION_SCHEMA.COLUMNS"),
         "{out}"
     );
-    assert!(out.contains("WHERE TABLE_SCHEMA IN ('PUBLIC')"), "{out}");
+    assert!(
+        out.contains("WHERE UPPER(TABLE_SCHEMA) IN ('PUBLIC')"),
+        "{out}"
+    );
 
     let o = cps(&[
         "snowflake",
@@ -333,4 +336,175 @@ fn account_identifiers() {
     let o = cps(&["snowflake", "account", "xy12345.us-east-2.aws"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("legacy"), "{}", stdout(&o));
+}
+
+fn bigquery_config() -> PathBuf {
+    tmp(
+        "bq.yaml",
+        "name: bq\ndescription: d\ntimezone: UTC\nmaster:\n  connection: '1'\n  catalog: my-project\n  schema: ds\n  table: customers\n  key_column: id\nattributes:\n  - { name: id, connection: '1', schema: ds, table: customers, join: { table_key: id, master_key: id }, column: id, type: string }\nbehaviors:\n  - name: e\n    connection: '1'\n    schema: ds\n    table: events\n    join: { table_key: id, master_key: id }\n    time_column: ts\n    columns:\n      - { name: u, type: string, column: u }\n",
+    )
+}
+
+#[test]
+fn a_bigquery_export_settles_the_warehouse_and_its_int64_time_column() {
+    let export = tmp(
+        "bq-export.csv",
+        "table_schema,table_name,column_name,data_type,ordinal_position\nds,customers,id,STRING,1\nds,events,id,STRING,1\nds,events,ts,INT64,2\nds,events,u,STRING,3\n",
+    );
+    let config = bigquery_config();
+    let o = cps(&[
+        "validate",
+        "--catalog",
+        export.to_str().unwrap(),
+        config.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(!out.contains("catalog-time-type"), "{out}");
+    assert!(
+        out.contains("warehouse bigquery (from the catalog export's type names)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn catalog_query_speaks_the_configs_warehouse_or_refuses() {
+    let config = bigquery_config();
+    let c = config.to_str().unwrap();
+    // The file says "Databricks or BigQuery": which one must be given.
+    let o = cps(&["snowflake", "catalog-query", c]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "no Snowflake SQL: {}", stdout(&o));
+    assert!(
+        stderr(&o).contains("--warehouse databricks or --warehouse bigquery"),
+        "{}",
+        stderr(&o)
+    );
+    let o = cps(&["snowflake", "catalog-query", c, "--warehouse", "bigquery"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("FROM `my-project`.`ds`.INFORMATION_SCHEMA.COLUMNS"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cps(&["snowflake", "catalog-query", c, "--warehouse", "databricks"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("WHERE lower(table_schema) IN ('ds')"),
+        "{}",
+        stdout(&o)
+    );
+    // Snowflake still needs its database.
+    let o = cps(&["snowflake", "catalog-query", &example()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--database"), "{}", stderr(&o));
+    // The check pack and the grants are Snowflake SQL: refused for this config.
+    for cmd in [
+        vec!["snowflake", "check-pack", c, "--database", "D"],
+        vec![
+            "snowflake",
+            "grants",
+            c,
+            "--role",
+            "R",
+            "--warehouse",
+            "W",
+            "--database",
+            "D",
+            "--user",
+            "U",
+        ],
+    ] {
+        let o = cps(&cmd);
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}");
+        assert!(
+            stderr(&o).contains("writes Snowflake SQL"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_master_schema_missing_from_the_export_is_an_error() {
+    // The export of another schema only: the master's cannot be checked, and the query would
+    // have found it in any case, so it is not there.
+    let export = tmp(
+        "other-schema.csv",
+        "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\nSALES,ORDERS,ID,NUMBER\n",
+    );
+    let o = cps(&[
+        "validate",
+        "--catalog",
+        export.to_str().unwrap(),
+        &example(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("error[catalog-not-covered]: the catalog export has no rows for the master's schema `PUBLIC`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_typo_in_a_column_gets_the_catalogs_suggestion_only() {
+    let text = std::fs::read_to_string(example())
+        .unwrap()
+        .replace("column: EMAIL", "column: emial");
+    let p = tmp("typo.yaml", &text);
+    let o = cps(&[
+        "validate",
+        "--catalog",
+        &catalog("snowflake.csv"),
+        p.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("did you mean `EMAIL` or `email`?"), "{out}");
+    assert!(
+        !out.contains("identifier-case") && !out.contains("write `EMIAL`"),
+        "no advice to write the typo in upper case: {out}"
+    );
+}
+
+#[test]
+fn wrong_connection_key_help_fits_what_is_there() {
+    let with_catalog = tmp(
+        "dbx.json",
+        r#"{"name":"d","description":"d","timezone":"UTC","kind":"composable","isComposable":true,
+          "master":{"name":"c","federatedQueryConfigId":"1","catalog":"main","schema":"s","table":"t","keyColumn":"k"},
+          "attributes":[{"name":"a","connectionId":"1","schema":"s","table":"t","tableKey":"k","masterKey":"k","column":"c"}],
+          "behaviors":[]}"#,
+    );
+    let o = cps(&[
+        "validate",
+        "--warehouse",
+        "databricks",
+        with_catalog.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("error[wrong-connection-key]"), "{out}");
+    assert!(
+        out.contains("help: rename the key to `connectionId`, or check with --warehouse snowflake"),
+        "{out}"
+    );
+    assert!(!out.contains("add `catalog`"), "{out}");
+    let without = tmp(
+        "dbx2.json",
+        &std::fs::read_to_string(&with_catalog)
+            .unwrap()
+            .replace(r#""catalog":"main","#, ""),
+    );
+    let o = cps(&[
+        "validate",
+        "--warehouse",
+        "databricks",
+        without.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&o).contains("rename the key to `connectionId` and add `catalog`"),
+        "{}",
+        stdout(&o)
+    );
 }

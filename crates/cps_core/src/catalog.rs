@@ -42,6 +42,36 @@ pub struct Catalog {
     pub columns: Vec<CatalogColumn>,
 }
 
+impl Catalog {
+    /// The warehouse whose `INFORMATION_SCHEMA` wrote these type names, when they say: BigQuery
+    /// writes INT64, FLOAT64, BOOL; Databricks BIGINT, DOUBLE, DECIMAL; Snowflake NUMBER, TEXT,
+    /// VARIANT. `None` when no name tells (or the names disagree evenly). A config with
+    /// `connectionId` + `catalog` cannot tell BigQuery from Databricks; its export can.
+    pub fn warehouse(&self) -> Option<Warehouse> {
+        let mut votes = [0usize; 3];
+        for c in &self.columns {
+            let base = base_type(&c.data_type);
+            let w = match base.as_str() {
+                "INT64" | "FLOAT64" | "BOOL" | "BYTES" | "BIGNUMERIC" | "BIGDECIMAL"
+                | "GEOGRAPHY" | "DATETIME" | "NUMERIC" | "JSON" => Warehouse::Bigquery,
+                "BIGINT" | "INT" | "SMALLINT" | "TINYINT" | "DOUBLE" | "DECIMAL" | "MAP"
+                | "VOID" => Warehouse::Databricks,
+                "NUMBER" | "TEXT" | "VARCHAR" | "TIMESTAMP_LTZ" | "TIMESTAMP_TZ" | "VARIANT"
+                | "OBJECT" => Warehouse::Snowflake,
+                _ => continue,
+            };
+            votes[w as usize] += 1;
+        }
+        let max = *votes.iter().max()?;
+        if max == 0 || votes.iter().filter(|&&v| v == max).count() > 1 {
+            return None;
+        }
+        Warehouse::ALL
+            .into_iter()
+            .find(|w| votes[*w as usize] == max)
+    }
+}
+
 const CATALOG_COLUMNS: &[(&str, &[&str])] = &[
     (
         "TABLE_SCHEMA",
@@ -870,8 +900,9 @@ impl Emitter<'_> {
 /// resolves, every `type` fits its column, and every time column is a timestamp.
 ///
 /// The catalog answers what the file alone can only guess: an `identifier-case` warning (exact
-/// setting) is dropped when the catalog resolved every value it points at, since each is then
-/// either found or reported here with the exact spelling that works.
+/// setting) is dropped when the catalog settled every value it points at, since each is then
+/// either found, or reported here with the exact spelling that works, or reported unknown with
+/// the stored names to pick from.
 pub fn check(config: &Config, settings: &Settings, catalog: &Catalog, out: &mut Vec<Diagnostic>) {
     let ix = Index::new(catalog);
     let ctx = Ctx {
@@ -889,10 +920,10 @@ pub fn check(config: &Config, settings: &Settings, catalog: &Catalog, out: &mut 
     let master_table = config
         .master
         .as_ref()
-        .and_then(|m| table(&ctx, &ix, &mut em, Loc::Master, &m.table));
+        .and_then(|m| table(&ctx, &ix, &mut em, m.loc, &m.table));
     if let Some(m) = &config.master {
         if let (Some(t), Some(k)) = (master_table, &m.key_column) {
-            column(&ctx, &ix, &mut em, Loc::Master, t, k);
+            column(&ctx, &ix, &mut em, m.loc, t, k);
         }
     }
     for a in config.attributes.iter().flat_map(|l| &l.items) {
@@ -941,7 +972,19 @@ pub fn check(config: &Config, settings: &Settings, catalog: &Catalog, out: &mut 
     if settings.warehouse == Warehouse::Snowflake
         && settings.identifier_case == IdentifierCase::Exact
     {
-        let resolved = std::mem::take(&mut em.resolved);
+        // A name the catalog settled needs no guess: it was found (perhaps but for its case,
+        // reported with the spelling that works), or it is reported unknown with a "did you
+        // mean" of the stored name; a case warning would only advise a second, wrong spelling.
+        let mut resolved = std::mem::take(&mut em.resolved);
+        for d in em.out.iter().filter(|d| {
+            matches!(
+                d.code,
+                Code::CatalogUnknownTable | Code::CatalogUnknownColumn
+            )
+        }) {
+            resolved.insert(d.span);
+            resolved.extend(d.related.iter().map(|r| r.span));
+        }
         em.out.retain(|d| {
             d.code != Code::IdentifierCase
                 || !std::iter::once(d.span)
@@ -982,6 +1025,7 @@ fn table(
         Found::Missing => {
             let resolved = ctx.resolve(&schema.value).into_owned();
             let hint = em.suggest(2, &resolved, &schema.value, &ix.schemas);
+            let is_master = matches!(loc, Loc::Master | Loc::Root);
             let covered: Vec<String> = ix
                 .schemas
                 .list
@@ -994,23 +1038,33 @@ fn table(
                     Some(s) => format!("did you mean {}? ", ctx.spelling(s)),
                     None => String::new(),
                 };
-                help.push_str(
-                    "if the schema is right, run `cps snowflake catalog-query` for this config and export its result again",
-                );
+                help.push_str(if is_master {
+                    "the catalog query asks for this schema in any case, so it is not in that database: check the name, and that the export is of the database the zero-copy config reads"
+                } else {
+                    "if the schema is right, run `cps snowflake catalog-query` for this config and export its result again"
+                });
                 let has = if covered.is_empty() {
                     "no schema at all".to_string()
                 } else {
                     format!("only {}", covered.join(", "))
                 };
-                Diagnostic::new(
+                let whose = if is_master { "the master's " } else { "" };
+                let d = Diagnostic::new(
                     Code::CatalogNotCovered,
                     format!(
-                        "the catalog export has no rows for schema `{resolved}` (it has {has}), so its tables and columns are not checked"
+                        "the catalog export has no rows for {whose}schema `{resolved}` (it has {has}), so its tables and columns are not checked"
                     ),
                     schema.span,
                 )
                 .path(loc.at(schema.key))
-                .help(help)
+                .help(help);
+                // Without the master's schema nothing of the segment can be checked, and the
+                // query asks for it in any case: it is not there.
+                if is_master {
+                    d.severity(Severity::Error)
+                } else {
+                    d
+                }
             });
             return None;
         }
@@ -1272,11 +1326,12 @@ fn accepts(ty: &str, f: Family) -> Option<bool> {
     })
 }
 
-/// The config `type` for a family, if there is one.
-fn type_for(f: Family) -> Option<&'static str> {
+/// The config `type` for a family, if there is one (DATE: `date` where the profile has it).
+fn type_for(f: Family, allowed: &[&str]) -> Option<&'static str> {
     match f {
         Family::String => Some("string"),
         Family::Number => Some("number"),
+        Family::Date if allowed.contains(&"date") => Some("date"),
         Family::Timestamp | Family::Date => Some("timestamp"),
         Family::Boolean => Some("boolean"),
         Family::Array(Some(Element::Number)) => Some("number_array"),
@@ -1310,7 +1365,7 @@ fn type_fits(ctx: &Ctx, out: &mut Vec<Diagnostic>, loc: Loc, col: &Text, ty: &Te
     if accepts(&ty.value, fam) != Some(false) {
         return;
     }
-    let help = match type_for(fam) {
+    let help = match type_for(fam, allowed) {
         Some(t) if allowed.contains(&t) => format!("write `type: {t}`"),
         Some(t) => format!(
             "the `{}` type profile has no `{t}`: expose the column as VARCHAR or NUMBER in a view, or check the type profile setting",

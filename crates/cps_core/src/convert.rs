@@ -1,10 +1,17 @@
 //! Conversion: the exact JSON body `POST /composable_audiences` receives, and tdx YAML.
 //!
-//! Both writers take the decoded [`Config`], so any input dialect converts to any output. The API
-//! body gets `kind`, `isComposable` and `master.name` (derived from the table) when the input
-//! lacks them (tdx files never carry them); server-assigned fields and unknown keys are left out.
+//! Both writers take the decoded [`Config`], so any input dialect converts to any output (a GET
+//! response's flat shape included). The API body gets `kind`, `isComposable` and `master.name`
+//! (derived from the table) when the input lacks them (tdx files and GET responses never carry
+//! `master.name`); server-assigned fields and unknown keys are left out. For Databricks and
+//! BigQuery, an entry without its own `catalog` gets the master's (S31's entries carry none).
+//!
+//! `allowActivationBehavior` and `maxActivationBehaviorRow` (S31's optional audience settings)
+//! are kept in the API body, at the top level where TD's published schema has them; tdx YAML
+//! documents no keys for them (S4, S11), so tdx output leaves them out rather than invent keys
+//! tdx would not read. The Formats tab and the README say so.
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::ident;
 use crate::model::*;
 use crate::options::{Options, Settings};
@@ -28,14 +35,10 @@ impl Target {
     }
 }
 
-/// Errors that conversion repairs itself: the API keys tdx files never carry.
-pub fn fixed_by_conversion(d: &Diagnostic) -> bool {
-    d.code == Code::MissingKey && matches!(d.path.as_str(), "kind" | "isComposable" | "master.name")
-}
-
-/// Whether a diagnostic stops conversion: any error, except what conversion fixes.
+/// Whether a diagnostic stops conversion: any error. (What conversion adds itself, `kind`,
+/// `isComposable` and `master.name`, is an `added-on-upload` note, not an error.)
 pub fn blocks_conversion(d: &Diagnostic) -> bool {
-    d.severity == Severity::Error && !fixed_by_conversion(d)
+    d.severity == Severity::Error
 }
 
 /// Checks `text` and converts it. `Err` carries the check whose errors block conversion.
@@ -68,11 +71,12 @@ pub fn write(config: &Config, settings: &Settings, target: Target) -> String {
 }
 
 impl Target {
-    /// The format a checked file is in, as a conversion target (tdx in JSON is written as YAML).
+    /// The format a checked file is in, as a conversion target (tdx in JSON is written as YAML;
+    /// a GET response, which cps does not write, as the API body in its syntax).
     pub fn of(syntax: crate::Syntax, dialect: crate::Dialect) -> Target {
         match (dialect, syntax) {
-            (crate::Dialect::Api, crate::Syntax::Json) => Target::ApiJson,
-            (crate::Dialect::Api, crate::Syntax::Yaml) => Target::ApiYaml,
+            (crate::Dialect::Api | crate::Dialect::Get, crate::Syntax::Json) => Target::ApiJson,
+            (crate::Dialect::Api | crate::Dialect::Get, crate::Syntax::Yaml) => Target::ApiYaml,
             (crate::Dialect::Tdx, _) => Target::TdxYaml,
         }
     }
@@ -88,11 +92,21 @@ fn put(map: &mut Map<String, J>, key: &str, v: Option<J>) {
     }
 }
 
-fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings) {
+/// The master's catalog, which entries without their own read.
+fn master_catalog(c: &Config) -> Option<&Text> {
+    c.master.as_ref()?.table.conn.catalog.as_ref()
+}
+
+fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings, catalog: Option<&Text>) {
     let id = t.conn.id().map(|t| J::String(t.value.to_string()));
     if settings.warehouse.uses_catalog() {
         put(map, "connectionId", id);
-        put(map, "catalog", s(&t.conn.catalog));
+        let catalog = t.conn.catalog.as_ref().or(catalog);
+        put(
+            map,
+            "catalog",
+            catalog.map(|c| J::String(c.value.to_string())),
+        );
     } else {
         put(map, "federatedQueryConfigId", id);
     }
@@ -191,6 +205,16 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
     put(&mut root, "timezone", s(&c.timezone));
     root.insert("kind".into(), J::String("composable".into()));
     root.insert("isComposable".into(), J::Bool(true));
+    if let Some(f) = &c.allow_activation_behavior {
+        root.insert("allowActivationBehavior".into(), J::Bool(f.value));
+    }
+    if let Some(n) = &c.max_activation_behavior_row {
+        // The decoder accepted an int64 only; anything else was an error and is not written.
+        if let Ok(v) = n.value.parse::<i64>() {
+            root.insert("maxActivationBehaviorRow".into(), J::from(v));
+        }
+    }
+    let catalog = master_catalog(c);
     if let Some(m) = &c.master {
         let mut o = Map::new();
         let name = m
@@ -199,7 +223,7 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
             .map(|n| n.value.to_string())
             .or_else(|| derived_master_name(m));
         put(&mut o, "name", name.map(J::String));
-        put_conn(&mut o, &m.table, settings);
+        put_conn(&mut o, &m.table, settings, None);
         put(&mut o, "keyColumn", s(&m.key_column));
         root.insert("master".into(), J::Object(o));
     }
@@ -210,7 +234,7 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
         .map(|a| {
             let mut o = Map::new();
             put(&mut o, "name", s(&a.name));
-            put_conn(&mut o, &a.table, settings);
+            put_conn(&mut o, &a.table, settings, catalog);
             put(&mut o, "tableKey", s(&a.table_key));
             put(&mut o, "masterKey", s(&a.master_key));
             put(&mut o, "column", s(&a.column));
@@ -226,7 +250,7 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
         .map(|b| {
             let mut o = Map::new();
             put(&mut o, "name", s(&b.name));
-            put_conn(&mut o, &b.table, settings);
+            put_conn(&mut o, &b.table, settings, catalog);
             put(&mut o, "tableKey", s(&b.table_key));
             put(&mut o, "masterKey", s(&b.master_key));
             put(&mut o, "timeColumn", s(&b.time_column));
@@ -254,11 +278,18 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
 pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
     let mut w = Yaml::default();
     w.field(0, "name", &c.name);
-    w.field(0, "description", &c.description);
+    // Always written, as in the API body: what the upload sends (`''` when the input had none).
+    let description = Some(c.description.clone().unwrap_or(Text {
+        value: Default::default(),
+        span: Default::default(),
+        key: "description",
+    }));
+    w.field(0, "description", &description);
     w.field(0, "timezone", &c.timezone);
+    let catalog = master_catalog(c);
     if let Some(m) = &c.master {
         w.line(0, "master:");
-        w.conn(1, &m.table, settings);
+        w.conn(1, &m.table, settings, None);
         w.field(1, "key_column", &m.key_column);
     }
     let attributes: Vec<&Attribute> = c.attributes.iter().flat_map(|l| &l.items).collect();
@@ -266,7 +297,7 @@ pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
     for a in attributes {
         w.item(1);
         w.field(2, "name", &a.name);
-        w.conn(2, &a.table, settings);
+        w.conn(2, &a.table, settings, catalog);
         w.join(2, &a.table_key, &a.master_key);
         w.field(2, "column", &a.column);
         w.field(2, "type", &a.type_);
@@ -276,7 +307,7 @@ pub fn to_tdx_yaml(c: &Config, settings: &Settings) -> String {
     for b in behaviors {
         w.item(1);
         w.field(2, "name", &b.name);
-        w.conn(2, &b.table, settings);
+        w.conn(2, &b.table, settings, catalog);
         w.join(2, &b.table_key, &b.master_key);
         w.field(2, "time_column", &b.time_column);
         let columns: Vec<&Column> = b.columns.iter().flat_map(|l| &l.items).collect();
@@ -344,11 +375,12 @@ impl Yaml {
         }
     }
 
-    fn conn(&mut self, level: usize, t: &TableRef, settings: &Settings) {
+    fn conn(&mut self, level: usize, t: &TableRef, settings: &Settings, catalog: Option<&Text>) {
         let id = t.conn.id().cloned();
         self.field(level, "connection", &id);
         if settings.warehouse.uses_catalog() {
-            self.field(level, "catalog", &t.conn.catalog);
+            let catalog = t.conn.catalog.as_ref().or(catalog).cloned();
+            self.field(level, "catalog", &catalog);
         }
         self.field(level, "schema", &t.schema);
         self.field(level, "table", &t.table);

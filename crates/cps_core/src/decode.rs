@@ -3,14 +3,26 @@
 //! kinds, and keeps going after each problem.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::fields::{fields, Dialect, Field, Obj, Shape, F};
+use crate::fields::{fields, Dialect, Field, Need, Obj, Shape, F};
 use crate::model::*;
 use crate::span::Span;
 use crate::suggest::did_you_mean;
 use crate::tree::{Entry, Node, Value};
 
-/// Chooses the dialect by counting keys only one dialect uses; ties go to the API format.
+/// The help of `no-behaviors`, missing or empty.
+pub(crate) const NO_BEHAVIORS_HELP: &str = "add the event tables; TD's guide (S5) lists `behaviors` as required, its published schema (S31) as optional, and no source says whether a segment may have none";
+
+/// Chooses the dialect: the flat GET shape when the top level has no `master` but the master's
+/// flattened keys (`masterSchema`, a top-level `federatedQueryConfigId`, …); else by counting
+/// keys only one dialect uses, ties going to the API format.
 pub fn detect_dialect(root: &Node) -> Dialect {
+    if root.get("master").is_none()
+        && root
+            .as_map()
+            .is_some_and(|e| e.iter().any(|e| crate::fields::is_flat_master_key(&e.key)))
+    {
+        return Dialect::Get;
+    }
     let (mut api, mut tdx) = (0usize, 0usize);
     let mut count = |n: &Node| {
         if let Some(entries) = n.as_map() {
@@ -89,15 +101,98 @@ pub fn decode(
     }
     let anchor = item_anchor(&root);
     let mut got = d.read_obj(root, Obj::Root, &String::new, anchor);
-    let master = got.take(F::Master).map(|(node, key_span)| {
-        let mut g = d.read_obj(node, Obj::Master, &|| "master".to_string(), key_span);
-        Master {
-            span: key_span,
-            name: g.text(F::Name),
-            table: g.table_ref(),
-            key_column: g.text(F::KeyColumn),
+    // Keys S5 requires and S31 does not: cps sends an empty value, and says so.
+    if !got.has(F::Description) && !got.failed.contains(F::Description) {
+        d.diags.push(
+            Diagnostic::new(
+                Code::EmptyDescription,
+                "no `description`: cps will send an empty string",
+                anchor,
+            )
+            .path("description")
+            .help("add `description: …`: TD's guide (S5) marks it as required; its published schema (S31) makes it optional"),
+        );
+    }
+    if !got.has(F::Behaviors) && !got.failed.contains(F::Behaviors) {
+        d.diags.push(
+            Diagnostic::new(
+                Code::NoBehaviors,
+                "no `behaviors`: cps will send an empty list",
+                anchor,
+            )
+            .path("behaviors")
+            .help(NO_BEHAVIORS_HELP),
+        );
+    }
+    // What the upload adds: the API's own keys, which tdx files never carry (no note there).
+    if dialect != Dialect::Tdx {
+        for (id, key, value) in [
+            (F::Kind, "kind", "`\"kind\": \"composable\"`"),
+            (F::IsComposable, "isComposable", "`\"isComposable\": true`"),
+        ] {
+            if !got.has(id) && !got.failed.contains(id) {
+                d.diags.push(
+                    Diagnostic::new(
+                        Code::AddedOnUpload,
+                        format!("no `{key}`: cps adds {value} to the upload"),
+                        anchor,
+                    )
+                    .path(key)
+                    .help("nothing to do: it has one allowed value (TD's guide, S5; optional in TD's published schema, S31)"),
+                );
+            }
         }
-    });
+    }
+    let master = if dialect == Dialect::Get {
+        // The GET shape's master is its top level: `masterSchema` & co. were read with it.
+        let m = Master {
+            loc: Loc::Root,
+            span: anchor,
+            name: None,
+            table: got.table_ref(),
+            key_column: got.text(F::KeyColumn),
+        };
+        if let Some(name) = crate::convert::derived_master_name(&m) {
+            d.diags.push(
+                Diagnostic::new(
+                    Code::AddedOnUpload,
+                    format!("a GET response has no master display name: cps sends the table name, `{name}`, as `master.name`"),
+                    m.table.table.as_ref().map(|t| t.span).unwrap_or(anchor),
+                )
+                .path("masterTable")
+                .help("nothing to do; after converting, `master.name` can be changed (TD's guide, S5)"),
+            );
+        }
+        Some(m)
+    } else {
+        got.take(F::Master).map(|(node, key_span)| {
+            let mut g = d.read_obj(node, Obj::Master, &|| "master".to_string(), key_span);
+            let unreadable_name = g.failed.contains(F::Name);
+            let m = Master {
+                loc: Loc::Master,
+                span: key_span,
+                name: g.text(F::Name),
+                table: g.table_ref(),
+                key_column: g.text(F::KeyColumn),
+            };
+            if dialect != Dialect::Tdx && m.name.is_none() && !unreadable_name {
+                if let Some(name) = crate::convert::derived_master_name(&m) {
+                    d.diags.push(
+                        Diagnostic::new(
+                            Code::AddedOnUpload,
+                            format!("no `master.name`: cps sends the table name, `{name}`"),
+                            key_span,
+                        )
+                        .path("master.name")
+                        .help(
+                            "add `name` under `master` for another display name (TD's guide, S5)",
+                        ),
+                    );
+                }
+            }
+            m
+        })
+    };
     let attributes = got.list(F::Attributes).map(|(items, key_span, key)| List {
         key_span,
         key,
@@ -168,6 +263,8 @@ pub fn decode(
         master,
         attributes,
         behaviors,
+        allow_activation_behavior: got.flag(F::AllowActivationBehavior),
+        max_activation_behavior_row: got.text(F::MaxActivationBehaviorRow),
     })
 }
 
@@ -333,6 +430,10 @@ impl Decoder<'_> {
         got.items.reserve_exact(entries.len());
         for entry in entries {
             let key: &str = &entry.key;
+            if dialect_has_no_master_object(self.dialect, obj, key) {
+                self.flat_master_key(&entry);
+                continue;
+            }
             let (field, foreign) = match own.iter().find(|f| f.key == key) {
                 Some(f) => (f, false),
                 None => match other.iter().find(|f| f.key == key) {
@@ -377,6 +478,10 @@ impl Decoder<'_> {
                     .help(help),
                 );
             }
+            if field.nullable && matches!(entry.value.value, Value::Null) {
+                // Read as absent: GET responses write `null` for what is not set.
+                continue;
+            }
             if !self.shape_ok(field, &entry, &full) {
                 if field.shape == Shape::Str && matches!(entry.value.value, Value::Number(_)) {
                     got.seen.insert(field.id);
@@ -396,7 +501,7 @@ impl Decoder<'_> {
             }
             got.items.push((field, entry));
         }
-        for field in own.iter().filter(|f| f.required) {
+        for field in own.iter().filter(|f| f.need != Need::Optional) {
             let present = got.has(field.id)
                 || (field.id == F::Join && got.has(F::TableKey) && got.has(F::MasterKey));
             // Only when absent: was it there but unreadable (already reported)?
@@ -409,15 +514,21 @@ impl Decoder<'_> {
             } else {
                 format!("`{path}`")
             };
-            self.diags.push(
-                Diagnostic::new(
+            let d = match field.need {
+                Need::Disputed(why) => Diagnostic::new(
+                    Code::MissingDisputedKey,
+                    format!("{what} has no `{}`", field.key),
+                    anchor,
+                )
+                .help(why),
+                _ => Diagnostic::new(
                     Code::MissingKey,
                     format!("{what} has no `{}`", field.key),
                     anchor,
                 )
-                .path(join_path(&path, field.path))
                 .help(format!("add `{}`: {}", field.key, field.doc)),
-            );
+            };
+            self.diags.push(d.path(join_path(&path, field.path)));
         }
         got
     }
@@ -430,7 +541,9 @@ impl Decoder<'_> {
             Shape::Bool => matches!(v, Value::Bool(_)),
             Shape::Map(_) => matches!(v, Value::Map(_)),
             Shape::Seq(_) => matches!(v, Value::Seq(_)),
+            Shape::Int => matches!(v, Value::Number(n) if is_whole_number(n)),
             Shape::Scalar => !matches!(v, Value::Map(_) | Value::Seq(_)),
+            Shape::Any => true,
         };
         if !ok {
             let expected = match field.shape {
@@ -438,7 +551,8 @@ impl Decoder<'_> {
                 Shape::Bool => "a boolean (true or false)",
                 Shape::Map(_) => "a mapping of keys to values",
                 Shape::Seq(_) => "a list",
-                Shape::Scalar => "a single value",
+                Shape::Int => "a whole number",
+                Shape::Scalar | Shape::Any => "a single value",
             };
             let help = match (field.shape, v) {
                 (Shape::Str, Value::Number(n)) => {
@@ -478,7 +592,7 @@ impl Decoder<'_> {
             return false;
         }
         match (field.shape, v) {
-            (Shape::Scalar, _) => {
+            (Shape::Scalar | Shape::Any, _) => {
                 self.diags.push(
                     Diagnostic::new(
                         Code::ServerField,
@@ -489,7 +603,11 @@ impl Decoder<'_> {
                         entry.key_span,
                     )
                     .path(path())
-                    .help("this file looks copied from a GET response; nothing to do"),
+                    .help(if self.dialect == Dialect::Get {
+                        "a GET response carries it; nothing to do"
+                    } else {
+                        "this file looks copied from a GET response; nothing to do"
+                    }),
                 );
                 false
             }
@@ -507,6 +625,32 @@ impl Decoder<'_> {
             }
             _ => true,
         }
+    }
+
+    /// `masterSchema` & co. in a file that has a `master` object (or is tdx YAML).
+    fn flat_master_key(&mut self, entry: &Entry) {
+        let key: &str = &entry.key;
+        let nested = match (key, self.dialect) {
+            ("masterSchema", _) => "master.schema",
+            ("masterTable", _) => "master.table",
+            ("masterKeyColumn", Dialect::Tdx) => "master.key_column",
+            ("masterKeyColumn", _) => "master.keyColumn",
+            (_, _) => "master.catalog",
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::OtherDialectKey,
+                format!(
+                    "`{key}` is how a GET response spells it, but this file is in {}",
+                    self.dialect.describe()
+                ),
+                entry.key_span,
+            )
+            .path(key)
+            .help(format!(
+                "write it as `{nested}`; cps leaves `{key}` out of the upload"
+            )),
+        );
     }
 
     fn unknown_key(&mut self, entry: &Entry, own: &[Field], obj: Obj, path: &str) {
@@ -536,6 +680,24 @@ impl Decoder<'_> {
     }
 }
 
+/// Whether a key of the GET shape's flattened master is misplaced here: only the top level of a
+/// GET response has them.
+fn dialect_has_no_master_object(dialect: Dialect, obj: Obj, key: &str) -> bool {
+    dialect != Dialect::Get
+        && obj == Obj::Root
+        && matches!(
+            key,
+            "masterSchema" | "masterTable" | "masterKeyColumn" | "masterCatalog"
+        )
+}
+
+/// `-12`, `300`: what S31's integer fields hold (int64), written as digits (at most 18, so
+/// every accepted value fits).
+fn is_whole_number(n: &str) -> bool {
+    let digits = n.strip_prefix('-').unwrap_or(n);
+    !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn describe_obj(obj: Obj) -> &'static str {
     match obj {
         Obj::Root => "the config",
@@ -550,7 +712,7 @@ fn describe_obj(obj: Obj) -> &'static str {
 fn entry_example(dialect: Dialect, obj: Obj) -> String {
     let keys: Vec<&str> = fields(dialect, obj)
         .iter()
-        .filter(|f| f.required)
+        .filter(|f| f.required())
         .map(|f| f.key)
         .collect();
     format!("an entry here has the keys {}", keys.join(", "))

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-/// The two key vocabularies cps reads. JSON and YAML are only syntaxes; a file's dialect is chosen
+/// The key vocabularies cps reads. JSON and YAML are only syntaxes; a file's dialect is chosen
 /// by its keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Dialect {
@@ -14,12 +14,20 @@ pub enum Dialect {
     /// The `tdx cas` CLI's YAML: snake_case keys, `join`, `connection`, `columns`.
     #[serde(rename = "tdx")]
     Tdx,
+    /// What `GET /audiences/{id}` returns for a composable audience (S31, spec §9.1): the API's
+    /// camelCase keys with the master flattened into the top level (`masterSchema`,
+    /// `masterTable`, `masterKeyColumn`, `masterCatalog`, a top-level `federatedQueryConfigId`
+    /// or `connectionId`) and server fields (`id`, `population`, `createdBy`, …).
+    #[serde(rename = "get")]
+    Get,
 }
 
 impl Dialect {
+    /// The vocabulary whose keys are recognised as "spelled the other way" in this one. A GET
+    /// response's entries are the API's, so for it that is tdx's too.
     pub fn other(self) -> Dialect {
         match self {
-            Dialect::Api => Dialect::Tdx,
+            Dialect::Api | Dialect::Get => Dialect::Tdx,
             Dialect::Tdx => Dialect::Api,
         }
     }
@@ -28,6 +36,7 @@ impl Dialect {
         match self {
             Dialect::Api => "the API format",
             Dialect::Tdx => "tdx YAML",
+            Dialect::Get => "the flat shape of a GET response",
         }
     }
 }
@@ -75,6 +84,12 @@ pub enum F {
     Id,
     CreatedAt,
     UpdatedAt,
+    CreatedBy,
+    UpdatedBy,
+    Population,
+    /// Optional audience settings of TD's published schema (S31).
+    AllowActivationBehavior,
+    MaxActivationBehaviorRow,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,8 +98,22 @@ pub enum Shape {
     Bool,
     Map(Obj),
     Seq(Obj),
+    /// A whole number (`maxActivationBehaviorRow`).
+    Int,
     /// Server-assigned values (ids, timestamps): any scalar is accepted; they are dropped.
     Scalar,
+    /// Server-assigned values of any kind (`createdBy` is a user object): dropped.
+    Any,
+}
+
+/// Whether a key must be there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Required,
+    Optional,
+    /// Older TD sources require it, TD's published schema (S31) does not: a missing key is a
+    /// `missing-disputed-key` warning whose help (this text) says why it still matters.
+    Disputed(&'static str),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -96,8 +125,16 @@ pub struct Field {
     /// tdx's `join`).
     pub path: &'static str,
     pub shape: Shape,
-    pub required: bool,
+    pub need: Need,
+    /// `null` reads as absent (S31 marks the field nullable, and GET responses carry `null`).
+    pub nullable: bool,
     pub doc: &'static str,
+}
+
+impl Field {
+    pub fn required(&self) -> bool {
+        self.need == Need::Required
+    }
 }
 
 const fn f(id: F, key: &'static str, shape: Shape, required: bool, doc: &'static str) -> Field {
@@ -106,8 +143,29 @@ const fn f(id: F, key: &'static str, shape: Shape, required: bool, doc: &'static
         key,
         path: key,
         shape,
-        required,
+        need: if required {
+            Need::Required
+        } else {
+            Need::Optional
+        },
+        nullable: false,
         doc,
+    }
+}
+
+/// A nullable, optional field.
+const fn nullable(field: Field) -> Field {
+    Field {
+        nullable: true,
+        ..field
+    }
+}
+
+/// A field older sources require and S31 does not (see [`Need::Disputed`]).
+const fn disputed(field: Field, why: &'static str) -> Field {
+    Field {
+        need: Need::Disputed(why),
+        ..field
     }
 }
 
@@ -126,21 +184,31 @@ const D_TABLE_KEY: &str = "the customer key column in this entry's table";
 const D_MASTER_KEY: &str =
     "the key column of the Customers table it joins on (= master key column)";
 const D_COLUMN: &str = "the warehouse column";
-const D_TYPE: &str = "segmentation type: string, number, timestamp, string_array, number_array (set depends on the backend)";
+const D_TYPE: &str = "segmentation type: string, number, timestamp, date, string_array, number_array or boolean (S31); optional: TD infers it from the warehouse column";
 const D_TIME: &str = "the event time column (TIMESTAMP; BigQuery: TIMESTAMP or INT64 Unix seconds)";
 const D_SERVER: &str = "assigned by the server; ignored on upload";
+const D_ALLOW_ACT: &str = "whether activations may include behavior rows (S31); optional";
+const D_MAX_ACT: &str = "the most behavior rows an activation may include (S31); optional";
+const WHY_KEY_COLUMN: &str = "TD's guide (S5) requires the master's key column and every entry joins on it (`masterKey`); TD's published schema (S31) lists it as optional. Add the Customers table's unique key column";
+const WHY_TIME_COLUMN: &str = "TD's setup and tdx skills (S10, S11) call the time column required, and segments filter behaviors by time; TD's published schema (S31) makes it optional. Add the event time column unless the behavior has none";
 
 const API_ROOT: &[Field] = &[
     f(F::Name, "name", Shape::Str, true, D_NAME),
-    f(F::Description, "description", Shape::Str, true, D_DESC),
+    nullable(f(F::Description, "description", Shape::Str, false, D_DESC)),
     f(F::Timezone, "timezone", Shape::Str, true, D_TZ),
-    f(F::Kind, "kind", Shape::Str, true, "must be \"composable\""),
+    f(
+        F::Kind,
+        "kind",
+        Shape::Str,
+        false,
+        "must be \"composable\"; cps adds it when missing",
+    ),
     f(
         F::IsComposable,
         "isComposable",
         Shape::Bool,
-        true,
-        "must be the boolean true",
+        false,
+        "must be the boolean true; cps adds it when missing",
     ),
     f(
         F::Master,
@@ -160,12 +228,117 @@ const API_ROOT: &[Field] = &[
         F::Behaviors,
         "behaviors",
         Shape::Seq(Obj::Behavior),
+        false,
+        "behavior (event) tables joined 1-to-many on the customer key",
+    ),
+    nullable(f(
+        F::AllowActivationBehavior,
+        "allowActivationBehavior",
+        Shape::Bool,
+        false,
+        D_ALLOW_ACT,
+    )),
+    nullable(f(
+        F::MaxActivationBehaviorRow,
+        "maxActivationBehaviorRow",
+        Shape::Int,
+        false,
+        D_MAX_ACT,
+    )),
+    f(F::Id, "id", Shape::Scalar, false, D_SERVER),
+    f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
+    f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
+    f(F::CreatedBy, "createdBy", Shape::Any, false, D_SERVER),
+    f(F::UpdatedBy, "updatedBy", Shape::Any, false, D_SERVER),
+    f(F::Population, "population", Shape::Any, false, D_SERVER),
+];
+
+/// The top level of a GET response: the API's keys, with the master's flattened in.
+const GET_ROOT: &[Field] = &[
+    f(F::Name, "name", Shape::Str, true, D_NAME),
+    nullable(f(F::Description, "description", Shape::Str, false, D_DESC)),
+    f(F::Timezone, "timezone", Shape::Str, true, D_TZ),
+    f(F::Kind, "kind", Shape::Str, false, "must be \"composable\""),
+    f(
+        F::IsComposable,
+        "isComposable",
+        Shape::Bool,
+        false,
+        "must be the boolean true",
+    ),
+    nullable(f(
+        F::FederatedQueryConfigId,
+        "federatedQueryConfigId",
+        Shape::Str,
+        false,
+        D_FQC,
+    )),
+    nullable(f(
+        F::ConnectionId,
+        "connectionId",
+        Shape::Str,
+        false,
+        D_CONN_ID,
+    )),
+    nullable(f(
+        F::Catalog,
+        "masterCatalog",
+        Shape::Str,
+        false,
+        "Databricks/BigQuery: the master table's catalog (null for Snowflake)",
+    )),
+    f(F::Schema, "masterSchema", Shape::Str, true, D_SCHEMA),
+    f(
+        F::Table,
+        "masterTable",
+        Shape::Str,
         true,
+        "the Customers (master) table",
+    ),
+    disputed(
+        f(
+            F::KeyColumn,
+            "masterKeyColumn",
+            Shape::Str,
+            false,
+            D_KEY_COLUMN,
+        ),
+        WHY_KEY_COLUMN,
+    ),
+    nullable(f(
+        F::AllowActivationBehavior,
+        "allowActivationBehavior",
+        Shape::Bool,
+        false,
+        D_ALLOW_ACT,
+    )),
+    nullable(f(
+        F::MaxActivationBehaviorRow,
+        "maxActivationBehaviorRow",
+        Shape::Int,
+        false,
+        D_MAX_ACT,
+    )),
+    f(
+        F::Attributes,
+        "attributes",
+        Shape::Seq(Obj::Attribute),
+        true,
+        "customer attributes; at least one",
+    ),
+    f(
+        F::Behaviors,
+        "behaviors",
+        Shape::Seq(Obj::Behavior),
+        false,
         "behavior (event) tables joined 1-to-many on the customer key",
     ),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
     f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
     f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
+    f(F::CreatedBy, "createdBy", Shape::Any, false, D_SERVER),
+    f(F::UpdatedBy, "updatedBy", Shape::Any, false, D_SERVER),
+    f(F::Population, "population", Shape::Any, false, D_SERVER),
 ];
 
 const API_MASTER: &[Field] = &[
@@ -173,27 +346,30 @@ const API_MASTER: &[Field] = &[
         F::Name,
         "name",
         Shape::Str,
-        true,
-        "display name of the Customers table",
+        false,
+        "display name of the Customers table; cps uses the table name when missing",
     ),
-    f(
+    nullable(f(
         F::FederatedQueryConfigId,
         "federatedQueryConfigId",
         Shape::Str,
         false,
         D_FQC,
-    ),
-    f(
+    )),
+    nullable(f(
         F::ConnectionId,
         "connectionId",
         Shape::Str,
         false,
         D_CONN_ID,
-    ),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    )),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(F::Table, "table", Shape::Str, true, D_TABLE),
-    f(F::KeyColumn, "keyColumn", Shape::Str, true, D_KEY_COLUMN),
+    disputed(
+        f(F::KeyColumn, "keyColumn", Shape::Str, false, D_KEY_COLUMN),
+        WHY_KEY_COLUMN,
+    ),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
 ];
 
@@ -205,21 +381,21 @@ const API_ATTRIBUTE: &[Field] = &[
         true,
         "attribute name used in segment rules; unique",
     ),
-    f(
+    nullable(f(
         F::FederatedQueryConfigId,
         "federatedQueryConfigId",
         Shape::Str,
         false,
         D_FQC,
-    ),
-    f(
+    )),
+    nullable(f(
         F::ConnectionId,
         "connectionId",
         Shape::Str,
         false,
         D_CONN_ID,
-    ),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    )),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(
         F::Table,
@@ -231,7 +407,7 @@ const API_ATTRIBUTE: &[Field] = &[
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
     f(F::Column, "column", Shape::Str, true, D_COLUMN),
-    f(F::Type, "type", Shape::Str, true, D_TYPE),
+    f(F::Type, "type", Shape::Str, false, D_TYPE),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
     f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
     f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
@@ -245,21 +421,21 @@ const API_BEHAVIOR: &[Field] = &[
         true,
         "behavior name used in segment rules; unique",
     ),
-    f(
+    nullable(f(
         F::FederatedQueryConfigId,
         "federatedQueryConfigId",
         Shape::Str,
         false,
         D_FQC,
-    ),
-    f(
+    )),
+    nullable(f(
         F::ConnectionId,
         "connectionId",
         Shape::Str,
         false,
         D_CONN_ID,
-    ),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    )),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(
         F::Table,
@@ -270,7 +446,10 @@ const API_BEHAVIOR: &[Field] = &[
     ),
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
-    f(F::TimeColumn, "timeColumn", Shape::Str, true, D_TIME),
+    disputed(
+        f(F::TimeColumn, "timeColumn", Shape::Str, false, D_TIME),
+        WHY_TIME_COLUMN,
+    ),
     f(
         F::Columns,
         "columnMapping",
@@ -291,7 +470,7 @@ const API_COLUMN: &[Field] = &[
         true,
         "column name used in segment rules; unique within the behavior",
     ),
-    f(F::Type, "type", Shape::Str, true, D_TYPE),
+    f(F::Type, "type", Shape::Str, false, D_TYPE),
     f(F::CdwColumn, "cdwColumn", Shape::Str, true, D_COLUMN),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
 ];
@@ -325,10 +504,13 @@ const TDX_ROOT: &[Field] = &[
 
 const TDX_MASTER: &[Field] = &[
     f(F::Connection, "connection", Shape::Str, false, D_CONN),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(F::Table, "table", Shape::Str, true, D_TABLE),
-    f(F::KeyColumn, "key_column", Shape::Str, true, D_KEY_COLUMN),
+    disputed(
+        f(F::KeyColumn, "key_column", Shape::Str, false, D_KEY_COLUMN),
+        WHY_KEY_COLUMN,
+    ),
 ];
 
 const TDX_ATTRIBUTE: &[Field] = &[
@@ -340,7 +522,7 @@ const TDX_ATTRIBUTE: &[Field] = &[
         "attribute name used in segment rules; unique",
     ),
     f(F::Connection, "connection", Shape::Str, false, D_CONN),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(
         F::Table,
@@ -357,7 +539,7 @@ const TDX_ATTRIBUTE: &[Field] = &[
         "join keys: table_key and master_key",
     ),
     f(F::Column, "column", Shape::Str, true, D_COLUMN),
-    f(F::Type, "type", Shape::Str, true, D_TYPE),
+    f(F::Type, "type", Shape::Str, false, D_TYPE),
 ];
 
 const TDX_BEHAVIOR: &[Field] = &[
@@ -369,7 +551,7 @@ const TDX_BEHAVIOR: &[Field] = &[
         "behavior name used in segment rules; unique",
     ),
     f(F::Connection, "connection", Shape::Str, false, D_CONN),
-    f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG),
+    nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(
         F::Table,
@@ -385,7 +567,10 @@ const TDX_BEHAVIOR: &[Field] = &[
         true,
         "join keys: table_key and master_key",
     ),
-    f(F::TimeColumn, "time_column", Shape::Str, true, D_TIME),
+    disputed(
+        f(F::TimeColumn, "time_column", Shape::Str, false, D_TIME),
+        WHY_TIME_COLUMN,
+    ),
     f(
         F::Columns,
         "columns",
@@ -410,7 +595,7 @@ const TDX_COLUMN: &[Field] = &[
         true,
         "column name used in segment rules; unique within the behavior",
     ),
-    f(F::Type, "type", Shape::Str, true, D_TYPE),
+    f(F::Type, "type", Shape::Str, false, D_TYPE),
     f(F::CdwColumn, "column", Shape::Str, true, D_COLUMN),
 ];
 
@@ -439,6 +624,10 @@ pub fn fields(dialect: Dialect, obj: Obj) -> &'static [Field] {
         (Dialect::Tdx, Obj::Behavior) => TDX_BEHAVIOR,
         (Dialect::Tdx, Obj::Column) => TDX_COLUMN,
         (Dialect::Tdx, Obj::Join) => TDX_JOIN,
+        (Dialect::Get, Obj::Root) => GET_ROOT,
+        // A GET response has no `master` object: its keys are in the top level.
+        (Dialect::Get, Obj::Master) => &[],
+        (Dialect::Get, obj) => fields(Dialect::Api, obj),
     }
 }
 
@@ -458,6 +647,20 @@ pub fn spelling(dialect: Dialect, obj: Obj, id: F) -> Option<&'static str> {
             .map(|f| f.path);
     }
     None
+}
+
+/// Top-level keys of a GET response that the create body does not have: with no `master`, they
+/// make a file the flat GET shape.
+pub fn is_flat_master_key(key: &str) -> bool {
+    matches!(
+        key,
+        "masterSchema"
+            | "masterTable"
+            | "masterKeyColumn"
+            | "masterCatalog"
+            | "federatedQueryConfigId"
+            | "connectionId"
+    )
 }
 
 /// Keys that only one dialect uses, for detecting a file's dialect.

@@ -22,6 +22,7 @@ pub mod fields;
 pub mod ident;
 pub mod json;
 pub mod keys;
+pub mod kind;
 pub mod model;
 pub mod options;
 pub mod reference;
@@ -40,6 +41,7 @@ pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use fields::Dialect;
+pub use kind::FileKind;
 pub use model::{Config, Syntax};
 pub use options::{IdentifierCase, Options, Settings, Source, TypeProfile, Warehouse};
 pub use span::{ColumnUnit, LineIndex, Span};
@@ -70,6 +72,9 @@ pub struct Checked {
     pub line_index: LineIndex,
     pub syntax: Option<Syntax>,
     pub dialect: Option<Dialect>,
+    /// What the file is, once it parsed: a parent segment (checked), or a look-alike that got
+    /// one diagnostic saying so (see [`kind`]).
+    pub kind: Option<FileKind>,
     pub settings: Settings,
 }
 
@@ -82,7 +87,8 @@ impl Checked {
         crate::diagnostic::count(&self.diagnostics, severity)
     }
 
-    /// The input format's name as the CLI and page show it: `api-json`, `api-yaml`, `tdx-yaml`.
+    /// The input format's name as the CLI and page show it: `api-json`, `api-yaml`, `tdx-yaml`,
+    /// `get-json` (a GET response, flat).
     pub fn format_name(&self) -> Option<&'static str> {
         format_name(self.syntax?, self.dialect?)
     }
@@ -94,16 +100,23 @@ pub fn format_name(syntax: Syntax, dialect: Dialect) -> Option<&'static str> {
         (Dialect::Api, Syntax::Yaml) => "api-yaml",
         (Dialect::Tdx, Syntax::Yaml) => "tdx-yaml",
         (Dialect::Tdx, Syntax::Json) => "tdx-json",
+        (Dialect::Get, Syntax::Json) => "get-json",
+        (Dialect::Get, Syntax::Yaml) => "get-yaml",
     })
 }
 
 /// Checks raw bytes: reports text that is not UTF-8 at the first bad byte, then checks the text.
 pub fn check_bytes(bytes: &[u8], options: &Options) -> Checked {
+    check_bytes_named(bytes, None, options)
+}
+
+/// [`check_bytes`] of a file whose name may say what it is (`*.journey.yml`).
+pub fn check_bytes_named(bytes: &[u8], name: Option<&str>, options: &Options) -> Checked {
     if bytes.len() > MAX_INPUT_BYTES {
         return too_large(bytes.len(), options);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => check(text, options),
+        Ok(text) => check_named(text, name, options),
         Err(e) => {
             // Positions refer to the lossy text the front-ends show; up to the first bad byte it
             // is the file itself, so the offset is the same in both.
@@ -137,8 +150,35 @@ pub fn check_with_catalog(
     options: &Options,
     catalog: Option<&catalog::Catalog>,
 ) -> Checked {
-    let mut checked = check(text, options);
-    if let (Some(catalog), Some(config)) = (catalog, &checked.config) {
+    check_with_catalog_named(text, None, options, catalog)
+}
+
+/// [`check_with_catalog`] of a named file (see [`check_named`]). When the warehouse is not
+/// given and the file shows only "Databricks or BigQuery", the export's own type names settle
+/// which one ([`catalog::Catalog::warehouse`]): BigQuery's INT64 time columns are then fine.
+pub fn check_with_catalog_named(
+    text: &str,
+    name: Option<&str>,
+    options: &Options,
+    catalog: Option<&catalog::Catalog>,
+) -> Checked {
+    let mut checked = check_named(text, name, options);
+    let Some(catalog) = catalog else {
+        return checked;
+    };
+    if options.warehouse.is_none() && checked.settings.warehouse.uses_catalog() {
+        if let Some(w) = catalog.warehouse().filter(|w| w.uses_catalog()) {
+            if w != checked.settings.warehouse {
+                let settled = Options {
+                    warehouse: Some(w),
+                    ..*options
+                };
+                checked = check_named(text, name, &settled);
+                checked.settings.warehouse_source = Source::Catalog;
+            }
+        }
+    }
+    if let Some(config) = &checked.config {
         catalog::check(config, &checked.settings, catalog, &mut checked.diagnostics);
         sort_diagnostics(&mut checked.diagnostics);
     }
@@ -147,6 +187,11 @@ pub fn check_with_catalog(
 
 /// Reads, decodes and checks one config. Bounded in time and memory for any input.
 pub fn check(text: &str, options: &Options) -> Checked {
+    check_named(text, None, options)
+}
+
+/// [`check`] of a file whose name may say what it is: tdx names journeys `*.journey.yml`.
+pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked {
     if text.len() > MAX_INPUT_BYTES {
         return too_large(text.len(), options);
     }
@@ -185,16 +230,28 @@ pub fn check(text: &str, options: &Options) -> Checked {
     let Some(root) = root else {
         return finish_with_index(index, None, Some(syntax), None, diagnostics, options);
     };
+    // The one place that decides what the file is: parent segments get the parent rules; every
+    // look-alike gets its one diagnostic (segment rules will dispatch from here).
+    let (kind, verdict) = kind::detect(&root, name);
+    if let Some(d) = verdict {
+        // Syntax problems the reader found (a duplicate key) stay; nothing of the parent rules.
+        diagnostics.push(d);
+        let mut checked = finish_with_index(index, None, Some(syntax), None, diagnostics, options);
+        checked.kind = Some(kind);
+        return checked;
+    }
     let dialect = decode::detect_dialect(&root);
     let config = decode::decode(root, syntax, dialect, &mut diagnostics);
-    finish_with_index(
+    let mut checked = finish_with_index(
         index,
         config,
         Some(syntax),
         Some(dialect),
         diagnostics,
         options,
-    )
+    );
+    checked.kind = Some(kind);
+    checked
 }
 
 fn too_large(len: usize, options: &Options) -> Checked {
@@ -255,6 +312,7 @@ fn finish_with_index(
         line_index,
         syntax,
         dialect,
+        kind: None,
         settings,
     }
 }

@@ -1,4 +1,4 @@
-//! The config model: one shape for all three input dialects, every value with its byte range
+//! The config model: one shape for every input dialect, every value with its byte range
 //! and the key it was written under (so diagnostics can name the file's own path).
 //!
 //! Every field is optional: the decoder fills what it could read and has already reported what
@@ -66,6 +66,9 @@ pub struct TableRef {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Master {
+    /// Where its keys are: `master` (`Loc::Master`), or the top level of a GET response, whose
+    /// master is flattened into it (`Loc::Root`, keys `masterSchema`, …).
+    pub loc: Loc,
     /// Where to point when the whole master is at fault (its key).
     pub span: Span,
     pub name: Option<Text>,
@@ -129,16 +132,18 @@ pub struct Config {
     pub master: Option<Master>,
     pub attributes: Option<List<Attribute>>,
     pub behaviors: Option<List<Behavior>>,
+    /// Optional audience settings of TD's published schema (S31): kept in the API body, which
+    /// can carry them; tdx YAML has no keys for them.
+    pub allow_activation_behavior: Option<Flag>,
+    /// The number as written (a whole number).
+    pub max_activation_behavior_row: Option<Text>,
 }
 
 impl Config {
     /// Every entry that names a table, with where it is and where it starts, in file order:
     /// master first.
     pub fn table_refs(&self) -> impl Iterator<Item = (Loc, Span, &TableRef)> {
-        let master = self
-            .master
-            .as_ref()
-            .map(|m| (Loc::Master, m.span, &m.table));
+        let master = self.master.as_ref().map(|m| (m.loc, m.span, &m.table));
         let attrs = self
             .attributes
             .iter()

@@ -18,13 +18,14 @@ pub fn diagnostics_markdown() -> String {
     );
     let profiles: Vec<String> = TypeProfile::ALL
         .iter()
-        .map(|p| format!("`{}` ({})", p.as_str(), p.types().join(", ")))
+        .map(|p| format!("`{}`: {} — {}", p.as_str(), p.types().join(", "), p.label()))
         .collect();
     out.push_str(&format!(
-        "| warehouse | `--warehouse` | inferred: `connectionId`/`catalog` entries mean databricks (BigQuery checks alike), else snowflake | snowflake, databricks, bigquery |\n\
-         | type profile | `--types` | `current` | {} |\n\
+        "| warehouse | `--warehouse` | inferred: `connectionId`/`catalog` entries mean databricks (BigQuery checks alike; with `--catalog`, the export's type names such as INT64 settle bigquery), else snowflake | snowflake, databricks, bigquery |\n\
+         | type profile | `--types` | `published` (`current`, its name before Dec 2026, reads as it) | {} |\n\
          | identifier case | `--identifier-case` | `exact` | `exact` (current backend: names match case-sensitively, unquoted names resolve to upper case), `lowercase` (legacy api-cas host) |\n\n\
          The settings a check used are printed with every result (human output: the summary line; JSON: `settings`).\n\n\
+         Source tags (S5, S31, …) refer to the source index of the domain spec (`td-cas.md`); \"vs\" marks sources that disagree.\n\n\
          ## Codes\n\n| code | severity | what |\n|---|---|---|\n",
         profiles.join("; ")
     ));
@@ -39,12 +40,13 @@ pub fn diagnostics_markdown() -> String {
     for c in Code::ALL {
         let d = c.doc();
         out.push_str(&format!(
-            "\n### {}\n\n{} ({})\n\n**Why:** {}\n\n**Example:** {}\n",
+            "\n### {}\n\n{} ({})\n\n**Why:** {}\n\n**Example:** {}\n\n**Sources:** {}\n",
             c.as_str(),
             d.summary,
             c.severity().as_str(),
             d.why,
-            d.example
+            d.example,
+            d.sources
         ));
     }
     out

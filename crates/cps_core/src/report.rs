@@ -22,10 +22,17 @@ pub struct Report {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileReport {
     pub file: String,
-    /// `api-json`, `api-yaml` or `tdx-yaml`; absent when the text did not parse.
+    /// `api-json`, `api-yaml`, `tdx-yaml` or `get-json` (a GET response, flat); absent when the
+    /// text did not parse, or is not a parent segment.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
     pub format: Option<&'static str>,
+    /// What the file is: `parent-segment` (checked), or a look-alike that got one error saying
+    /// so (`segment`, `journey`, `classic-parent-segment`, `classic-audience`); absent when the
+    /// text did not parse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub kind: Option<crate::FileKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub settings: Option<Settings>,
@@ -114,6 +121,7 @@ pub fn file_report(file: &str, text: &str, checked: &Checked, unit: ColumnUnit) 
     FileReport {
         file: file.to_string(),
         format: checked.format_name(),
+        kind: checked.kind,
         settings: checked.config.as_ref().map(|_| checked.settings),
         diagnostics: checked
             .diagnostics

@@ -59,18 +59,10 @@ fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(Code::EmptyDescription, "the description is empty", d.span)
                 .path(at(Loc::Root, d))
                 .help(
-                    "describe the segment in a few words; the API marks `description` as required",
+                    "describe the segment in a few words: TD's guide (S5) marks `description` as required; its published schema (S31) makes it optional",
                 ),
         ),
-        None if c.dialect == Dialect::Tdx => out.push(
-            Diagnostic::new(
-                Code::EmptyDescription,
-                "no `description`: the API requires one, so cps will send an empty string",
-                c.root_span,
-            )
-            .path("description")
-            .help("add `description: …`"),
-        ),
+        // A missing one is reported by the decoder, which knows an unreadable one from none.
         _ => {}
     }
     if let Some(tz) = &c.timezone {
@@ -107,20 +99,12 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
             out,
         );
     }
+    // A missing list is reported by the decoder, which knows an unreadable one from none.
     match &c.behaviors {
         Some(list) if list.items.is_empty() => out.push(
             Diagnostic::new(Code::NoBehaviors, "`behaviors` is empty", list.key_span)
                 .path(list.key)
-                .help("add the event tables; TD's docs do not say whether a segment may have none"),
-        ),
-        None if c.dialect == Dialect::Tdx => out.push(
-            Diagnostic::new(
-                Code::NoBehaviors,
-                "no `behaviors`: cps will send an empty list",
-                c.root_span,
-            )
-            .path("behaviors")
-            .help("add the event tables; TD's docs do not say whether a segment may have none"),
+                .help(crate::decode::NO_BEHAVIORS_HELP),
         ),
         _ => {}
     }
@@ -190,23 +174,63 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     let mut first_catalog: Option<&Text> = None;
     for (loc, anchor, t) in c.table_refs() {
         let conn = &t.conn;
+        let is_master = matches!(loc, Loc::Master | Loc::Root);
+        if let (Some(fqc), Some(cid)) = (&conn.federated_query_config_id, &conn.connection_id) {
+            out.push(
+                Diagnostic::new(
+                    Code::BothConnectionKeys,
+                    "this entry has both `federatedQueryConfigId` and `connectionId`; TD takes exactly one",
+                    cid.span,
+                )
+                .path(at(loc, cid))
+                .related(fqc.span, "`federatedQueryConfigId`")
+                .help(if wh == Warehouse::Snowflake {
+                    "remove `connectionId`: Snowflake entries name the zero-copy config with `federatedQueryConfigId` (TD's published schema, S31: the two are mutually exclusive)"
+                } else {
+                    "remove `federatedQueryConfigId`: Databricks and BigQuery entries name the connection with `connectionId` (TD's published schema, S31: the two are mutually exclusive)"
+                }),
+            );
+            // Which of the two ids is meant is the question; comparing either would only guess.
+            continue;
+        } else {
+            match wh {
+                Warehouse::Snowflake => {
+                    if let Some(cid) = &conn.connection_id {
+                        out.push(
+                            Diagnostic::new(
+                                Code::WrongConnectionKey,
+                                "Snowflake entries name the zero-copy config with `federatedQueryConfigId`, not `connectionId`",
+                                cid.span,
+                            )
+                            .path(at(loc, cid))
+                            .help("rename the key to `federatedQueryConfigId`, or check with --warehouse databricks|bigquery if this is not Snowflake"),
+                        );
+                    }
+                }
+                Warehouse::Databricks | Warehouse::Bigquery => {
+                    if let Some(fqc) = &conn.federated_query_config_id {
+                        out.push(
+                            Diagnostic::new(
+                                Code::WrongConnectionKey,
+                                format!(
+                                    "{} entries use `connectionId` and `catalog`, not `federatedQueryConfigId`",
+                                    warehouse_name(wh)
+                                ),
+                                fqc.span,
+                            )
+                            .path(at(loc, fqc))
+                            .help(if conn.catalog.is_some() || !is_master {
+                                "rename the key to `connectionId`, or check with --warehouse snowflake"
+                            } else {
+                                "rename the key to `connectionId` and add `catalog`, or check with --warehouse snowflake"
+                            }),
+                        );
+                    }
+                }
+            }
+        }
         match wh {
             Warehouse::Snowflake => {
-                if let Some(cid) = &conn.connection_id {
-                    out.push(
-                        Diagnostic::new(
-                            Code::WrongConnectionKey,
-                            "Snowflake entries name the zero-copy config with `federatedQueryConfigId`, not `connectionId`",
-                            cid.span,
-                        )
-                        .path(at(loc, cid))
-                        .help(if conn.federated_query_config_id.is_some() {
-                            "remove `connectionId`".to_string()
-                        } else {
-                            "rename the key to `federatedQueryConfigId`, or check with --warehouse databricks|bigquery if this is not Snowflake".to_string()
-                        }),
-                    );
-                }
                 if let Some(cat) = &conn.catalog {
                     out.push(
                         Diagnostic::new(
@@ -219,37 +243,29 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     );
                 }
             }
-            Warehouse::Databricks | Warehouse::Bigquery => {
-                if let Some(fqc) = &conn.federated_query_config_id {
-                    out.push(
-                        Diagnostic::new(
-                            Code::WrongConnectionKey,
-                            format!(
-                                "{} entries use `connectionId` and `catalog`, not `federatedQueryConfigId`",
-                                warehouse_name(wh)
-                            ),
-                            fqc.span,
-                        )
-                        .path(at(loc, fqc))
-                        .help("rename the key to `connectionId` and add `catalog`, or check with --warehouse snowflake"),
-                    );
-                }
-                if conn.catalog.is_none() {
-                    out.push(
-                        Diagnostic::new(
-                            Code::MissingCatalog,
-                            format!("`{}` has no `catalog`", loc.path()),
-                            anchor,
-                        )
-                        .path(loc.at("catalog"))
-                        .help(if wh == Warehouse::Bigquery {
-                            "add `catalog`: the GCP project id"
-                        } else {
-                            "add `catalog`: the Unity Catalog name"
-                        }),
-                    );
-                }
+            // The master's catalog is required (S31: `masterCatalog` "required for Databricks");
+            // entries without their own read the master's (S31's entries have no `catalog`).
+            Warehouse::Databricks | Warehouse::Bigquery if is_master && conn.catalog.is_none() => {
+                let key = if loc == Loc::Root {
+                    "masterCatalog"
+                } else {
+                    "catalog"
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::MissingCatalog,
+                        format!("the master table has no `{key}`"),
+                        anchor,
+                    )
+                    .path(loc.at(key))
+                    .help(if wh == Warehouse::Bigquery {
+                        format!("add `{key}`: the GCP project id")
+                    } else {
+                        format!("add `{key}`: the Unity Catalog name")
+                    }),
+                );
             }
+            _ => {}
         }
         let Some(id) = conn.id() else {
             if t.conn_unreadable {
@@ -257,15 +273,16 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             }
             let key = match (c.dialect, wh) {
                 (Dialect::Tdx, _) => "connection",
-                (Dialect::Api, Warehouse::Snowflake) => "federatedQueryConfigId",
-                (Dialect::Api, _) => "connectionId",
+                (_, Warehouse::Snowflake) => "federatedQueryConfigId",
+                (_, _) => "connectionId",
+            };
+            let message = if loc == Loc::Root {
+                "the config has neither `federatedQueryConfigId` nor `connectionId`; a GET response has exactly one of them at the top level".to_string()
+            } else {
+                format!("`{}` has no `{key}`", loc.path())
             };
             out.push(
-                Diagnostic::new(
-                    Code::MissingConnection,
-                    format!("`{}` has no `{key}`", loc.path()),
-                    anchor,
-                )
+                Diagnostic::new(Code::MissingConnection, message, anchor)
                 .path(loc.at(key))
                 .help(if wh == Warehouse::Snowflake {
                     format!("add `{key}`: the zero-copy config id, e.g. \"167\" (GET /v4/federated_query_configs lists them)")
@@ -431,18 +448,35 @@ fn keys_and_tables(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
 
 fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
     let allowed = s.types.types();
-    let attr_types = c
-        .attributes
-        .iter()
-        .flat_map(|l| &l.items)
-        .filter_map(|a| Some((a.loc, a.type_.as_ref()?)));
-    let col_types = c
+    // (where, what the entry is called, its anchor, its `type`)
+    let attrs = c.attributes.iter().flat_map(|l| &l.items).map(|a| {
+        (
+            a.loc,
+            a.name.as_ref(),
+            a.column.as_ref(),
+            a.span,
+            a.type_.as_ref(),
+        )
+    });
+    let cols = c
         .behaviors
         .iter()
         .flat_map(|l| &l.items)
         .flat_map(|b| b.columns.iter().flat_map(|l| &l.items))
-        .filter_map(|col| Some((col.loc, col.type_.as_ref()?)));
-    for (loc, t) in attr_types.chain(col_types) {
+        .map(|col| {
+            (
+                col.loc,
+                col.name.as_ref(),
+                col.cdw_column.as_ref(),
+                col.span,
+                col.type_.as_ref(),
+            )
+        });
+    for (loc, name, column, anchor, t) in attrs.chain(cols) {
+        let Some(t) = t else {
+            missing_type(s, loc, name, column, anchor, out);
+            continue;
+        };
         if allowed.contains(&t.value.as_str()) {
             continue;
         }
@@ -456,8 +490,9 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             None => String::new(),
         };
         help.push_str(&format!(
-            "the `{}` type profile allows {}",
+            "the `{}` type profile ({}) allows {}",
             s.types.as_str(),
+            s.types.label(),
             allowed.join(", ")
         ));
         if !elsewhere.is_empty() {
@@ -477,6 +512,43 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             .help(help),
         );
     }
+}
+
+/// An attribute or behavior column without `type`: TD's published schema fills it from the
+/// warehouse column (S31), so that is an info; the older profiles' sources wrote a `type` on
+/// every entry, so there it is a warning.
+fn missing_type(
+    s: &Settings,
+    loc: Loc,
+    name: Option<&Text>,
+    column: Option<&Text>,
+    anchor: Span,
+    out: &mut Vec<Diagnostic>,
+) {
+    let what = match column {
+        Some(col) => format!("column `{}`", col.value),
+        None => "the column".to_string(),
+    };
+    let mut d = Diagnostic::new(
+        Code::TypeInferred,
+        format!("no `type`: TD infers it from {what}'s type in the warehouse"),
+        name.map(|n| n.span).unwrap_or(anchor),
+    )
+    .path(loc.at("type"));
+    d = if s.types.expects_type() {
+        d.severity(Severity::Warning).help(format!(
+            "the `{}` type profile ({}) expects a `type` on every entry: add one of {}",
+            s.types.as_str(),
+            s.types.label(),
+            s.types.types().join(", ")
+        ))
+    } else {
+        d.help(format!(
+            "nothing to do: TD's published schema (S31) makes `type` optional and fills it from the column; write one ({}) to pin it",
+            s.types.types().join(", ")
+        ))
+    };
+    out.push(d);
 }
 
 fn behaviors(c: &Config, out: &mut Vec<Diagnostic>) {
@@ -531,7 +603,7 @@ fn identifier_values(c: &Config) -> Vec<(Loc, &Text)> {
             .into_iter()
             .flatten()
         {
-            v.push((Loc::Master, t));
+            v.push((m.loc, t));
         }
     }
     for a in c.attributes.iter().flat_map(|l| &l.items) {

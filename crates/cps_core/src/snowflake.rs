@@ -588,20 +588,28 @@ fn database_sql(database: &str) -> String {
 
 /// The query whose result (exported from Snowsight as CSV, TSV or JSON) is the catalog
 /// [`crate::catalog::parse_catalog`] reads: every column of the schemas the config names.
+///
+/// Schemas are matched in any case (`UPPER(TABLE_SCHEMA)`): a schema created quoted in lower
+/// case (`"crm"`) then comes back too, and the catalog check says that the config's `CRM` does
+/// not find it (the case differs), instead of "no rows for schema `CRM`".
 pub fn catalog_query_sql(config: &Config, database: &str) -> String {
-    let schemas: Vec<String> = resolved_schemas(config)
-        .iter()
-        .map(|s| literal(s))
-        .collect();
-    let filter = if schemas.is_empty() {
+    let mut upper: Vec<String> = Vec::new();
+    for s in resolved_schemas(config) {
+        let u = s.to_uppercase();
+        if !upper.contains(&u) {
+            upper.push(u);
+        }
+    }
+    let filter = if upper.is_empty() {
         "TABLE_SCHEMA <> 'INFORMATION_SCHEMA'".to_string()
     } else {
-        format!("TABLE_SCHEMA IN ({})", schemas.join(", "))
+        let lits: Vec<String> = upper.iter().map(|s| literal(s)).collect();
+        format!("UPPER(TABLE_SCHEMA) IN ({})", lits.join(", "))
     };
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "-- Every column of the schemas that {} names, for cps's catalog checks.",
+        "-- Every column of the schemas that {} names (in any case), for cps's catalog checks.",
         config_name(config)
     );
     let _ = writeln!(
@@ -614,6 +622,155 @@ pub fn catalog_query_sql(config: &Config, database: &str) -> String {
         database_sql(database)
     );
     out
+}
+
+/// The catalog query for the config's warehouse: Snowflake's (which needs the database the
+/// zero-copy config reads), BigQuery's or Databricks'. Each reads that warehouse's own
+/// `INFORMATION_SCHEMA.COLUMNS` with the names as the warehouse stores them.
+pub fn catalog_query_for(
+    config: &Config,
+    warehouse: crate::Warehouse,
+    database: Option<&str>,
+) -> Result<String, String> {
+    match warehouse {
+        crate::Warehouse::Snowflake => {
+            let database = database.ok_or(
+                "give the database the zero-copy config reads (--database): Snowflake's INFORMATION_SCHEMA is per database",
+            )?;
+            sql_name(database).map_err(|e| format!("database: {e}"))?;
+            Ok(catalog_query_sql(config, database))
+        }
+        crate::Warehouse::Bigquery => bigquery_catalog_query_sql(config),
+        crate::Warehouse::Databricks => databricks_catalog_query_sql(config),
+    }
+}
+
+/// `(catalog, schema)` pairs the config names, as written, once each, in file order; entries
+/// without their own `catalog` read the master's.
+fn catalog_schemas(config: &Config) -> Result<Vec<(String, String)>, String> {
+    let master_catalog = config
+        .master
+        .as_ref()
+        .and_then(|m| m.table.conn.catalog.as_ref());
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (_, _, t) in config.table_refs() {
+        let Some(schema) = &t.schema else { continue };
+        let Some(catalog) = t.conn.catalog.as_ref().or(master_catalog) else {
+            continue;
+        };
+        let pair = (catalog.value.to_string(), schema.value.to_string());
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    if out.is_empty() {
+        return Err("the config names no `catalog` with a `schema`: add `catalog` to `master` (Databricks: the Unity Catalog; BigQuery: the GCP project)".into());
+    }
+    for (c, s) in &out {
+        for name in [c, s] {
+            if name.contains(['`', '\n', '\r']) {
+                return Err(format!(
+                    "`{}` cannot be written as a quoted name: it holds a backtick or a line break",
+                    shown(name)
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A name in backticks (BigQuery and Databricks quote names this way); the caller refused
+/// backticks and line breaks inside.
+fn backticked(name: &str) -> String {
+    let bare = name
+        .strip_prefix('`')
+        .and_then(|n| n.strip_suffix('`'))
+        .unwrap_or(name);
+    format!("`{bare}`")
+}
+
+/// BigQuery's catalog query: the `INFORMATION_SCHEMA.COLUMNS` view of each dataset
+/// (`project`.`dataset`), as stored (dataset names are case-sensitive), joined with UNION ALL.
+pub fn bigquery_catalog_query_sql(config: &Config) -> Result<String, String> {
+    let pairs = catalog_schemas(config)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- Every column of the datasets that {} names, for cps's catalog checks.",
+        config_name(config)
+    );
+    let _ = writeln!(
+        out,
+        "-- Run in the BigQuery console, save the result (CSV or JSON) and check with it: cps validate --warehouse bigquery --catalog <export> <config>"
+    );
+    let selects: Vec<String> = pairs
+        .iter()
+        .map(|(project, dataset)| {
+            format!(
+                "SELECT table_schema, table_name, column_name, data_type, ordinal_position\nFROM {}.{}.INFORMATION_SCHEMA.COLUMNS",
+                backticked(project),
+                backticked(dataset)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{}\nORDER BY table_schema, table_name, ordinal_position;",
+        selects.join("\nUNION ALL\n")
+    );
+    Ok(out)
+}
+
+/// A string literal for Databricks SQL, which escapes with backslashes.
+fn spark_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Databricks' catalog query: each Unity Catalog's `information_schema.columns`, filtered to the
+/// config's schemas in any case (Unity Catalog stores names in lower case and matches them
+/// ignoring case).
+pub fn databricks_catalog_query_sql(config: &Config) -> Result<String, String> {
+    let pairs = catalog_schemas(config)?;
+    let mut catalogs: Vec<(String, Vec<String>)> = Vec::new();
+    for (c, s) in pairs {
+        let s = s
+            .strip_prefix('`')
+            .and_then(|n| n.strip_suffix('`'))
+            .unwrap_or(&s)
+            .to_lowercase();
+        match catalogs.iter_mut().find(|(k, _)| *k == c) {
+            Some((_, v)) if !v.contains(&s) => v.push(s),
+            Some(_) => {}
+            None => catalogs.push((c, vec![s])),
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- Every column of the schemas that {} names, for cps's catalog checks.",
+        config_name(config)
+    );
+    let _ = writeln!(
+        out,
+        "-- Run in a Databricks SQL editor, download the result (CSV) and check with it: cps validate --warehouse databricks --catalog <export> <config>"
+    );
+    let selects: Vec<String> = catalogs
+        .iter()
+        .map(|(catalog, schemas)| {
+            let lits: Vec<String> = schemas.iter().map(|s| spark_literal(s)).collect();
+            format!(
+                "SELECT table_schema, table_name, column_name, data_type, ordinal_position\nFROM {}.information_schema.columns\nWHERE lower(table_schema) IN ({})",
+                backticked(catalog),
+                lits.join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{}\nORDER BY table_schema, table_name, ordinal_position;",
+        selects.join("\nUNION ALL\n")
+    );
+    Ok(out)
 }
 
 /// What the check pack says about one config entry: `master` or `behaviors[1] purchases`.
@@ -996,16 +1153,14 @@ fn master_findings(config: &Config, v: &Values, out: &mut Vec<Finding>) {
     let key = m.key_column.as_ref();
     let key_name = display(key);
     let key_span = key.map(|k| k.span).unwrap_or(m.span);
-    let key_path = key
-        .map(|k| Loc::Master.at(k.key))
-        .unwrap_or("master".into());
+    let key_path = key.map(|k| m.loc.at(k.key)).unwrap_or("master".into());
     let table = table_name(m.table.schema.as_ref(), m.table.table.as_ref());
     let table_span = m.table.table.as_ref().map(|t| t.span).unwrap_or(m.span);
     let table_path = m
         .table
         .table
         .as_ref()
-        .map(|t| Loc::Master.at(t.key))
+        .map(|t| m.loc.at(t.key))
         .unwrap_or("master".into());
     let Some(rows) = v.rows else { return };
     if rows == 0 {

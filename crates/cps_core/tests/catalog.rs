@@ -265,11 +265,25 @@ fn types_must_fit_the_columns() {
         .map(|d| d.help.as_deref().unwrap())
         .collect();
     assert_eq!(helps.len(), 2, "{ds:#?}");
-    assert!(
-        helps[0].contains("the `current` type profile has no `boolean`"),
-        "{helps:?}"
-    );
+    assert_eq!(helps[0], "write `type: boolean`", "{helps:?}");
     assert!(helps[1].contains("string_array"), "{helps:?}");
+    // A profile without `boolean` says so.
+    let options = Options {
+        types: cps_core::TypeProfile::Tdx202608,
+        ..Options::default()
+    };
+    let d = check_with_catalog(&text, &options, Some(&catalog()))
+        .diagnostics
+        .into_iter()
+        .find(|d| d.code == Code::CatalogTypeMismatch)
+        .unwrap();
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("the `tdx-2026-08` type profile has no `boolean`"),
+        "{d:?}"
+    );
     // Arrays read with an array type are fine.
     let text = example().replace(
         "{ name: sku, type: string, column: SKU }",
@@ -361,15 +375,144 @@ fn unknown_names_get_a_suggestion_or_the_list() {
 }
 
 #[test]
-fn a_schema_the_export_does_not_cover_is_one_warning() {
+fn a_schema_the_export_does_not_cover_is_one_diagnostic_an_error_for_the_masters() {
+    // Every entry's schema, the master's included: one error at the master, the rest related.
     let text = example().replace("schema: PUBLIC", "schema: SALES");
     let ds = catalog_diags(&text);
     assert_eq!(codes(&ds), ["catalog-not-covered"], "{ds:#?}");
     let d = &ds[0];
-    assert_eq!(d.severity, Severity::Warning);
-    assert!(d.message.contains("`SALES`"), "{}", d.message);
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.path, "master.schema");
+    assert!(
+        d.message.contains("the master's schema `SALES`"),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("only `PUBLIC`, `CRM`"), "{}", d.message);
     assert_eq!(d.related.len(), 5, "every other use is a related place");
+    // Another entry's schema only: a warning (the export may be partial).
+    let text = replace_nth(&example(), "schema: PUBLIC", "schema: SALES", 4);
+    let ds = catalog_diags(&text);
+    assert_eq!(codes(&ds), ["catalog-not-covered"], "{ds:#?}");
+    assert_eq!(ds[0].severity, Severity::Warning);
+    assert_eq!(ds[0].path, "behaviors[0].schema");
+}
+
+#[test]
+fn a_typo_gets_the_catalogs_suggestion_and_no_case_advice() {
+    // `emial` is unquoted: without a catalog, cps can only say Snowflake resolves it as `EMIAL`.
+    let text = example().replace("column: EMAIL", "column: emial");
+    let guess = |ds: &[Diagnostic]| {
+        ds.iter()
+            .any(|d| d.code == Code::IdentifierCase && d.message.contains("emial"))
+    };
+    assert!(guess(&check(&text, &Options::default()).diagnostics));
+    let with = check_with_catalog(&text, &Options::default(), Some(&catalog()));
+    let d = with
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::CatalogUnknownColumn)
+        .expect("unknown column");
+    assert_eq!(d.help.as_deref(), Some("did you mean `EMAIL` or `email`?"));
+    assert!(!guess(&with.diagnostics), "{:#?}", with.diagnostics);
+}
+
+#[test]
+fn a_schema_created_quoted_in_lower_case_is_found_by_the_query_and_reported_by_case() {
+    // The query matches schemas in any case, so a schema created as `"crm"` comes back.
+    let sql = snowflake::catalog_query_sql(&config(&crm("'\"Customers\"'")), "CDP_PROD");
+    assert!(
+        sql.contains("WHERE UPPER(TABLE_SCHEMA) IN ('CRM')"),
+        "{sql}"
+    );
+    let quoted = snowflake::catalog_query_sql(
+        &config(&crm("'\"Customers\"'").replace("schema: CRM", "schema: '\"crm\"'")),
+        "CDP_PROD",
+    );
+    assert!(quoted.contains("IN ('CRM')"), "{quoted}");
+    // Its rows: the config's unquoted `CRM` does not find `crm`, and says why.
+    let lower = parse_catalog(
+        "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\ncrm,Customers,Id,TEXT\ncrm,Customers,EMAIL,TEXT\n",
+    )
+    .unwrap();
+    let checked = check_with_catalog(&crm("'\"Customers\"'"), &Options::default(), Some(&lower));
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str().starts_with("catalog-"))
+        .expect("a catalog diagnostic");
+    assert_eq!(d.code, Code::CatalogNameCase, "{d:#?}");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.help.as_deref().unwrap().contains("\"crm\""), "{d:?}");
+}
+
+fn bigquery_catalog() -> Catalog {
+    parse_catalog(
+        "table_schema,table_name,column_name,data_type,ordinal_position\nds,customers,id,STRING,1\nds,events,id,STRING,1\nds,events,ts,INT64,2\nds,events,u,STRING,3\n",
+    )
+    .unwrap()
+}
+
+fn bigquery_config() -> String {
+    "name: bq\ndescription: d\ntimezone: UTC\nmaster:\n  connection: '1'\n  catalog: my-project\n  schema: ds\n  table: customers\n  key_column: id\nattributes:\n  - { name: id, connection: '1', schema: ds, table: customers, join: { table_key: id, master_key: id }, column: id, type: string }\nbehaviors:\n  - name: e\n    connection: '1'\n    schema: ds\n    table: events\n    join: { table_key: id, master_key: id }\n    time_column: ts\n    columns:\n      - { name: u, type: string, column: u }\n".to_string()
+}
+
+#[test]
+fn the_exports_type_names_settle_bigquery() {
+    let cat = bigquery_catalog();
+    assert_eq!(cat.warehouse(), Some(cps_core::Warehouse::Bigquery));
+    assert_eq!(catalog().warehouse(), Some(cps_core::Warehouse::Snowflake));
+    // Without --warehouse the file says "databricks or bigquery"; the export's INT64 says which,
+    // and an INT64 time column is fine for BigQuery.
+    let plain = check(&bigquery_config(), &Options::default());
+    assert_eq!(plain.settings.warehouse, cps_core::Warehouse::Databricks);
+    let with = check_with_catalog(&bigquery_config(), &Options::default(), Some(&cat));
+    assert_eq!(with.settings.warehouse, cps_core::Warehouse::Bigquery);
+    assert_eq!(with.settings.warehouse_source, cps_core::Source::Catalog);
+    assert!(!with.has_errors(), "{:#?}", with.diagnostics);
+    // A given warehouse is never overridden.
+    let given = Options {
+        warehouse: Some(cps_core::Warehouse::Databricks),
+        ..Options::default()
+    };
+    let with = check_with_catalog(&bigquery_config(), &given, Some(&cat));
+    assert_eq!(with.settings.warehouse, cps_core::Warehouse::Databricks);
+    assert!(with
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::CatalogTimeType));
+}
+
+#[test]
+fn bigquery_and_databricks_get_their_own_catalog_query() {
+    let c = config(&bigquery_config());
+    let bq = snowflake::catalog_query_for(&c, cps_core::Warehouse::Bigquery, None).unwrap();
+    assert!(
+        bq.contains("FROM `my-project`.`ds`.INFORMATION_SCHEMA.COLUMNS"),
+        "{bq}"
+    );
+    assert!(!bq.contains("DS"), "names as stored, not upper-cased: {bq}");
+    let dbx = snowflake::catalog_query_for(&c, cps_core::Warehouse::Databricks, None).unwrap();
+    assert!(
+        dbx.contains(
+            "FROM `my-project`.information_schema.columns\nWHERE lower(table_schema) IN ('ds')"
+        ),
+        "{dbx}"
+    );
+    snapshot("catalog-query-bigquery.sql", &bq);
+    snapshot("catalog-query-databricks.sql", &dbx);
+    // Snowflake needs its database; a config without `catalog` cannot name a BigQuery project.
+    let sf = config(&example());
+    assert!(
+        snowflake::catalog_query_for(&sf, cps_core::Warehouse::Snowflake, None)
+            .unwrap_err()
+            .contains("--database")
+    );
+    assert!(
+        snowflake::catalog_query_for(&sf, cps_core::Warehouse::Bigquery, None)
+            .unwrap_err()
+            .contains("`catalog`")
+    );
 }
 
 #[test]
@@ -507,7 +650,7 @@ fn catalog_query_snapshot() {
         "{crm}"
     );
     assert!(
-        crm.contains("WHERE TABLE_SCHEMA IN ('CRM', 'SALES')"),
+        crm.contains("WHERE UPPER(TABLE_SCHEMA) IN ('CRM', 'SALES')"),
         "{crm}"
     );
 }

@@ -12,7 +12,7 @@
 
 use cps_core::convert::{to_api_json, to_tdx_yaml};
 use cps_core::render::{render, Style};
-use cps_core::{check, check_bytes, Code, Options, Severity};
+use cps_core::{check, check_bytes_named, Code, FileKind, Options, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -65,8 +65,9 @@ fn rendered(name: &str, text: &str, checked: &cps_core::Checked) -> String {
         out.push('\n');
     }
     out.push_str(&format!(
-        "format: {:?}; settings: {:?}\n",
+        "format: {:?}; kind: {:?}; settings: {:?}\n",
         checked.format_name(),
+        checked.kind,
         checked.settings
     ));
     out
@@ -168,7 +169,8 @@ fn invalid_fixtures() {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let checked = check_bytes(&bytes, &options_for(&text));
+        // The name too: tdx names journeys `*.journey.yml`.
+        let checked = check_bytes_named(&bytes, Some(&name), &options_for(&text));
         note_codes(&checked);
         assert!(checked.has_errors(), "{name} should have errors");
         snapshot("invalid", &name, &rendered(&name, &text, &checked));
@@ -225,6 +227,139 @@ fn annotated_fixtures() {
             "{name}: annotated but not reported: {missing:?}\nreported but not annotated: {unexpected:?}\n{}",
             rendered(&name, &text, &checked)
         );
+    }
+}
+
+/// Look-alike files (spec §9.5) get exactly one diagnostic, an error naming what they are, and
+/// nothing of the parent rules.
+#[test]
+fn lookalikes_get_one_error_each() {
+    for (file, kind, code, words) in [
+        (
+            "classic-tdx-ps.yaml",
+            FileKind::ClassicParentSegment,
+            Code::ClassicParentSegment,
+            "classic parent segment",
+        ),
+        (
+            "classic-audience.json",
+            FileKind::ClassicAudience,
+            Code::ClassicAudience,
+            "classic CDP audience",
+        ),
+        (
+            "composable-segment.yml",
+            FileKind::Segment,
+            Code::SegmentFile,
+            "composable segment",
+        ),
+        (
+            "segment-without-type.yml",
+            FileKind::Segment,
+            Code::SegmentFile,
+            "without `type: composable_segment`",
+        ),
+        (
+            "journey.yml",
+            FileKind::Journey,
+            Code::JourneyFile,
+            "journey",
+        ),
+        (
+            "winback.journey.yml",
+            FileKind::Journey,
+            Code::JourneyFile,
+            "`winback.journey.yml`",
+        ),
+    ] {
+        let bytes = std::fs::read(dir("invalid").join(file)).unwrap();
+        let checked = check_bytes_named(&bytes, Some(file), &Options::default());
+        assert_eq!(checked.kind, Some(kind), "{file}");
+        assert_eq!(
+            checked.diagnostics.len(),
+            1,
+            "{file}: {:#?}",
+            checked.diagnostics
+        );
+        let d = &checked.diagnostics[0];
+        assert_eq!((d.code, d.severity), (code, Severity::Error), "{file}");
+        assert!(d.message.contains(words), "{file}: {}", d.message);
+        let help = d.help.as_deref().unwrap_or_default();
+        assert!(help.contains("cps checks"), "{file}: {help}");
+        assert!(checked.config.is_none(), "{file}: not judged as a parent");
+    }
+    // Without its name, the win-back journey is not recognised by content alone, and a real
+    // parent is a parent.
+    let text = std::fs::read_to_string(dir("valid").join("snowflake-tdx.yaml")).unwrap();
+    assert_eq!(
+        check(&text, &Options::default()).kind,
+        Some(FileKind::ParentSegment)
+    );
+}
+
+/// A GET response (the flat shape) converts to the nested create body and to tdx YAML.
+#[test]
+fn a_get_response_converts_to_the_create_body_and_tdx() {
+    let text = std::fs::read_to_string(dir("valid").join("get-response.json")).unwrap();
+    let checked = check(&text, &Options::default());
+    assert_eq!(checked.format_name(), Some("get-json"));
+    assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+    let config = checked.config.as_ref().unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&to_api_json(config, &checked.settings)).unwrap();
+    assert_eq!(
+        body["master"],
+        serde_json::json!({
+            "name": "CUSTOMERS",
+            "federatedQueryConfigId": "167",
+            "schema": "PUBLIC",
+            "table": "CUSTOMERS",
+            "keyColumn": "CDP_CUSTOMER_ID"
+        })
+    );
+    for gone in [
+        "id",
+        "population",
+        "createdAt",
+        "updatedAt",
+        "createdBy",
+        "updatedBy",
+        "masterSchema",
+        "masterTable",
+        "masterKeyColumn",
+        "masterCatalog",
+        "federatedQueryConfigId",
+        "connectionId",
+    ] {
+        assert!(body.get(gone).is_none(), "{gone} in the body");
+    }
+    assert_eq!(body["allowActivationBehavior"], true);
+    assert_eq!(body["maxActivationBehaviorRow"], 1000);
+    assert_eq!(body["description"], "");
+    let tdx = to_tdx_yaml(config, &checked.settings);
+    assert!(
+        tdx.contains("master:\n  connection: '167'\n  schema: PUBLIC\n"),
+        "{tdx}"
+    );
+    assert!(
+        !tdx.contains("ctivation"),
+        "tdx YAML has no activation keys:\n{tdx}"
+    );
+    // Both ids, or neither: the one error says exactly one is needed.
+    for (file, code) in [
+        ("get-both-ids.json", Code::BothConnectionKeys),
+        ("get-no-id.json", Code::MissingConnection),
+    ] {
+        let text = std::fs::read_to_string(dir("invalid").join(file)).unwrap();
+        let checked = check(&text, &Options::default());
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{file}: {errors:#?}");
+        assert_eq!(errors[0].code, code, "{file}");
+        assert_eq!(errors[0].path.split('.').count(), 1, "{file}: top level");
     }
 }
 

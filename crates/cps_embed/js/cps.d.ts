@@ -5,9 +5,16 @@ export type Report = { version: number, files: Array<FileReport>, };
 
 export type FileReport = { file: string, 
 /**
- * `api-json`, `api-yaml` or `tdx-yaml`; absent when the text did not parse.
+ * `api-json`, `api-yaml`, `tdx-yaml` or `get-json` (a GET response, flat); absent when the
+ * text did not parse, or is not a parent segment.
  */
-format?: string, settings?: Settings, diagnostics: Array<JsonDiagnostic>, 
+format?: string, 
+/**
+ * What the file is: `parent-segment` (checked), or a look-alike that got one error saying
+ * so (`segment`, `journey`, `classic-parent-segment`, `classic-audience`); absent when the
+ * text did not parse.
+ */
+kind?: FileKind, settings?: Settings, diagnostics: Array<JsonDiagnostic>, 
 /**
  * Set when the file could not be read at all (then `diagnostics` is empty).
  */
@@ -27,11 +34,13 @@ export type Settings = { warehouse: Warehouse, warehouseSource: Source, types: T
 
 export type Warehouse = "snowflake" | "databricks" | "bigquery";
 
-export type TypeProfile = "current" | "legacy-api-cas" | "tdx-2026-07";
+export type TypeProfile = "published" | "tdx-2026-07" | "tdx-2026-08" | "legacy-api-cas";
 
 export type IdentifierCase = "exact" | "lowercase";
 
-export type Source = "option" | "inferred" | "default";
+export type Source = "option" | "inferred" | "catalog" | "default";
+
+export type FileKind = "parent-segment" | "segment" | "journey" | "classic-parent-segment" | "classic-audience";
 
 export type Severity = "error" | "warning" | "info";
 

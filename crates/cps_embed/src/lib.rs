@@ -16,14 +16,15 @@ use cps_core::{ColumnUnit, IdentifierCase, Options, TypeProfile, Warehouse};
 use wasm_bindgen::prelude::*;
 
 /// Options as JSON: `{"warehouse": "snowflake"|"databricks"|"bigquery", "types":
-/// "current"|"legacy-api-cas"|"tdx-2026-07", "identifierCase": "exact"|"lowercase"}`; every key
-/// optional, unknown values fall back to the documented defaults.
+/// "published"|"tdx-2026-07"|"tdx-2026-08"|"legacy-api-cas", "identifierCase":
+/// "exact"|"lowercase"}`; every key optional, unknown values fall back to the documented
+/// defaults (`current`, the default's old name, reads as `published`).
 pub fn options_from_json(json: &str) -> Options {
     let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
     Options {
         warehouse: Warehouse::parse(s("warehouse")),
-        types: TypeProfile::parse(s("types")).unwrap_or(TypeProfile::Current),
+        types: TypeProfile::parse(s("types")).unwrap_or(TypeProfile::Published),
         identifier_case: IdentifierCase::parse(s("identifierCase"))
             .unwrap_or(IdentifierCase::Exact),
     }
@@ -49,7 +50,8 @@ pub fn check(text: &str, options: &str) -> String {
     check_report(text, &options_from_json(options))
 }
 
-/// Converts `text` to `to` (`api-json`, `api-yaml` or `tdx-yaml`).
+/// Converts `text` (any input form, a GET response's flat shape included) to `to` (`api-json`,
+/// `api-yaml` or `tdx-yaml`).
 #[wasm_bindgen]
 pub fn convert(text: &str, to: &str, options: &str) -> Result<String, JsValue> {
     let Some(target) = Target::parse(to) else {
@@ -79,6 +81,27 @@ mod tests {
         assert_eq!(o.types, TypeProfile::LegacyApiCas);
         assert_eq!(o.identifier_case, IdentifierCase::Exact);
         assert_eq!(options_from_json("not json"), Options::default());
+    }
+
+    #[test]
+    fn a_get_response_is_checked_and_converted() {
+        let text = r#"{"id": "9", "name": "N", "timezone": "UTC", "federatedQueryConfigId": "167",
+          "masterSchema": "PUBLIC", "masterTable": "CUSTOMERS", "masterKeyColumn": "ID",
+          "attributes": [{"name": "a", "federatedQueryConfigId": "167", "schema": "PUBLIC",
+            "table": "CUSTOMERS", "tableKey": "ID", "masterKey": "ID", "column": "A"}],
+          "behaviors": [], "population": null}"#;
+        let v: serde_json::Value =
+            serde_json::from_str(&check_report(text, &Options::default())).unwrap();
+        assert_eq!(v["files"][0]["format"], "get-json");
+        assert_eq!(v["files"][0]["kind"], "parent-segment");
+        let options = options_from_json("{}");
+        let body = convert::convert(text, &options, Target::ApiJson).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["master"]["table"], "CUSTOMERS");
+        assert_eq!(
+            options_from_json(r#"{"types":"current"}"#).types,
+            TypeProfile::Published
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use cps_core::options::{IdentifierCase, Settings, Source, TypeProfile, Warehouse};
 use cps_core::report::{FileReport, JsonDiagnostic, JsonRelated, Range, Report};
+use cps_core::FileKind;
 use cps_core::Severity;
 use ts_rs::{Config, TS};
 
@@ -23,6 +24,7 @@ fn declarations() -> String {
         TypeProfile::decl(&cfg),
         IdentifierCase::decl(&cfg),
         Source::decl(&cfg),
+        FileKind::decl(&cfg),
         Severity::decl(&cfg),
     ] {
         out.push_str("export ");

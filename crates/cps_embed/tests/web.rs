@@ -75,3 +75,22 @@ fn convert_returns_text_or_throws_the_report() {
     assert_eq!(thrown["version"], 1);
     assert!(cps_embed::convert(text, "xml", "{}").is_err());
 }
+
+/// A JSON copy of `GET /audiences/{id}` (the flat shape), in both flavours: checked as
+/// `get-json` and converted to the nested create body.
+#[wasm_bindgen_test]
+fn a_get_response_is_checked_and_converted_in_the_browser() {
+    let text = include_str!("../../cps_core/tests/fixtures/valid/get-response.json");
+    let v = report(text, "{}");
+    assert_eq!(v["files"][0]["format"], "get-json");
+    assert_eq!(v["files"][0]["kind"], "parent-segment");
+    assert!(!v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["severity"] == "error"));
+    let body: serde_json::Value =
+        serde_json::from_str(&cps_embed::convert(text, "api-json", "{}").unwrap()).unwrap();
+    assert_eq!(body["master"]["schema"], "PUBLIC");
+    assert_eq!(body["master"]["name"], "CUSTOMERS");
+}

@@ -84,7 +84,15 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: usize = 32 * 1024 * 1024;
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_LOG: usize = 10_000;
-const TYPES: [&str; 5] = ["string", "number", "timestamp", "boolean", "string_array"];
+const TYPES: [&str; 7] = [
+    "string",
+    "number",
+    "timestamp",
+    "date",
+    "string_array",
+    "number_array",
+    "boolean",
+];
 
 /// What a configured API key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -616,7 +624,12 @@ fn texts(o: &Obj, path: &str, keys: &[&str]) -> Result<(), String> {
     keys.iter().try_for_each(|k| string(o, path, k, true))
 }
 
+/// `type` is optional in TD's published schema (S31: "auto-filled from the CDW column's native
+/// type"); when present it must be one of `ColumnType`'s values.
 fn known_type(o: &Obj) -> Result<(), String> {
+    if o.get("type").is_none_or(Value::is_null) {
+        return Ok(());
+    }
     match o.get("type").and_then(Value::as_str) {
         Some(t) if TYPES.contains(&t) => Ok(()),
         t => Err(format!(
@@ -633,7 +646,10 @@ fn type_at(path: &str) -> impl Fn(String) -> Refusal + '_ {
 
 fn validate(s: &Obj) -> Result<(), Refusal> {
     string(s, "", "name", true)?;
-    string(s, "", "description", false)?;
+    // S31: `description` may be absent or null; when given it is a string.
+    if s.get("description").is_some_and(|d| !d.is_null()) {
+        string(s, "", "description", false)?;
+    }
     string(s, "", "timezone", false)?;
     match s.get("kind").and_then(Value::as_str) {
         Some("composable") => {}
@@ -646,14 +662,15 @@ fn validate(s: &Obj) -> Result<(), Refusal> {
         _ => return Err(required("isComposable".into()).into()),
     }
     let master = object(s.get("master"), "master".into())?;
-    texts(master, "master", &["name", "schema", "table", "keyColumn"])?;
+    // S31 requires the master's schema and table; cps always sends `name` and `keyColumn` too.
+    texts(master, "master", &["name", "schema", "table"])?;
     for (i, a) in array(s.get("attributes"), "attributes".into(), true)?
         .iter()
         .enumerate()
     {
         let path = format!("attributes[{i}]");
         let a = object(Some(a), path.clone())?;
-        texts(a, &path, &["name", "type", "table", "column"])?;
+        texts(a, &path, &["name", "table", "column"])?;
         known_type(a).map_err(type_at(&path))?;
     }
     for (i, b) in array(s.get("behaviors"), "behaviors".into(), false)?
@@ -665,7 +682,8 @@ fn validate(s: &Obj) -> Result<(), Refusal> {
         texts(
             b,
             &path,
-            &["name", "table", "timeColumn", "tableKey", "masterKey"],
+            // `timeColumn` is optional in S31's ComposableAudienceBehavior.
+            &["name", "table", "tableKey", "masterKey"],
         )?;
         for (j, m) in array(b.get("columnMapping"), at(&path, "columnMapping"), true)?
             .iter()
@@ -673,7 +691,7 @@ fn validate(s: &Obj) -> Result<(), Refusal> {
         {
             let path = format!("{path}.columnMapping[{j}]");
             let m = object(Some(m), path.clone())?;
-            texts(m, &path, &["name", "type", "cdwColumn"])?;
+            texts(m, &path, &["name", "cdwColumn"])?;
             known_type(m).map_err(type_at(&path))?;
         }
     }
@@ -712,6 +730,10 @@ fn check_columns(s: &Obj, catalog: &Obj) -> Vec<Refusal> {
     }
     let mut missing = Vec::new();
     for (table, column, path) in refs {
+        // Optional fields that were left out (`keyColumn`, `timeColumn`) name no column.
+        if column.is_empty() {
+            continue;
+        }
         let columns: Vec<&str> = catalog
             .get(&table)
             .and_then(Value::as_array)

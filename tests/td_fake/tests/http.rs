@@ -195,18 +195,31 @@ fn create_rejects_bad_bodies() {
         assert_eq!(r.status, 400, "{body}");
         r.json()["message"].as_str().unwrap().to_string()
     };
-    let mut no_type = segment("x");
-    no_type["attributes"][0]
+    let mut no_column = segment("x");
+    no_column["attributes"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("column");
+    assert_eq!(message(&no_column), "attributes[0].column is required");
+    let mut bad_type = segment("x");
+    bad_type["behaviors"][0]["columnMapping"][0]["type"] = json!("long");
+    assert_eq!(
+        message(&bad_type),
+        "Type is not included in the list: 'long'"
+    );
+    // The published schema (S31): `type` and `timeColumn` may be left out, TD fills the type.
+    let mut optional = segment("optional");
+    optional["attributes"][0]
         .as_object_mut()
         .unwrap()
         .remove("type");
-    assert_eq!(message(&no_type), "attributes[0].type is required");
-    let mut bad_type = segment("x");
-    bad_type["behaviors"][0]["columnMapping"][0]["type"] = json!("date");
-    assert_eq!(
-        message(&bad_type),
-        "Type is not included in the list: 'date'"
-    );
+    optional["behaviors"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("timeColumn");
+    optional["behaviors"][0]["columnMapping"][0]["type"] = json!("date");
+    let r = api(&fake, "POST", "/composable_audiences", Some(&optional));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let mut no_mapping = segment("x");
     no_mapping["behaviors"][0]["columnMapping"] = json!([]);
     assert_eq!(
@@ -235,7 +248,7 @@ fn create_rejects_bad_bodies() {
         200
     );
     assert!(message(&segment("x")).contains("already been taken"));
-    assert_eq!(fake.segments().len(), 1);
+    assert_eq!(fake.segments().len(), 2, "`optional` and one `x`");
 }
 
 #[test]
@@ -365,16 +378,16 @@ fn refusals_come_in_each_of_tds_error_shapes() {
     );
     // A required field: its path becomes the pointer, `CANNOT_BE_BLANK` the code.
     fake.set_catalog(Value::Null);
-    let mut no_type = segment("x");
-    no_type["attributes"][1]
+    let mut no_column = segment("x");
+    no_column["attributes"][1]
         .as_object_mut()
         .unwrap()
-        .remove("type");
+        .remove("column");
     fake.push_faults(json!({"shape": "json_api"}));
-    let r = api(&fake, "POST", "/composable_audiences", Some(&no_type));
+    let r = api(&fake, "POST", "/composable_audiences", Some(&no_column));
     assert_eq!(
         r.json()["errors"][0]["source"],
-        json!({"pointer": "/attributes/1/type"})
+        json!({"pointer": "/attributes/1/column"})
     );
     assert_eq!(
         r.json()["errors"][0]["meta"],

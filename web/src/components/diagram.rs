@@ -131,7 +131,19 @@ pub fn diagram(props: &DiagramProps) -> Html {
         y += h + 18;
     }
     let height = (y.max(master_h + 40)).max(120);
-    let master_bad = has_errors(c, "master") || has_errors(c, "attributes");
+    // A GET response's master is its top level (`masterSchema`, a top-level connection id).
+    let flat_master = [
+        "masterSchema",
+        "masterTable",
+        "masterKeyColumn",
+        "masterCatalog",
+        "federatedQueryConfigId",
+        "connectionId",
+    ];
+    let master_bad = has_errors(c, "master")
+        || has_errors(c, "attributes")
+        || (c.dialect == Some(cps_core::Dialect::Get)
+            && flat_master.iter().any(|k| has_errors(c, k)));
     html! {
         <div class="diagram">
             <svg viewBox={format!("0 0 700 {height}")} width="100%" role="img" aria-label="Data model: the Customers table joined one-to-many to each behavior table" data-testid="diagram">

@@ -46,27 +46,57 @@ fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid:
     }
 }
 
+/// The value of the type dropdown that leaves `type` out: TD fills it from the warehouse
+/// column (S31).
+const INFERRED: &str = "";
+
+/// The `type` dropdown: the profile's types, and "(inferred by TD)", which removes the key (TD's
+/// published schema makes it optional); choosing a type when there is none adds the key after
+/// the entry's `name`.
 fn type_select(
     value: &Option<Text>,
+    name: &Option<Text>,
     types: &[&'static str],
     dispatch: &Callback<Action>,
     testid: String,
 ) -> Html {
-    match value {
-        Some(t) => {
-            let on = set(dispatch, t.span);
-            let known = types.contains(&t.value.as_str());
-            html! {
-                <label class="field">
-                    <span class="label">{"Type"}</span>
-                    <select data-testid={testid} onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<HtmlSelectElement>().value()))}>
-                        if !known { <option value={t.value.to_string()} selected=true>{format!("{} (not allowed)", t.value)}</option> }
-                        { for types.iter().map(|ty| html! { <option value={*ty} selected={t.value == *ty}>{*ty}</option> }) }
-                    </select>
-                </label>
-            }
-        }
-        None => field("Type", value, dispatch, testid),
+    let current = value.as_ref().map(|t| t.value.to_string());
+    let (value_span, name_span) = (
+        value.as_ref().map(|t| t.span),
+        name.as_ref().map(|n| n.span),
+    );
+    if value_span.is_none() && name_span.is_none() {
+        // Nowhere to add it from the form.
+        return field("Type", value, dispatch, testid);
+    }
+    let on = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let edit = match (value_span, name_span) {
+                (Some(span), _) if v == INFERRED => FormEdit::RemoveValue { span },
+                (Some(span), _) => FormEdit::SetValue { span, value: v },
+                (None, _) if v == INFERRED => return,
+                (None, Some(after)) => FormEdit::AddValue {
+                    after,
+                    key: "type",
+                    value: v,
+                },
+                (None, None) => return,
+            };
+            dispatch.emit(Action::Form(edit));
+        })
+    };
+    let known = current.as_deref().is_none_or(|c| types.contains(&c));
+    html! {
+        <label class="field">
+            <span class="label">{"Type"}</span>
+            <select data-testid={testid} onchange={on}>
+                if !known { <option value={current.clone().unwrap_or_default()} selected=true>{format!("{} (not allowed)", current.clone().unwrap_or_default())}</option> }
+                <option value={INFERRED} selected={current.is_none()}>{"(inferred by TD)"}</option>
+                { for types.iter().map(|ty| html! { <option value={*ty} selected={current.as_deref() == Some(*ty)}>{*ty}</option> }) }
+            </select>
+        </label>
     }
 }
 
@@ -131,6 +161,9 @@ pub fn form(props: &FormProps) -> Html {
     let c = &props.checked;
     let d = &props.dispatch;
     let Some(config) = &c.config else {
+        if let Some(kind) = c.kind.filter(|k| *k != cps_core::FileKind::ParentSegment) {
+            return html! { <p class="blocked" data-testid="form-not-parent">{format!("This is a {}, not a parent segment: see Problems.", kind.describe())}</p> };
+        }
         return html! { <p class="blocked">{"The text does not parse yet; fix the syntax error shown in Problems."}</p> };
     };
     let types = c.settings.types.types();
@@ -169,7 +202,7 @@ pub fn form(props: &FormProps) -> Html {
                     { buttons(d, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), &format!("attribute {}", name_of(&a.name, (i + 1).to_string()))) }
                     { field("Name", &a.name, d, format!("attribute-{i}-name")) }
                     { field("Column", &a.column, d, format!("attribute-{i}-column")) }
-                    { type_select(&a.type_, types, d, format!("attribute-{i}-type")) }
+                    { type_select(&a.type_, &a.name, types, d, format!("attribute-{i}-type")) }
                     { field("Table", &a.table.table, d, format!("attribute-{i}-table")) }
                     { field("Table key", &a.table_key, d, format!("attribute-{i}-table-key")) }
                     { field("Master key", &a.master_key, d, format!("attribute-{i}-master-key")) }
@@ -192,7 +225,7 @@ pub fn form(props: &FormProps) -> Html {
                             { for cols.into_iter().map(|(j, col)| html! {
                                 <div class="column-row" data-testid={format!("behavior-{i}-column-{j}")}>
                                     { field("Name", &col.name, d, format!("behavior-{i}-column-{j}-name")) }
-                                    { type_select(&col.type_, types, d, format!("behavior-{i}-column-{j}-type")) }
+                                    { type_select(&col.type_, &col.name, types, d, format!("behavior-{i}-column-{j}-type")) }
                                     { field("Warehouse column", &col.cdw_column, d, format!("behavior-{i}-column-{j}-cdw")) }
                                     { buttons(d, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, &format!("column {}", name_of(&col.name, (j + 1).to_string()))) }
                                 </div>

@@ -89,7 +89,10 @@ pub fn output(props: &OutputProps) -> Html {
                 Some(text) => html! { <pre class="converted" data-testid="converted" data-format={id}>{text}</pre> },
                 None => html! { <p class="blocked" data-testid="converted-blocked">{format!("Fix the {blocking} error{} first: the output is written only from a config without errors.", if blocking == 1 { "" } else { "s" })}</p> },
             } }
-            <p class="note">{"The API body adds kind, isComposable and master.name when the input lacks them, and leaves out server-assigned fields (id, createdAt, updatedAt) and unknown keys."}</p>
+            <p class="note">{"The API body adds kind, isComposable and master.name (the table name) when the input lacks them, and leaves out server-assigned fields (id, createdAt, updatedAt, createdBy, updatedBy, population) and unknown keys. A GET response (flat: masterSchema, masterTable, …) becomes the nested body; its allowActivationBehavior and maxActivationBehaviorRow stay in the API body and are left out of tdx YAML, which has no keys for them."}</p>
+            if c.dialect == Some(cps_core::Dialect::Get) {
+                <p class="note" data-testid="get-note">{"This file is a GET response (the flat shape). \"Edit in this format\" turns it into the create body."}</p>
+            }
         </div>
     }
 }

@@ -30,6 +30,10 @@ pub fn settings(props: &SettingsProps) -> Html {
             "inferred from the file: {}",
             props.settings.warehouse.as_str()
         ),
+        Source::Catalog => format!(
+            "from the catalog export's type names: {}",
+            props.settings.warehouse.as_str()
+        ),
         Source::Default => format!("default: {}", props.settings.warehouse.as_str()),
     };
     html! {
@@ -46,9 +50,9 @@ pub fn settings(props: &SettingsProps) -> Html {
             <label class="field">
                 <span class="label">{"Type profile"}</span>
                 <select onchange={set(|o, v| o.types = TypeProfile::parse(v).unwrap_or_default_profile())} data-testid="setting-types">
-                    { for TypeProfile::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={o.types == *p}>{format!("{} — {}", p.as_str(), p.types().join(", "))}</option> }) }
+                    { for TypeProfile::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={o.types == *p} title={p.label()}>{format!("{} — {}", p.as_str(), p.types().join(", "))}</option> }) }
                 </select>
-                <span class="note">{"Default: current (newest tdx docs and the CDP API). legacy-api-cas: the March 2026 setup guide. tdx-2026-07: the July 2026 tdx skill."}</span>
+                <span class="note">{format!("Now: {}. Default: published, TD's published CDP API schema (S31): seven types, and `type` may be left out (TD infers it from the warehouse column). The older sets stay for older backends: tdx-2026-07 (tdx skill, July 2026), tdx-2026-08 (tdx skill, Aug 2026, no boolean or date), legacy-api-cas (March 2026, string and number only).", o.types.label())}</span>
             </label>
             <label class="field">
                 <span class="label">{"Identifier case"}</span>
@@ -68,6 +72,6 @@ trait OrDefaultProfile {
 
 impl OrDefaultProfile for Option<TypeProfile> {
     fn unwrap_or_default_profile(self) -> TypeProfile {
-        self.unwrap_or(TypeProfile::Current)
+        self.unwrap_or(TypeProfile::Published)
     }
 }

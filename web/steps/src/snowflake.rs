@@ -553,12 +553,19 @@ fn catalog_check(props: &CurrentProps) -> Html {
             }
         });
     }
-    let query = props
-        .current
-        .checked
-        .config
-        .as_ref()
-        .map(|c| snowflake::catalog_query_sql(c, or_placeholder(&database)));
+    // Snowflake SQL for a Snowflake config only; a Databricks or BigQuery config gets its own
+    // warehouse's query once the warehouse is chosen (the file cannot tell the two apart).
+    let settings = props.current.checked.settings;
+    let other_warehouse = settings.warehouse.uses_catalog();
+    let query = props.current.checked.config.as_ref().and_then(|c| {
+        if !other_warehouse {
+            Some(snowflake::catalog_query_sql(c, or_placeholder(&database)))
+        } else if settings.warehouse_source == cps_core::Source::Option {
+            snowflake::catalog_query_for(c, settings.warehouse, None).ok()
+        } else {
+            None
+        }
+    });
     html! {
         <section class="step-section" data-testid="sf-catalog">
             <h3>{"4. Check against the catalog"}</h3>
@@ -566,6 +573,7 @@ fn catalog_check(props: &CurrentProps) -> Html {
             <label class="field"><span class="label">{"Database"}</span>
                 <input value={(*database).clone()} oninput={text_setter(&database)} placeholder="CDP_PROD" data-testid="sf-catalog-database" />
             </label>
+            if other_warehouse && query.is_none() { <p class="note warn" data-testid="sf-catalog-other">{"This config names its tables with connectionId and catalog: Databricks or BigQuery, which the file cannot tell apart. Choose the warehouse in Settings for its own catalog query."}</p> }
             if let Some(q) = &query { <pre class="sql" data-testid="sf-catalog-query">{q.clone()}</pre> { copy_button(q, "sf-copy-catalog-query") } }
             <textarea rows="5" placeholder="TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE" value={(*export).clone()} oninput={text_setter(&export)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&export)} data-testid="sf-catalog-input" spellcheck="false" />
