@@ -179,7 +179,22 @@ pub fn apply(text: &str, checked: &Checked, edit: Edit) -> Result<String, Refuse
             }
         }
     };
-    verify(&root, &target.path, change, &out, syntax, target.key_span())?;
+    let place = match target.entry() {
+        Some(e) => format!(
+            "`{}` (line {})",
+            e.key,
+            cx.line_of(e.key_span.start as usize) + 1
+        ),
+        None => format!("`{}`", target.key),
+    };
+    verify(
+        &root,
+        &target.path,
+        change,
+        &out,
+        syntax,
+        (&place, target.key_span()),
+    )?;
     let mut out = out;
     if added_eol && out.ends_with(eol) {
         out.truncate(out.len() - eol.len());
@@ -425,11 +440,11 @@ fn verify(
     change: Change,
     out: &str,
     syntax: Syntax,
-    at: Option<Span>,
+    (place, at): (&str, Option<Span>),
 ) -> Result<(), Refused> {
     let failed = || {
         Refused::new(
-            "This edit cannot be made as a text edit here without changing other parts of the file; make it in the editor.",
+            format!("This edit of {place} cannot be made as a text edit without changing other parts of the file; make it in the editor."),
             at,
         )
     };
@@ -438,7 +453,7 @@ fn verify(
         // moved above the anchor it names) or a layout this module misread.
         Refused::new(
             format!(
-                "After this edit the text would not read (line {}: {}); make the edit in the editor.",
+                "After this edit of {place} the text would not read (line {}: {}); make the edit in the editor.",
                 u.line, u.message
             ),
             at,
