@@ -708,6 +708,8 @@ struct Style {
     columns: ListStyle,
     /// JSON: column entries on one line each.
     json_inline_columns: bool,
+    /// JSON: one-line column entries written `{ "name": … }` rather than `{"name": …}`.
+    json_columns_spaced: bool,
     /// JSON: `"key":value` with no space.
     json_tight: bool,
 }
@@ -724,6 +726,7 @@ impl Style {
             columns: ListStyle::Block { flow_items: false },
             json_inline_columns: false,
             json_tight: false,
+            json_columns_spaced: true,
         };
         let Some(entries) = root.as_map() else {
             return st;
@@ -799,6 +802,7 @@ impl Style {
                     if cx.json {
                         let r = first.span.range();
                         st.json_inline_columns = !cx.at(r.start, r.end).contains('\n');
+                        st.json_columns_spaced = cx.b.get(r.start + 1) == Some(&b' ');
                     } else {
                         st.columns = cx.list_style(&c.value);
                     }
@@ -831,9 +835,9 @@ impl Style {
         if let Some(c) = cols {
             let first = &c.value.as_seq().unwrap_or(&[])[0];
             if cx.json {
-                self.json_inline_columns = !cx
-                    .at(first.span.start as usize, first.span.end as usize)
-                    .contains('\n');
+                let r = first.span.range();
+                self.json_inline_columns = !cx.at(r.start, r.end).contains('\n');
+                self.json_columns_spaced = cx.b.get(r.start + 1) == Some(&b' ');
             } else {
                 self.columns = cx.list_style(&c.value);
             }
@@ -1001,9 +1005,19 @@ impl<'t> Cx<'t> {
 
     /// A `{ … }` or `[ … ]` collection (always, in JSON).
     fn is_flow(&self, node: &Node) -> bool {
-        match node.value {
-            Value::Map(_) | Value::Seq(_) => {
-                self.json || matches!(self.b.get(node.span.start as usize), Some(b'{' | b'['))
+        let start = node.span.start as usize;
+        // A list written `key:\n- item` (no indentation) starts where its first item does, which
+        // may itself be a `{ … }` or `[ … ]`: a bracket of the node's own comes before its first
+        // item.
+        let opens = |bracket: u8, first: Option<usize>| {
+            self.b.get(start) == Some(&bracket) && first.is_none_or(|f| f > start)
+        };
+        match &node.value {
+            Value::Map(entries) => {
+                self.json || opens(b'{', entries.first().map(|e| e.key_span.start as usize))
+            }
+            Value::Seq(items) => {
+                self.json || opens(b'[', items.first().map(|i| self.first_pos(i)))
             }
             _ => false,
         }
@@ -1774,7 +1788,7 @@ impl<'t> Cx<'t> {
                 for (i, item) in items.iter().enumerate() {
                     out.push_str(&" ".repeat(indent + st.unit));
                     if st.json_inline_columns {
-                        json_inline(out, item, st.spaced_columns(), st.json_tight);
+                        json_inline(out, item, st.json_columns_spaced, st.json_tight);
                     } else {
                         self.json_pretty(out, item, indent + st.unit, st);
                     }
@@ -1802,7 +1816,7 @@ impl<'t> Cx<'t> {
             out.push_str(&" ".repeat(indent + st.unit));
             let inline = matches!(list, ListId::Columns { .. }) && st.json_inline_columns;
             if inline {
-                json_inline(&mut out, val, st.spaced_columns(), st.json_tight);
+                json_inline(&mut out, val, st.json_columns_spaced, st.json_tight);
             } else {
                 self.json_pretty(&mut out, val, indent + st.unit, st);
             }
@@ -1823,11 +1837,6 @@ impl Style {
             ListId::Columns { .. } => self.columns,
             _ => self.entries,
         }
-    }
-
-    /// One-line JSON column entries are written `{ "name": … }` (the spacing most files use).
-    fn spaced_columns(&self) -> bool {
-        true
     }
 }
 
