@@ -1016,9 +1016,7 @@ impl<'t> Cx<'t> {
             Value::Map(entries) => {
                 self.json || opens(b'{', entries.first().map(|e| e.key_span.start as usize))
             }
-            Value::Seq(items) => {
-                self.json || opens(b'[', items.first().map(|i| self.first_pos(i)))
-            }
+            Value::Seq(items) => self.json || opens(b'[', items.first().map(|i| self.first_pos(i))),
             _ => false,
         }
     }
@@ -1564,11 +1562,9 @@ impl<'t> Cx<'t> {
             ListStyle::Block { flow_items } => flow_items,
         };
         self.yaml_item(&mut lines, val, dash, flow_items, st);
-        let after_key_line = self.le(key_line);
-        Ok(self.splice(&[
-            (cut_from, cut_to, ""),
-            (after_key_line, after_key_line, &lines),
-        ]))
+        // After the line the old value ends on (a `[ … ]` may span lines).
+        let after = self.le(self.line_of(cut_to.saturating_sub(1)).max(key_line));
+        Ok(self.splice(&[(cut_from, cut_to, ""), (after, after, &lines)]))
     }
 
     /// Adds `key: [val]` to `parent`, before the entry `before` when it is there, else at the

@@ -375,16 +375,25 @@ impl Rng {
     }
 }
 
+/// Random chains of edits: each edit's result is edited again. One chain per corpus file by
+/// default; `CPS_EDIT_SEEDS=150 cargo test --release -p cps_core --test edits chains` explores
+/// more (a chain of 40 per file and seed).
 #[test]
 fn chains_of_edits_stay_editable() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for (name, text) in corpus() {
-        let mut text = text;
-        for _ in 0..25 {
-            let checked = check(&text, &Options::default());
-            let edits = all_edits(&checked);
-            let edit = edits[rng.below(edits.len())];
-            text = check_edit(&name, &text, edit);
+    let seeds: u64 = std::env::var("CPS_EDIT_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    for seed in 0..seeds {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        for (name, text) in corpus() {
+            let mut text = text;
+            for _ in 0..if seeds == 1 { 25 } else { 40 } {
+                let checked = check(&text, &Options::default());
+                let edits = all_edits(&checked);
+                let edit = edits[rng.below(edits.len())];
+                text = check_edit(&name, &text, edit);
+            }
         }
     }
 }
