@@ -17,6 +17,7 @@ pub mod convert;
 pub mod decode;
 mod der;
 pub mod diagnostic;
+pub mod edit;
 pub mod fields;
 pub mod ident;
 pub mod json;
