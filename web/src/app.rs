@@ -101,7 +101,7 @@ pub fn app() -> Html {
 
     let on_change = {
         let typing = typing.clone();
-        Callback::from(move |text: String| typing.edited(text))
+        Callback::from(move |doc: crate::editor::Doc| typing.edited(doc))
     };
     let on_jump = {
         let (selection, text) = (selection.clone(), state.text.clone());

@@ -16,8 +16,10 @@ extern "C" {
         parent: &HtmlElement,
         doc: &str,
         language: &str,
-        on_change: &Closure<dyn FnMut(String)>,
+        on_change: &Closure<dyn FnMut()>,
     ) -> u32;
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = getDoc)]
+    fn cm_get_doc(id: u32) -> String;
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDoc)]
     fn cm_set_doc(id: u32, doc: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setLanguage)]
@@ -30,6 +32,18 @@ extern "C" {
     fn cm_select(id: u32, from: u32, to: u32);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = destroy)]
     fn cm_destroy(id: u32);
+}
+
+/// An editor whose text changed: the text is read when it is needed (`Doc::text`), so an edit
+/// that is not checked right away costs no copy of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Doc(u32);
+
+impl Doc {
+    /// The editor's text now.
+    pub fn text(self) -> String {
+        cm_get_doc(self.0)
+    }
 }
 
 /// A request to select a range (UTF-16 offsets); `nonce` makes a repeated click count.
@@ -53,7 +67,7 @@ pub struct EditorProps {
     /// Names to complete (a catalog's tables and columns, from the Snowflake step); empty: none.
     pub completions: Rc<Vec<String>>,
     pub selection: Selection,
-    pub on_change: Callback<String>,
+    pub on_change: Callback<Doc>,
 }
 
 #[function_component(Editor)]
@@ -67,9 +81,12 @@ pub fn editor(props: &EditorProps) -> Html {
         let (host, id, on_change) = (host.clone(), id.clone(), on_change.clone());
         let (text, language) = (props.text.clone(), props.language);
         use_effect_with((), move |_| {
-            let closure = Closure::<dyn FnMut(String)>::new(move |doc: String| {
-                let cb = on_change.borrow().clone();
-                cb.emit(doc);
+            let changed = id.clone();
+            let closure = Closure::<dyn FnMut()>::new(move || {
+                if let Some(i) = *changed.borrow() {
+                    let cb = on_change.borrow().clone();
+                    cb.emit(Doc(i));
+                }
             });
             if let Some(el) = host.cast::<HtmlElement>() {
                 *id.borrow_mut() = Some(cm_create(&el, &text, language, &closure));

@@ -8,6 +8,7 @@
 //! main thread but needs a second copy of the core in the page's first load, copies the text
 //! each way per keystroke, and does not make diagnostics come sooner.
 
+use crate::editor::Doc;
 use crate::state::{Action, State};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -49,8 +50,8 @@ fn now_ms() -> f64 {
 pub struct Typing {
     dispatch: UseReducerDispatcher<State>,
     last_check_ms: Cell<f64>,
-    /// The editor's newest text, not checked yet.
-    pending: RefCell<Option<String>>,
+    /// The editor whose newest text is not checked yet (read when it is checked).
+    pending: Cell<Option<Doc>>,
     timer: Cell<Option<i32>>,
     on_pause: RefCell<Option<Closure<dyn Fn()>>>,
 }
@@ -60,7 +61,7 @@ impl Typing {
         let typing = Rc::new(Typing {
             dispatch,
             last_check_ms: Cell::new(first_check_ms),
-            pending: RefCell::new(None),
+            pending: Cell::new(None),
             timer: Cell::new(None),
             on_pause: RefCell::new(None),
         });
@@ -75,15 +76,15 @@ impl Typing {
     }
 
     /// The editor's text changed.
-    pub fn edited(&self, text: String) {
+    pub fn edited(&self, doc: Doc) {
         match pace(self.last_check_ms.get()) {
             Pace::Now => {
                 self.cancel_timer();
                 self.pending.take();
-                self.check(text);
+                self.check(doc.text());
             }
             Pace::AfterPause => {
-                *self.pending.borrow_mut() = Some(text);
+                self.pending.set(Some(doc));
                 self.cancel_timer();
                 let window = web_sys::window();
                 let on_pause = self.on_pause.borrow();
@@ -102,15 +103,14 @@ impl Typing {
     /// a share link), so it acts on what the editor shows.
     pub fn flush(&self) {
         self.cancel_timer();
-        let pending = self.pending.take();
-        if let Some(text) = pending {
-            self.check(text);
+        if let Some(doc) = self.pending.take() {
+            self.check(doc.text());
         }
     }
 
     /// The editor's text when it is newer than the last check's.
     pub fn newest(&self) -> Option<String> {
-        self.pending.borrow().clone()
+        self.pending.get().map(Doc::text)
     }
 
     fn check(&self, text: String) {

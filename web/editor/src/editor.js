@@ -6,12 +6,14 @@
 //
 //   create(parent, doc, language, onChange) -> id
 //       Mount an editor in `parent` (an HTMLElement). `language` is "yaml" or
-//       "json". `onChange(doc)` gets the full text after every user edit
-//       (never for setDoc).
+//       "json". `onChange()` is called after every user edit (never for
+//       setDoc); the text is read with getDoc when it is needed, so a page
+//       that checks a long text only when typing pauses does not copy it out
+//       on every keystroke.
 //   setDoc(id, doc)          Replace the document; onChange is NOT called. The
 //       replacement is one step of the editor's history of its own, so undo
-//       takes back a form edit (or a loaded file) in one go, and the undone
-//       text reaches onChange like any edit.
+//       takes back a form edit (or a loaded file) in one go, and the undo
+//       calls onChange like any edit.
 //   getDoc(id) -> string     Current text.
 //   setLanguage(id, language)
 //   setDiagnostics(id, json) JSON array of {from, to, severity, message, source};
@@ -31,9 +33,9 @@
 // numbers and strings: no JsValue handles to keep alive, clone or drop, and no
 // wasm-bindgen class glue. Unknown ids are ignored (with a console warning).
 //
-// Line endings: CodeMirror normalises "\r\n" and "\r" to "\n". getDoc() and
-// onChange() always return the normalised text, and diagnostic offsets must be
-// computed against that text.
+// Line endings: CodeMirror normalises "\r\n" and "\r" to "\n". getDoc()
+// always returns the normalised text, and diagnostic offsets must be computed
+// against that text.
 //
 // Colours come from CSS custom properties on the page (--cm-bg, --cm-fg,
 // --cm-gutter-bg, --cm-gutter-fg, --cm-selection, --cm-cursor,
@@ -277,7 +279,7 @@ function create(parent, doc, language, onChange) {
         const user = update.transactions.some(
           (tr) => tr.docChanged && !tr.annotation(external),
         );
-        if (user) editor.onChange(update.state.doc.toString());
+        if (user) editor.onChange();
       }),
     ],
   });
