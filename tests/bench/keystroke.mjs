@@ -151,7 +151,7 @@ try {
     // The first check after loading sets the pace.
     await load(opened.page, huge);
     const keys = [], noops = [], checks = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 32; i++) {
       const painted = opened.page.evaluate(() => new Promise((r) => document.querySelector("[data-testid=editor]").addEventListener("cps-diagnostics-painted", () => r(performance.now()), { once: true })));
       const t = await measure(opened.page, i % 2 ? "Backspace" : "x", "frame");
       const at = await opened.page.evaluate(() => window.__bench.t0);

@@ -320,3 +320,29 @@ test("the built site works from a sub-path", async () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("typing on a very large config: the check waits for a pause, and the newest text is what every action sees", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  // About 2.2 MB of tdx YAML: its check takes longer than the 50 ms a keystroke may, so later
+  // edits are checked when typing pauses (web/src/typing.rs).
+  let big = SNOWFLAKE.replace(/\nbehaviors:\n[\s\S]*$/, "\nbehaviors:\n");
+  for (let b = 0; big.length < 2_200_000; b++) {
+    big += `  - name: behavior_${b}\n    connection: '167'\n    schema: PUBLIC\n    table: EVENTS_${b}\n    join: { table_key: CDP_CUSTOMER_ID, master_key: CDP_CUSTOMER_ID }\n    time_column: TIME\n    columns:\n`;
+    for (let c = 0; c < 10; c++) big += `      - { name: col_${c}, type: string, column: COL_${c} }\n`;
+  }
+  await replaceText(page, big);
+  await page.waitForFunction(() => localStorage.getItem("cps.draft.v1")?.length > 2_000_000);
+  // A mistake typed at the end, then the share link at once: it carries the text as typed.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.insertText("timezone: Mars/Base\n");
+  await page.click("[data-testid=share]");
+  const link = await page.inputValue("[data-testid=share-url]");
+  const shared = Buffer.from(link.split("#config=")[1], "base64url").toString("utf8");
+  assert.ok(shared.endsWith("timezone: Mars/Base\n"), shared.slice(-40));
+  // The check has run on that text: the duplicate key is an error at the end of the file.
+  await page.waitForFunction(() => document.querySelector("[data-testid=counts] .errors").textContent !== "0 errors");
+  assert.equal(await editorText(page), big + "timezone: Mars/Base\n");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
