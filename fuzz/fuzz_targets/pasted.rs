@@ -6,7 +6,8 @@
 //! the text it points into (the page and the CLI slice with them).
 #![no_main]
 
-use cps_core::{catalog, keys, snowflake, Options, Span};
+use cps_core::{Options, Span};
+use cps_snowflake::{catalog, keys, sql as snowflake};
 use libfuzzer_sys::fuzz_target;
 
 const EXAMPLE: &str = include_str!("../../examples/snowflake.yaml");
@@ -31,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
 
     let config = cps_core::check(EXAMPLE, &Options::default()).config.expect("the example parses");
     if let Ok(cat) = catalog::parse_catalog(&text) {
-        let checked = cps_core::check_with_catalog(EXAMPLE, &Options::default(), Some(&cat));
+        let checked = cps_snowflake::check_with_catalog(EXAMPLE, &Options::default(), Some(&cat));
         for d in &checked.diagnostics {
             assert_span(EXAMPLE, d.span, d.code.as_str());
         }

@@ -5,8 +5,8 @@
 //! The config text is the source of truth. Every other view (problems, form, diagram, outputs)
 //! is derived from one `check` of that text; form edits become text edits.
 
-use cps_core::convert::{self, Target};
-use cps_core::model::{Attribute, Behavior, Column, Config, Loc, TableRef, Text};
+use cps_core::config::model::{Attribute, Behavior, Column, Config, Loc, TableRef, Text};
+use cps_core::output::convert::{self, Target};
 use cps_core::{Checked, Options, Span};
 use std::rc::Rc;
 use yew::Reducible;
@@ -433,7 +433,7 @@ fn structural(c: &mut Config, edit: &FormEdit) {
                 table_key: key.clone(),
                 master_key: key,
                 time_column: text("TIME"),
-                columns: Some(cps_core::model::List {
+                columns: Some(cps_core::config::model::List {
                     items: vec![new_column("column_1")],
                     key_span: Span::default(),
                     key: "",
@@ -555,7 +555,7 @@ impl<'t> Utf16Cursor<'t> {
     }
 
     pub fn utf16_at(&mut self, byte: usize) -> usize {
-        let byte = cps_core::span::floor_char_boundary(self.text, byte);
+        let byte = cps_core::syntax::span::floor_char_boundary(self.text, byte);
         if byte < self.byte {
             self.byte = 0;
             self.utf16 = 0;
@@ -906,7 +906,7 @@ mod tests {
 // ---- settings persistence -------------------------------------------------------------------
 
 /// Settings as stored: `warehouse=auto;types=current;case=exact`.
-pub use cps_core::options::{options_from_string, options_to_string};
+pub use cps_core::config::options::{options_from_string, options_to_string};
 
 #[cfg(test)]
 mod settings_tests {

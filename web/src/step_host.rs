@@ -57,7 +57,7 @@ fn config_event(
         blocked,
         revision,
         text: text.to_string(),
-        options: cps_core::options::options_to_string(options),
+        options: cps_core::config::options::options_to_string(options),
     }
     .to_json()
 }

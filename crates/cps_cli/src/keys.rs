@@ -1,12 +1,12 @@
 //! `cps key check` and `cps keygen`: the key-pair step (TD setup step 2) from a terminal.
 //!
-//! All reading, repairing and fingerprinting is the core's (`cps_core::keys`); this edge reads
+//! All reading, repairing and fingerprinting is the core's (`cps_snowflake::keys`); this edge reads
 //! and writes files and, for `keygen`, draws the randomness the pure core must not.
 
 use crate::{display_name, read_input, use_color, ColorArg, Format};
-use cps_core::keys::{self, KeyKind, KeyReport};
-use cps_core::render::{render, Style};
+use cps_core::diagnostics::render::{render, Style};
 use cps_core::{Code, ColumnUnit, Diagnostic, LineIndex, Severity, Span};
+use cps_snowflake::keys::{self, KeyKind, KeyReport};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -317,7 +317,7 @@ fn json_report(c: &Checked) -> serde_json::Value {
     let diagnostics: Vec<_> = r
         .diagnostics
         .iter()
-        .map(|d| cps_core::report::diagnostic(&c.text, &index, d, ColumnUnit::Chars))
+        .map(|d| cps_core::diagnostics::report::diagnostic(&c.text, &index, d, ColumnUnit::Chars))
         .collect();
     serde_json::json!({
         "file": c.name,

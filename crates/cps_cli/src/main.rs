@@ -9,9 +9,9 @@ mod serve;
 mod snowflake;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cps_core::convert::{blocks_conversion, Target};
-use cps_core::render::{render, Style};
-use cps_core::report::{self, FileReport, Report};
+use cps_core::diagnostics::render::{render, Style};
+use cps_core::diagnostics::report::{self, FileReport, Report};
+use cps_core::output::convert::{blocks_conversion, Target};
 use cps_core::{ColumnUnit, Options, Severity};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -280,7 +280,7 @@ fn main() -> ExitCode {
             check,
         } => convert(&file, to, output, use_color(color), &check.options()),
         Command::Schema => {
-            print!("{}", cps_core::schema::json_schema_text());
+            print!("{}", cps_core::output::schema::json_schema_text());
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
@@ -302,7 +302,7 @@ fn main() -> ExitCode {
                 }
             };
             let (text, checked) = check_bytes(&bytes, name_of(&file), &check.options());
-            let style = cps_core::render::Style {
+            let style = cps_core::diagnostics::render::Style {
                 color: use_color(color) && std::io::stderr().is_terminal(),
             };
             push::push(
@@ -397,7 +397,7 @@ fn validate(
     format: Format,
     color: bool,
     options: &Options,
-    catalog: Option<&cps_core::catalog::Catalog>,
+    catalog: Option<&cps_snowflake::catalog::Catalog>,
 ) -> ExitCode {
     let style = Style { color };
     let mut reports = Vec::new();
@@ -556,7 +556,7 @@ fn convert(
         );
         return ExitCode::from(1);
     };
-    let converted = cps_core::convert::write(config, &checked.settings, target);
+    let converted = cps_core::output::convert::write(config, &checked.settings, target);
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {

@@ -4,7 +4,7 @@
 //! or update with its difference) is shown first; nothing is sent without `--yes` or a "y" on a
 //! terminal, and an update that removes attributes or behaviors also needs `--delete`.
 
-use cps_core::render::{render, Style};
+use cps_core::diagnostics::render::{render, Style};
 use cps_td_api::native::{block_on, NativeTransport};
 use cps_td_api::record::{dry_run_summary, Recording};
 use cps_td_api::{ApiError, ApiKey, Client, Done, Plan, Target, Transport};

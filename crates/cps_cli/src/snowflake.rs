@@ -1,12 +1,12 @@
 //! `cps snowflake …` and `cps validate --catalog`: the Snowflake side of the setup from a
 //! terminal. The SQL texts, the catalog checks and the check pack's report are the core's
-//! (`cps_core::snowflake`, `cps_core::catalog`); this edge reads files and prints.
+//! (`cps_snowflake::sql`, `cps_snowflake::catalog`); this edge reads files and prints.
 
 use crate::{display_name, read_input, use_color, ColorArg};
-use cps_core::catalog::{self, Catalog};
-use cps_core::render::{render, Style};
-use cps_core::snowflake::{self, Grants};
+use cps_core::diagnostics::render::{render, Style};
 use cps_core::{Checked, Config, Options, Severity};
+use cps_snowflake::catalog::{self, Catalog};
+use cps_snowflake::sql::{self, Grants};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -82,7 +82,7 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
             user,
         } => with_config(&file, None, |config, w| {
             snowflake_only(w, "grants")?;
-            snowflake::grants_sql(
+            sql::grants_sql(
                 config,
                 &Grants {
                     role: &role,
@@ -103,20 +103,20 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
                 if given.is_none() && settings.warehouse.uses_catalog() {
                     return Err("this config names its tables with `connectionId` and `catalog`: Databricks or BigQuery, which the file cannot tell apart; give --warehouse databricks or --warehouse bigquery for that warehouse's catalog query".into());
                 }
-                snowflake::catalog_query_for(config, settings.warehouse, database.as_deref())
+                sql::catalog_query_for(config, settings.warehouse, database.as_deref())
             })
         }
         SnowflakeCommand::CheckPack { file, database } => with_config(&file, None, |config, w| {
             snowflake_only(w, "check-pack")?;
-            snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
-            Ok(snowflake::check_pack_sql(config, &database))
+            sql::sql_name(&database).map_err(|e| format!("database: {e}"))?;
+            Ok(sql::check_pack_sql(config, &database))
         }),
         SnowflakeCommand::CheckResults {
             file,
             results,
             color,
         } => check_results(&file, &results, use_color(color)),
-        SnowflakeCommand::Account { id } => match snowflake::check_account(&id) {
+        SnowflakeCommand::Account { id } => match sql::check_account(&id) {
             Ok(form) => {
                 println!("{id}: {}", form.describe());
                 ExitCode::SUCCESS
@@ -235,7 +235,7 @@ pub fn check_bytes(
     match (catalog, std::str::from_utf8(bytes)) {
         (Some(c), Ok(text)) => (
             text.to_string(),
-            cps_core::check_with_catalog_named(text, name, options, Some(c)),
+            cps_snowflake::check_with_catalog_named(text, name, options, Some(c)),
         ),
         _ => crate::check_bytes(bytes, name, options),
     }
@@ -256,7 +256,7 @@ fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let findings = match snowflake::check_pack_report(config, &exported) {
+    let findings = match sql::check_pack_report(config, &exported) {
         Ok(f) => f,
         Err(e) => {
             eprintln!(

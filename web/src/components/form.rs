@@ -4,7 +4,7 @@
 //! broken is lost).
 
 use crate::state::{Action, FormEdit};
-use cps_core::model::{Column, Text};
+use cps_core::config::model::{Column, Text};
 use cps_core::Span;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

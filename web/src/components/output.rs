@@ -2,7 +2,7 @@
 
 use crate::services;
 use crate::state::Action;
-use cps_core::convert::{self, Target};
+use cps_core::output::convert::{self, Target};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

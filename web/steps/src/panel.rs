@@ -419,7 +419,10 @@ pub fn upload(props: &UploadProps) -> Html {
 /// Points TD's refusal at the uploaded text and sends the marks to the studio, which shows them
 /// in the editor and the problem list while it still holds that text.
 fn mark_refusal(host: &web_sys::Element, text: &str, options: &str, e: &ApiError) {
-    let checked = cps_core::check(text, &cps_core::options::options_from_string(options));
+    let checked = cps_core::check(
+        text,
+        &cps_core::config::options::options_from_string(options),
+    );
     let Some(config) = &checked.config else {
         return;
     };

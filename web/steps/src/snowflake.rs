@@ -7,8 +7,9 @@
 //! sent, never stored, never logged; it leaves only as a file the user downloads.
 
 use crate::{services, ConfigEvent, SET_CONNECTION_EVENT};
-use cps_core::keys::{self, KeyKind, KeyReport};
-use cps_core::{catalog, snowflake, Checked, Severity};
+use cps_core::{Checked, Severity};
+use cps_snowflake::keys::{self, KeyKind, KeyReport};
+use cps_snowflake::{catalog, sql as snowflake};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -35,7 +36,7 @@ impl PartialEq for Current {
 
 impl Current {
     fn of(event: ConfigEvent) -> Current {
-        let options = cps_core::options::options_from_string(&event.options);
+        let options = cps_core::config::options::options_from_string(&event.options);
         let checked = Rc::new(cps_core::check(&event.text, &options));
         Current { event, checked }
     }
@@ -524,8 +525,8 @@ fn catalog_check(props: &CurrentProps) -> Html {
         let (current, parsed) = (props.current.clone(), parsed.clone());
         move |_| -> Option<Vec<cps_core::Diagnostic>> {
             let Some(Ok(cat)) = &*parsed else { return None };
-            let options = cps_core::options::options_from_string(&current.event.options);
-            let with = cps_core::check_with_catalog(&current.event.text, &options, Some(cat));
+            let options = cps_core::config::options::options_from_string(&current.event.options);
+            let with = cps_snowflake::check_with_catalog(&current.event.text, &options, Some(cat));
             let base = &current.checked.diagnostics;
             Some(
                 with.diagnostics

@@ -5,9 +5,9 @@
 //! position. serde_json gives no value spans and YAML readers accept what JSON forbids.
 //! Duplicate keys are reported (with the first occurrence) and the first one is kept.
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::span::{LineIndex, Span};
-use crate::tree::{Entry, Node, Value};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::span::{LineIndex, Span};
+use crate::syntax::tree::{Entry, Node, Value};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -81,7 +81,7 @@ impl<'a> Parser<'a> {
     }
 
     fn err(&self, message: &str, help: &str, at: usize) -> Diagnostic {
-        let at = crate::span::floor_char_boundary(self.text, at);
+        let at = crate::syntax::span::floor_char_boundary(self.text, at);
         let end = self.text[at..]
             .chars()
             .next()

@@ -4,8 +4,8 @@
 //! Every field is optional: the decoder fills what it could read and has already reported what
 //! it could not, and rules skip what is missing, so one mistake gives one diagnostic.
 
-use crate::fields::Dialect;
-use crate::span::Span;
+use crate::config::fields::Dialect;
+use crate::syntax::span::Span;
 use compact_str::CompactString;
 use serde::Serialize;
 

@@ -8,14 +8,14 @@
 //!
 //! ```
 //! let pem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n";
-//! let report = cps_core::keys::inspect_key(pem);
+//! let report = cps_snowflake::keys::inspect_key(pem);
 //! assert!(report.has_errors());
 //! assert_eq!(report.fingerprint, None);
 //! ```
 
 use crate::der::{self, DerError, Reader, Tlv};
-use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::span::Span;
+use cps_core::diagnostics::{Code, Diagnostic, Severity};
+use cps_core::syntax::span::Span;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -154,7 +154,7 @@ impl KeyReport {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        crate::diagnostic::count(&self.diagnostics, severity)
+        cps_core::diagnostics::count(&self.diagnostics, severity)
     }
 
     /// The statement that sets the public key on a Snowflake user (`<user>` when not given).
@@ -276,7 +276,7 @@ pub fn from_der(kind: KeyKind, der: &[u8]) -> KeyReport {
         &|_| Span::empty(0),
         &mut report,
     );
-    crate::sort_diagnostics(&mut report.diagnostics);
+    cps_core::sort_diagnostics(&mut report.diagnostics);
     report
 }
 
@@ -905,7 +905,7 @@ pub fn inspect_key(text: &str) -> KeyReport {
         return report;
     }
     inspect_into(text, &mut report);
-    crate::sort_diagnostics(&mut report.diagnostics);
+    cps_core::sort_diagnostics(&mut report.diagnostics);
     report
 }
 

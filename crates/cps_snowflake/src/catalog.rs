@@ -1,5 +1,5 @@
 //! Catalog-aware checks (spec §5: V13, V17, V22), offline: the user runs
-//! [`crate::snowflake::catalog_query_sql`] in Snowsight and gives cps the exported result, and
+//! [`crate::sql::catalog_query_sql`] in Snowsight and gives cps the exported result, and
 //! cps checks every schema, table and column the config names against it, under the name the
 //! warehouse resolves (Snowflake: unquoted names in upper case, quoted names exactly), plus each
 //! `type` against the column's data type and each behavior's time column.
@@ -10,13 +10,13 @@
 
 /// The check pack's report lives with its SQL in [`crate::snowflake`]; it is here too, next to
 /// the other reader of Snowsight exports.
-pub use crate::snowflake::{check_pack_report, Finding};
+pub use crate::sql::{check_pack_report, Finding};
 
-use crate::diagnostic::{Code, Diagnostic, Related, Severity};
-use crate::ident;
-use crate::model::{Config, Loc, Syntax, Text};
-use crate::options::{IdentifierCase, Settings, Warehouse};
-use crate::span::Span;
+use cps_core::config::model::{Config, Loc, Syntax, Text};
+use cps_core::config::options::{IdentifierCase, Settings, Warehouse};
+use cps_core::diagnostics::{Code, Diagnostic, Related, Severity};
+use cps_core::rules::ident;
+use cps_core::syntax::span::Span;
 use std::collections::{HashMap, HashSet};
 
 /// Rows read from one export at most (a catalog of a few schemas has a few thousand).
@@ -892,7 +892,7 @@ impl Emitter<'_> {
         let bare = ident::parse(written)
             .map(|i| i.resolved.into_owned())
             .unwrap_or_else(|_| written.to_string());
-        crate::suggest::did_you_mean(&bare, &names.list)
+        cps_core::rules::suggest::did_you_mean(&bare, &names.list)
     }
 }
 
@@ -1008,7 +1008,7 @@ fn table(
     ix: &Index,
     em: &mut Emitter,
     loc: Loc,
-    tr: &crate::model::TableRef,
+    tr: &cps_core::config::model::TableRef,
 ) -> Option<TableAt> {
     let schema = tr.schema.as_ref()?;
     if !lookable(ctx, schema) {

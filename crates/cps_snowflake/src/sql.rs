@@ -8,10 +8,10 @@
 //! so a config value cannot break out of its place in the script.
 
 use crate::catalog::parse_table;
-use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::ident;
-use crate::model::{Behavior, Config, Loc, Text};
-use crate::span::Span;
+use cps_core::config::model::{Behavior, Config, Loc, Text};
+use cps_core::diagnostics::{Code, Diagnostic, Severity};
+use cps_core::rules::ident;
+use cps_core::syntax::span::Span;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -629,19 +629,19 @@ pub fn catalog_query_sql(config: &Config, database: &str) -> String {
 /// `INFORMATION_SCHEMA.COLUMNS` with the names as the warehouse stores them.
 pub fn catalog_query_for(
     config: &Config,
-    warehouse: crate::Warehouse,
+    warehouse: cps_core::Warehouse,
     database: Option<&str>,
 ) -> Result<String, String> {
     match warehouse {
-        crate::Warehouse::Snowflake => {
+        cps_core::Warehouse::Snowflake => {
             let database = database.ok_or(
                 "give the database the zero-copy config reads (--database): Snowflake's INFORMATION_SCHEMA is per database",
             )?;
             sql_name(database).map_err(|e| format!("database: {e}"))?;
             Ok(catalog_query_sql(config, database))
         }
-        crate::Warehouse::Bigquery => bigquery_catalog_query_sql(config),
-        crate::Warehouse::Databricks => databricks_catalog_query_sql(config),
+        cps_core::Warehouse::Bigquery => bigquery_catalog_query_sql(config),
+        cps_core::Warehouse::Databricks => databricks_catalog_query_sql(config),
     }
 }
 

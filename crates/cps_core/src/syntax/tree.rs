@@ -2,7 +2,7 @@
 //! every key and value. Strings borrow from the source where no unescaping was needed, so a large
 //! file costs little more than its own size.
 
-use crate::span::Span;
+use crate::syntax::span::Span;
 use std::borrow::Cow;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -25,7 +25,7 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         return Some(n);
     }
     let all: Vec<&'static str> = names().collect();
-    crate::suggest::did_you_mean(name, &all)
+    crate::rules::suggest::did_you_mean(name, &all)
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! The diagnostics reference (`docs/diagnostics.md`), generated from the code registry so that
-//! the documentation cannot drift from what cps reports. A test fails when the file is stale.
+//! the documentation cannot drift from what cps reports. A test (`tests/generated.rs`) fails when
+//! the file is stale. Test support, not library code: nothing at run time needs the page.
 
-use crate::diagnostic::Code;
-use crate::options::TypeProfile;
+use cps_core::config::options::TypeProfile;
+use cps_core::Code;
 
 pub fn diagnostics_markdown() -> String {
     let mut out = String::from(
         "# Diagnostics reference\n\n\
-         Generated from `crates/cps_core/src/diagnostic.rs` (`CPS_BLESS=1 cargo test -p cps_core --test generated` \
+         Generated from `crates/cps_core/src/diagnostics/codes.rs` (`CPS_BLESS=1 cargo test -p cps_core --test generated` \
          rewrites it). Every diagnostic has a stable code, a severity, a one-line message, the narrowest \
          range, a logical path (`behaviors[1].columnMapping[0].cdwColumn`) and a help text with the fix.\n\n\
          Severities: **error** blocks the upload (the server would refuse it, or the segment would be \

@@ -1,12 +1,15 @@
 //! Rules over the decoded model (spec §5, the checks that need only the file). Each rule skips
 //! what is missing: the decoder has reported it already.
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::fields::Dialect;
-use crate::ident;
-use crate::model::*;
-use crate::options::{IdentifierCase, Settings, Warehouse};
-use crate::span::Span;
+pub mod ident;
+pub mod suggest;
+pub mod tz;
+
+use crate::config::fields::Dialect;
+use crate::config::model::*;
+use crate::config::options::{IdentifierCase, Settings, Warehouse};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::syntax::span::Span;
 use std::collections::HashMap;
 
 pub fn run(config: &Config, settings: &Settings, out: &mut Vec<Diagnostic>) {
@@ -66,14 +69,14 @@ fn top_level(c: &Config, out: &mut Vec<Diagnostic>) {
         _ => {}
     }
     if let Some(tz) = &c.timezone {
-        if !crate::tz::is_valid(&tz.value) {
+        if !crate::rules::tz::is_valid(&tz.value) {
             let mut d = Diagnostic::new(
                 Code::InvalidTimezone,
                 format!("`{}` is not an IANA time zone name", tz.value),
                 tz.span,
             )
             .path(at(Loc::Root, tz));
-            d = match crate::tz::suggest(&tz.value) {
+            d = match crate::rules::tz::suggest(&tz.value) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("use a name such as `UTC`, `Asia/Tokyo` or `America/New_York`"),
             };
@@ -104,7 +107,7 @@ fn lists(c: &Config, out: &mut Vec<Diagnostic>) {
         Some(list) if list.items.is_empty() => out.push(
             Diagnostic::new(Code::NoBehaviors, "`behaviors` is empty", list.key_span)
                 .path(list.key)
-                .help(crate::decode::NO_BEHAVIORS_HELP),
+                .help(crate::config::decode::NO_BEHAVIORS_HELP),
         ),
         _ => {}
     }
@@ -480,12 +483,12 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
         if allowed.contains(&t.value.as_str()) {
             continue;
         }
-        let elsewhere: Vec<&str> = crate::options::TypeProfile::ALL
+        let elsewhere: Vec<&str> = crate::config::options::TypeProfile::ALL
             .iter()
             .filter(|p| p.types().contains(&t.value.as_str()))
             .map(|p| p.as_str())
             .collect();
-        let mut help = match crate::suggest::did_you_mean(&t.value, allowed) {
+        let mut help = match crate::rules::suggest::did_you_mean(&t.value, allowed) {
             Some(sug) => format!("did you mean `{sug}`? "),
             None => String::new(),
         };
@@ -677,7 +680,7 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 if let Some(&i) = case_warnings.get(t.value.as_str()) {
-                    out[i].related.push(crate::diagnostic::Related {
+                    out[i].related.push(crate::diagnostics::Related {
                         span: t.span,
                         message: "same name".into(),
                     });

@@ -9,9 +9,9 @@
 //! more classic keys than composable ones. [`FileKind`] is reported with every check, so segment
 //! files can later be dispatched to segment rules at the one place that decides.
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::span::Span;
-use crate::tree::{Node, Value};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::syntax::span::Span;
+use crate::syntax::tree::{Node, Value};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

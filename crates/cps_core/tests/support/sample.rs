@@ -1,4 +1,5 @@
-//! Generated configs of any size, for benchmarks and tests (and the demo in the page).
+//! Generated configs of any size, for the tests (`tests/hostile.rs`) and the benchmark
+//! (`crates/xtask/src/bench.rs` includes this file).
 
 /// A valid Snowflake config in tdx YAML with `behaviors` × `columns`.
 pub fn tdx_config(behaviors: usize, columns: usize) -> String {

@@ -1,4 +1,4 @@
-//! Catalog-aware checks (`cps_core::catalog`), the Snowflake SQL texts (`cps_core::snowflake`)
+//! Catalog-aware checks (`cps_snowflake::catalog`), the Snowflake SQL texts (`cps_snowflake::sql`)
 //! and the check pack's report. Fixture exports live in `tests/catalog/`: the same catalog as
 //! CSV (Snowsight's download: every field quoted, CRLF), TSV, JSON and the SQL API's shape.
 //!
@@ -7,12 +7,12 @@
 
 // Tests read fixtures; the purity lints are for the library.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
-#![cfg(feature = "yaml")]
 
-use cps_core::catalog::{self, parse_catalog, Catalog};
-use cps_core::render::{render, Style};
-use cps_core::snowflake::{self, check_pack_report, Grants};
-use cps_core::{check, check_with_catalog, Code, Config, Diagnostic, Options, Severity};
+use cps_core::diagnostics::render::{render, Style};
+use cps_core::{check, Code, Config, Diagnostic, Options, Severity};
+use cps_snowflake::catalog::{self, parse_catalog, Catalog};
+use cps_snowflake::check_with_catalog;
+use cps_snowflake::sql::{self, check_pack_report, Grants};
 use std::path::{Path, PathBuf};
 
 fn path(rel: &str) -> PathBuf {
@@ -420,12 +420,12 @@ fn a_typo_gets_the_catalogs_suggestion_and_no_case_advice() {
 #[test]
 fn a_schema_created_quoted_in_lower_case_is_found_by_the_query_and_reported_by_case() {
     // The query matches schemas in any case, so a schema created as `"crm"` comes back.
-    let sql = snowflake::catalog_query_sql(&config(&crm("'\"Customers\"'")), "CDP_PROD");
+    let sql = sql::catalog_query_sql(&config(&crm("'\"Customers\"'")), "CDP_PROD");
     assert!(
         sql.contains("WHERE UPPER(TABLE_SCHEMA) IN ('CRM')"),
         "{sql}"
     );
-    let quoted = snowflake::catalog_query_sql(
+    let quoted = sql::catalog_query_sql(
         &config(&crm("'\"Customers\"'").replace("schema: CRM", "schema: '\"crm\"'")),
         "CDP_PROD",
     );
@@ -486,13 +486,13 @@ fn the_exports_type_names_settle_bigquery() {
 #[test]
 fn bigquery_and_databricks_get_their_own_catalog_query() {
     let c = config(&bigquery_config());
-    let bq = snowflake::catalog_query_for(&c, cps_core::Warehouse::Bigquery, None).unwrap();
+    let bq = sql::catalog_query_for(&c, cps_core::Warehouse::Bigquery, None).unwrap();
     assert!(
         bq.contains("FROM `my-project`.`ds`.INFORMATION_SCHEMA.COLUMNS"),
         "{bq}"
     );
     assert!(!bq.contains("DS"), "names as stored, not upper-cased: {bq}");
-    let dbx = snowflake::catalog_query_for(&c, cps_core::Warehouse::Databricks, None).unwrap();
+    let dbx = sql::catalog_query_for(&c, cps_core::Warehouse::Databricks, None).unwrap();
     assert!(
         dbx.contains(
             "FROM `my-project`.information_schema.columns\nWHERE lower(table_schema) IN ('ds')"
@@ -504,12 +504,12 @@ fn bigquery_and_databricks_get_their_own_catalog_query() {
     // Snowflake needs its database; a config without `catalog` cannot name a BigQuery project.
     let sf = config(&example());
     assert!(
-        snowflake::catalog_query_for(&sf, cps_core::Warehouse::Snowflake, None)
+        sql::catalog_query_for(&sf, cps_core::Warehouse::Snowflake, None)
             .unwrap_err()
             .contains("--database")
     );
     assert!(
-        snowflake::catalog_query_for(&sf, cps_core::Warehouse::Bigquery, None)
+        sql::catalog_query_for(&sf, cps_core::Warehouse::Bigquery, None)
             .unwrap_err()
             .contains("`catalog`")
     );
@@ -582,7 +582,7 @@ fn grants() -> Grants<'static> {
 
 #[test]
 fn grants_sql_snapshot() {
-    let sql = snowflake::grants_sql(&config(&example()), &grants()).unwrap();
+    let sql = sql::grants_sql(&config(&example()), &grants()).unwrap();
     snapshot("grants.sql", &sql);
     // Deduplicated: CUSTOMERS is named four times, granted once.
     assert_eq!(sql.matches("PUBLIC.CUSTOMERS").count(), 1);
@@ -596,7 +596,7 @@ fn grants_quote_what_needs_quotes_and_refuse_broken_names() {
         user: "john.doe@example.com",
         ..grants()
     };
-    let sql = snowflake::grants_sql(&config(&text), &g).unwrap();
+    let sql = sql::grants_sql(&config(&text), &g).unwrap();
     assert!(
         sql.contains("GRANT ROLE \"td role\" TO USER \"john.doe@example.com\";"),
         "{sql}"
@@ -616,7 +616,7 @@ fn grants_quote_what_needs_quotes_and_refuse_broken_names() {
         sql.contains("GRANT USAGE ON SCHEMA CDP_PROD.PUBLIC"),
         "{sql}"
     );
-    let e = snowflake::grants_sql(
+    let e = sql::grants_sql(
         &config(&text),
         &Grants {
             role: "",
@@ -626,22 +626,22 @@ fn grants_quote_what_needs_quotes_and_refuse_broken_names() {
     .unwrap_err();
     assert!(e.starts_with("role:"), "{e}");
     let broken = example().replace("table: ORDERS", "table: '\"ORDERS'");
-    let e = snowflake::grants_sql(&config(&broken), &grants()).unwrap_err();
+    let e = sql::grants_sql(&config(&broken), &grants()).unwrap_err();
     assert!(e.contains("behaviors[1].table"), "{e}");
     // A config name cannot break out of its SQL comment.
     let evil = example().replace(
         "name: Retail Customers (Snowflake)",
         "name: \"x\\nDROP DATABASE CDP_PROD;\"",
     );
-    let sql = snowflake::grants_sql(&config(&evil), &grants()).unwrap();
+    let sql = sql::grants_sql(&config(&evil), &grants()).unwrap();
     assert!(!sql.lines().any(|l| l.starts_with("DROP")), "{sql}");
 }
 
 #[test]
 fn catalog_query_snapshot() {
-    let sql = snowflake::catalog_query_sql(&config(&example()), "CDP_PROD");
+    let sql = sql::catalog_query_sql(&config(&example()), "CDP_PROD");
     snapshot("catalog-query.sql", &sql);
-    let crm = snowflake::catalog_query_sql(
+    let crm = sql::catalog_query_sql(
         &config(&read("tests/catalog/crm-mistakes.yaml")),
         "cdp prod",
     );
@@ -657,9 +657,9 @@ fn catalog_query_snapshot() {
 
 #[test]
 fn check_pack_snapshot() {
-    let sql = snowflake::check_pack_sql(&config(&example()), "CDP_PROD");
+    let sql = sql::check_pack_sql(&config(&example()), "CDP_PROD");
     snapshot("check-pack.sql", &sql);
-    let crm = snowflake::check_pack_sql(
+    let crm = sql::check_pack_sql(
         &config(&read("tests/catalog/crm-mistakes.yaml")),
         "CDP_PROD",
     );
@@ -686,7 +686,7 @@ behavior_min_time,behaviors[1] purchases,2024-02-01 00:00:00.000 +0900
 behavior_max_time,behaviors[1] purchases,2025-06-30 12:00:00.000 +0900
 ";
 
-fn report(results: &str) -> Vec<snowflake::Finding> {
+fn report(results: &str) -> Vec<sql::Finding> {
     check_pack_report(&config(&example()), results).unwrap()
 }
 

@@ -1,9 +1,9 @@
 //! JSON Schema (draft-07) of both YAML dialects, generated from the key tables in
-//! [`crate::fields`], for editors such as VS Code's YAML extension. `schema/cps.schema.json` in
+//! [`crate::config::fields`], for editors such as VS Code's YAML extension. `schema/cps.schema.json` in
 //! the repository is this output; a test fails when it is stale.
 
-use crate::fields::{fields, Dialect, Obj, Shape, F};
-use crate::options::TypeProfile;
+use crate::config::fields::{fields, Dialect, Obj, Shape, F};
+use crate::config::options::TypeProfile;
 use serde_json::{json, Map, Value};
 
 fn def_name(dialect: Dialect, obj: Obj) -> String {

@@ -3,9 +3,9 @@
 //! Lines and columns are 1-based; columns count in the unit the caller picks (characters for the
 //! CLI, UTF-16 code units for the browser); `endLine`/`endColumn` point just past the range.
 
-use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::options::Settings;
-use crate::span::{ColumnUnit, LineIndex, Span};
+use crate::config::options::Settings;
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::syntax::span::{ColumnUnit, LineIndex, Span};
 use crate::Checked;
 use serde::Serialize;
 

@@ -11,10 +11,10 @@
 //! documents no keys for them (S4, S11), so tdx output leaves them out rather than invent keys
 //! tdx would not read. The Formats tab and the README say so.
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::ident;
-use crate::model::*;
-use crate::options::{Options, Settings};
+use crate::config::model::*;
+use crate::config::options::{Options, Settings};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::rules::ident;
 use serde_json::{Map, Value as J};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -468,8 +468,9 @@ mod tests {
             "é",
         ] {
             let doc = format!("k: {}\n", yaml_scalar(v));
-            let idx = crate::span::LineIndex::new(&doc);
-            let root = crate::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
+            let idx = crate::syntax::span::LineIndex::new(&doc);
+            let root =
+                crate::syntax::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
             assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(v), "{doc}");
         }
     }

@@ -1,8 +1,8 @@
 //! Human-readable diagnostics: a source frame with the range underlined, like rustc. Pure
 //! string building; the CLI decides about colour (only on a terminal, never with NO_COLOR).
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::span::{ColumnUnit, LineIndex, Span};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::syntax::span::{ColumnUnit, LineIndex, Span};
 use std::fmt::Write;
 
 pub struct Style {
@@ -110,11 +110,11 @@ fn frame(
     let end_in_line = (span.end as usize).clamp(range.start, range.end) - range.start;
     let (shown, offset) = window(line_text, start_in_line);
     let col = line_text
-        [offset..crate::span::floor_char_boundary(line_text, start_in_line.max(offset))]
+        [offset..crate::syntax::span::floor_char_boundary(line_text, start_in_line.max(offset))]
         .chars()
         .count();
-    let len = line_text[crate::span::floor_char_boundary(line_text, start_in_line)
-        ..crate::span::floor_char_boundary(line_text, end_in_line.max(start_in_line))]
+    let len = line_text[crate::syntax::span::floor_char_boundary(line_text, start_in_line)
+        ..crate::syntax::span::floor_char_boundary(line_text, end_in_line.max(start_in_line))]
         .chars()
         .count()
         .clamp(1, shown.chars().count().saturating_sub(col).max(1));
@@ -146,7 +146,7 @@ fn window(line: &str, at: usize) -> (&str, usize) {
     if line.len() <= MAX {
         return (line, 0);
     }
-    let start = crate::span::floor_char_boundary(line, at.saturating_sub(40));
-    let end = crate::span::floor_char_boundary(line, (start + MAX).min(line.len()));
+    let start = crate::syntax::span::floor_char_boundary(line, at.saturating_sub(40));
+    let end = crate::syntax::span::floor_char_boundary(line, (start + MAX).min(line.len()));
     (&line[start..end], start)
 }

@@ -2,12 +2,12 @@
 //! keys (with "did you mean"), keys spelled the other dialect's way, missing keys and wrong value
 //! kinds, and keeps going after each problem.
 
-use crate::diagnostic::{Code, Diagnostic};
-use crate::fields::{fields, Dialect, Field, Need, Obj, Shape, F};
-use crate::model::*;
-use crate::span::Span;
-use crate::suggest::did_you_mean;
-use crate::tree::{Entry, Node, Value};
+use crate::config::fields::{fields, Dialect, Field, Need, Obj, Shape, F};
+use crate::config::model::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::rules::suggest::did_you_mean;
+use crate::syntax::span::Span;
+use crate::syntax::tree::{Entry, Node, Value};
 
 /// The help of `no-behaviors`, missing or empty.
 pub(crate) const NO_BEHAVIORS_HELP: &str = "add the event tables; TD's guide (S5) lists `behaviors` as required, its published schema (S31) as optional, and no source says whether a segment may have none";
@@ -17,9 +17,10 @@ pub(crate) const NO_BEHAVIORS_HELP: &str = "add the event tables; TD's guide (S5
 /// keys only one dialect uses, ties going to the API format.
 pub fn detect_dialect(root: &Node) -> Dialect {
     if root.get("master").is_none()
-        && root
-            .as_map()
-            .is_some_and(|e| e.iter().any(|e| crate::fields::is_flat_master_key(&e.key)))
+        && root.as_map().is_some_and(|e| {
+            e.iter()
+                .any(|e| crate::config::fields::is_flat_master_key(&e.key))
+        })
     {
         return Dialect::Get;
     }
@@ -27,10 +28,10 @@ pub fn detect_dialect(root: &Node) -> Dialect {
     let mut count = |n: &Node| {
         if let Some(entries) = n.as_map() {
             for e in entries {
-                if crate::fields::is_api_only_key(&e.key) {
+                if crate::config::fields::is_api_only_key(&e.key) {
                     api += 1;
                 }
-                if crate::fields::is_tdx_only_key(&e.key) {
+                if crate::config::fields::is_tdx_only_key(&e.key) {
                     tdx += 1;
                 }
             }
@@ -152,7 +153,7 @@ pub fn decode(
             table: got.table_ref(),
             key_column: got.text(F::KeyColumn),
         };
-        if let Some(name) = crate::convert::derived_master_name(&m) {
+        if let Some(name) = crate::output::convert::derived_master_name(&m) {
             d.diags.push(
                 Diagnostic::new(
                     Code::AddedOnUpload,
@@ -176,7 +177,7 @@ pub fn decode(
                 key_column: g.text(F::KeyColumn),
             };
             if dialect != Dialect::Tdx && m.name.is_none() && !unreadable_name {
-                if let Some(name) = crate::convert::derived_master_name(&m) {
+                if let Some(name) = crate::output::convert::derived_master_name(&m) {
                     d.diags.push(
                         Diagnostic::new(
                             Code::AddedOnUpload,
@@ -459,7 +460,7 @@ impl Decoder<'_> {
                 continue;
             }
             if foreign {
-                let own_spelling = crate::fields::spelling(self.dialect, obj, field.id);
+                let own_spelling = crate::config::fields::spelling(self.dialect, obj, field.id);
                 let help = match own_spelling {
                     Some(s) => format!("write `{s}`, as {} does", self.dialect.describe()),
                     None => format!("{} has no such key; remove it", self.dialect.describe()),
