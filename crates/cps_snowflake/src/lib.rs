@@ -23,7 +23,7 @@
 //! ```
 
 pub mod catalog;
-mod der;
+
 pub mod keys;
 pub mod sql;
 
@@ -74,4 +74,24 @@ pub fn check_with_catalog_named(
         cps_core::sort_diagnostics(&mut checked.diagnostics);
     }
     checked
+}
+
+/// Snowflake identifiers are at most this many characters (quoted or not); a longer name read
+/// from an export is refused, not echoed.
+pub const MAX_NAME_CHARS: usize = cps_core::rules::ident::MAX_LEN;
+
+/// A value read from a key, an export or a user, made safe to show in a message: at most 80
+/// characters (then `…`), control characters and bidirectional overrides escaped (`\u{1b}`), so
+/// a name cannot carry terminal escape sequences or make a message megabytes long.
+pub fn shown(s: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        cps_core::diagnostics::render::push_escaped(&mut out, c);
+    }
+    out
 }

@@ -305,10 +305,15 @@ codes! {
         "a key made by `openssl genrsa -traditional` or an old OpenSSL",
         "S3, S25";
     KeyEncrypted = "key-encrypted", Warning,
-        "The private key is encrypted with a passphrase.",
-        "TD's docs only show unencrypted keys (`-nocrypt`); whether TD takes a passphrase is not documented. Without the passphrase cps cannot read the key, so its size and fingerprint are not checked.",
+        "The private key is encrypted with a passphrase, and cps did not open it (no passphrase given, or a scheme cps does not run). Info once opened.",
+        "Without the passphrase cps cannot read the key, so its size and fingerprint are not checked. TD's Snowflake authentication takes an encrypted key with its passphrase (S33); TD's zero-copy docs only show unencrypted keys (`-nocrypt`). Given the passphrase, cps opens PBES2 keys (PBKDF2 or scrypt, AES-CBC or 3DES-CBC) and checks them like any key; then this is an info saying so.",
         "`BEGIN ENCRYPTED PRIVATE KEY`, from `openssl pkcs8 -topk8 -v2 des3`",
         "S3, S25, S33";
+    KeyPassphrase = "key-passphrase", Error,
+        "The passphrase does not open the encrypted private key.",
+        "Decryption failed (or gave bytes that are no key): the passphrase is wrong, or the key was changed in transit. TD would fail to read the key the same way.",
+        "`cps key check --passphrase-env KEY_PASS rsa_key.p8` with a mistyped passphrase",
+        "S33; RFC 8018 (PBES2)";
     KeyOpenssh = "key-openssh", Error,
         "The key is in an SSH format (OpenSSH, SSH2, PuTTY), not PEM.",
         "Snowflake and TD take PEM keys: PKCS#8 for the private key, SubjectPublicKeyInfo for the public key. `ssh-keygen -p -m PKCS8` (private) and `ssh-keygen -e -m PKCS8` (public) convert them.",

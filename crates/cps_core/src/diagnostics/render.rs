@@ -3,6 +3,7 @@
 
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::syntax::span::{ColumnUnit, LineIndex, Span};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 pub struct Style {
@@ -27,14 +28,46 @@ fn sev_color(s: Severity) -> &'static str {
     }
 }
 
+/// Whether `c` must not reach a terminal as it is: control characters (ESC starts escape
+/// sequences that recolour, retitle or rewrite the terminal) and the bidirectional overrides
+/// that make text read differently from what it is.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends `c`, escaped as Rust writes it (`\t`, `\u{1b}`) when [`needs_escape`] says so.
+pub fn push_escaped(out: &mut String, c: char) {
+    if needs_escape(c) {
+        out.extend(c.escape_default());
+    } else {
+        out.push(c);
+    }
+}
+
+/// `s` with every character [`needs_escape`] names escaped: what every human output shows of a
+/// text it did not write itself (messages carry names from files, exports and keys).
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// A diagnostic as a terminal frame. Everything from the input (the message's names, the help,
+/// the source line, the file name) is shown with control characters escaped ([`escape`]).
 pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: &Style) -> String {
     let mut out = String::new();
+    let file = escape(file);
     let head = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let _ = writeln!(
         out,
         "{}: {}",
         style.paint(sev_color(d.severity), &head),
-        style.paint("1", &d.message)
+        style.paint("1", &escape(&d.message))
     );
     let pos = index.line_col(text, d.span.start, ColumnUnit::Chars);
     let last_line = d
@@ -82,10 +115,20 @@ pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: 
         );
     }
     if !d.path.is_empty() {
-        let _ = writeln!(out, "{gutter} {} at: {}", style.paint("1;34", "="), d.path);
+        let _ = writeln!(
+            out,
+            "{gutter} {} at: {}",
+            style.paint("1;34", "="),
+            escape(&d.path)
+        );
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "{gutter} {} help: {help}", style.paint("1;34", "="));
+        let _ = writeln!(
+            out,
+            "{gutter} {} help: {}",
+            style.paint("1;34", "="),
+            escape(help)
+        );
     }
     out
 }
@@ -109,19 +152,38 @@ fn frame(
     let start_in_line = (span.start as usize).clamp(range.start, range.end) - range.start;
     let end_in_line = (span.end as usize).clamp(range.start, range.end) - range.start;
     let (shown, offset) = window(line_text, start_in_line);
-    let col = line_text
-        [offset..crate::syntax::span::floor_char_boundary(line_text, start_in_line.max(offset))]
-        .chars()
-        .count();
-    let len = line_text[crate::syntax::span::floor_char_boundary(line_text, start_in_line)
-        ..crate::syntax::span::floor_char_boundary(line_text, end_in_line.max(start_in_line))]
-        .chars()
-        .count()
-        .clamp(1, shown.chars().count().saturating_sub(col).max(1));
-    let shown: String = shown
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    // Columns count displayed characters: a tab shows as one space, an escaped control
+    // character as its escape (`\u{1b}` is six wide).
+    let width_of = |t: &str| -> usize {
+        t.chars()
+            .map(|c| {
+                if needs_escape(c) && c != '\t' {
+                    c.escape_default().count()
+                } else {
+                    1
+                }
+            })
+            .sum()
+    };
+    let col = width_of(
+        &line_text[offset
+            ..crate::syntax::span::floor_char_boundary(line_text, start_in_line.max(offset))],
+    );
+    let shown_width = width_of(shown);
+    let len = width_of(
+        &line_text[crate::syntax::span::floor_char_boundary(line_text, start_in_line)
+            ..crate::syntax::span::floor_char_boundary(line_text, end_in_line.max(start_in_line))],
+    )
+    .clamp(1, shown_width.saturating_sub(col).max(1));
+    let mut line_shown = String::with_capacity(shown.len());
+    for c in shown.chars() {
+        if c == '\t' {
+            line_shown.push(' ');
+        } else {
+            push_escaped(&mut line_shown, c);
+        }
+    }
+    let shown = line_shown;
     let bar = style.paint("1;34", "|");
     let num = style.paint("1;34", &format!("{:>width$}", line + 1));
     let _ = writeln!(out, "{num} {bar} {shown}");
@@ -129,7 +191,7 @@ fn frame(
     let label = if label.is_empty() {
         String::new()
     } else {
-        format!(" {label}")
+        format!(" {}", escape(label))
     };
     let _ = writeln!(
         out,
