@@ -9,7 +9,7 @@ mod serve;
 mod snowflake;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cps_core::diagnostics::render::{render, Style};
+use cps_core::diagnostics::render::{escape, render, Style};
 use cps_core::diagnostics::report::{self, FileReport, Report};
 use cps_core::output::convert::{blocks_conversion, Target};
 use cps_core::{ColumnUnit, Options, Severity};
@@ -260,7 +260,7 @@ fn main() -> ExitCode {
             let catalog = match catalog.map(|p| snowflake::read_catalog(&p)).transpose() {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("cps: {e}");
+                    eprintln!("cps: {}", human(&e));
                     return ExitCode::from(2);
                 }
             };
@@ -297,7 +297,7 @@ fn main() -> ExitCode {
             let bytes = match read_input(&file) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("cps: {e}");
+                    eprintln!("cps: {}", human(&e));
                     return ExitCode::from(2);
                 }
             };
@@ -342,7 +342,7 @@ fn main() -> ExitCode {
         ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("cps: {e}");
+                eprintln!("cps: {}", human(&e));
                 ExitCode::from(2)
             }
         },
@@ -372,6 +372,13 @@ fn read_input(file: &str) -> Result<Vec<u8>, String> {
     };
     res.map(|_| buf)
         .map_err(|e| format!("cannot read {}: {e}", display_name(file)))
+}
+
+/// Text from outside (file names, messages that quote names from files and exports, TD's
+/// answers) as a terminal shows it: control characters and bidirectional overrides escaped, so
+/// no name can send escape sequences to the user's terminal. JSON output needs none of this.
+pub(crate) fn human(text: impl std::fmt::Display) -> String {
+    escape(&text.to_string()).into_owned()
 }
 
 fn display_name(file: &str) -> &str {
@@ -412,7 +419,7 @@ fn validate(
             Ok(b) => b,
             Err(e) => {
                 unreadable = true;
-                eprintln!("cps: {e}");
+                eprintln!("cps: {}", human(&e));
                 reports.push(FileReport {
                     file: name.to_string(),
                     format: None,
@@ -486,6 +493,7 @@ fn plural(n: usize, what: &str) -> String {
 /// One line per file: the counts, the detected format and the settings the check used, so that
 /// every default is visible.
 fn summary(name: &str, c: &cps_core::Checked) -> String {
+    let name = human(name);
     let counts = format!(
         "{}, {}",
         plural(c.count(Severity::Error), "error"),
@@ -527,7 +535,7 @@ fn convert(
     let bytes = match read_input(file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("cps: {e}");
+            eprintln!("cps: {}", human(&e));
             return ExitCode::from(2);
         }
     };
@@ -550,9 +558,10 @@ fn convert(
             eprintln!("{}", render(name, &text, &checked.line_index, d, &style));
         }
         eprintln!(
-            "cps: not converted: {} has {} (run `cps validate {name}` for the full report)",
-            name,
-            plural(blocking.len().max(1), "error")
+            "cps: not converted: {} has {} (run `cps validate {}` for the full report)",
+            human(name),
+            plural(blocking.len().max(1), "error"),
+            human(name)
         );
         return ExitCode::from(1);
     };
@@ -560,7 +569,7 @@ fn convert(
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {
-                eprintln!("cps: cannot write {}: {e}", path.display());
+                eprintln!("cps: cannot write {}: {e}", human(path.display()));
                 return ExitCode::from(2);
             }
         }
@@ -587,7 +596,10 @@ fn explain(code: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!("cps: unknown code `{code}`; codes are listed in docs/diagnostics.md");
+            eprintln!(
+                "cps: unknown code `{}`; codes are listed in docs/diagnostics.md",
+                human(code)
+            );
             ExitCode::from(2)
         }
     }

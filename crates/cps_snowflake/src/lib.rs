@@ -22,9 +22,11 @@
 //! assert_eq!(report.fingerprint, None);
 //! ```
 
+pub mod account;
 pub mod catalog;
-
+pub mod export;
 pub mod keys;
+pub mod pack;
 pub mod sql;
 
 use cps_core::{Checked, Options, Source};

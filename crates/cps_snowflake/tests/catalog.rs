@@ -2,7 +2,7 @@
 //! and the check pack's report. Fixture exports live in `tests/catalog/`: the same catalog as
 //! CSV (Snowsight's download: every field quoted, CRLF), TSV, JSON and the SQL API's shape.
 //!
-//! Update snapshots after a deliberate change: `INSTA_UPDATE=always cargo test -p cps_core --test
+//! Update snapshots after a deliberate change: `INSTA_UPDATE=always cargo test -p cps_snowflake --test
 //! catalog`, then review the `.snap` diffs.
 
 // Tests read fixtures; the purity lints are for the library.
@@ -12,7 +12,9 @@ use cps_core::diagnostics::render::{render, Style};
 use cps_core::{check, Code, Config, Diagnostic, Options, Severity};
 use cps_snowflake::catalog::{self, parse_catalog, Catalog};
 use cps_snowflake::check_with_catalog;
-use cps_snowflake::sql::{self, check_pack_report, Grants};
+use cps_snowflake::export;
+use cps_snowflake::pack::{self, check_pack_report};
+use cps_snowflake::sql::{self, Grants};
 use std::path::{Path, PathBuf};
 
 fn path(rel: &str) -> PathBuf {
@@ -657,9 +659,9 @@ fn catalog_query_snapshot() {
 
 #[test]
 fn check_pack_snapshot() {
-    let sql = sql::check_pack_sql(&config(&example()), "CDP_PROD");
+    let sql = pack::check_pack_sql(&config(&example()), "CDP_PROD");
     snapshot("check-pack.sql", &sql);
-    let crm = sql::check_pack_sql(
+    let crm = pack::check_pack_sql(
         &config(&read("tests/catalog/crm-mistakes.yaml")),
         "CDP_PROD",
     );
@@ -686,7 +688,7 @@ behavior_min_time,behaviors[1] purchases,2024-02-01 00:00:00.000 +0900
 behavior_max_time,behaviors[1] purchases,2025-06-30 12:00:00.000 +0900
 ";
 
-fn report(results: &str) -> Vec<sql::Finding> {
+fn report(results: &str) -> Vec<pack::Finding> {
     check_pack_report(&config(&example()), results).unwrap()
 }
 
@@ -880,22 +882,55 @@ fn hostile_exports_never_panic() {
         let _ = check_pack_report(&cfg, text);
         let _ = i;
     }
-    // The one-megabyte field is read whole.
-    let cat = parse_catalog(&format!("{header}PUBLIC,T,\"{big}\",TEXT\n")).unwrap();
-    assert_eq!(cat.columns[0].column.len(), 1 << 20);
+    // The one-megabyte field is read whole, and refused as a name without being echoed.
+    let e = parse_catalog(&format!("{header}PUBLIC,T,\"{big}\",TEXT\n")).unwrap_err();
+    assert!(e.len() < 200 && e.contains("1048576 characters"), "{e}");
+}
+
+#[test]
+fn names_longer_than_any_warehouse_allows_are_refused_unechoed() {
+    let header = "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\n";
+    let name = |n: usize| "S".repeat(n);
+    // Snowflake's limit is 255 characters, quoted or not.
+    assert!(parse_catalog(&format!("{header}{},T,C,TEXT\n", name(255))).is_ok());
+    let e = parse_catalog(&format!("{header}{},T,C,TEXT\n", name(256))).unwrap_err();
+    assert!(
+        e.starts_with("line 2: the schema name has 256 characters"),
+        "{e}"
+    );
+    assert!(!e.contains(&name(100)), "{e}");
+    // BigQuery's tables and datasets may have up to 1024 (its type names say which warehouse).
+    let bq = format!("{header}{},T,C,INT64\n", name(1000));
+    assert!(parse_catalog(&bq).is_ok());
+    // Ten million characters: one short error, not the name twice.
+    let e = parse_catalog(&format!("{header}{},T,C,TEXT\n", name(10_000_000))).unwrap_err();
+    assert!(e.len() < 200, "{} bytes", e.len());
+}
+
+#[test]
+fn a_quote_never_closed_is_an_error_at_its_line() {
+    let e = parse_catalog("TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\nS,T,C,TEXT\n\"open,x\n")
+        .unwrap_err();
+    assert!(e.contains("line 3") && e.contains("never closed"), "{e}");
+    // A closed quote at the very end, with or without a line end, is fine.
+    for end in ["", "\n", "\r\n"] {
+        let t = format!("TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\nS,T,\"C\"\"x\",TEXT{end}");
+        let cat = parse_catalog(&t).unwrap();
+        assert_eq!(cat.columns[0].column, "C\"x", "{end:?}");
+    }
 }
 
 #[test]
 fn row_caps_hold() {
     let mut text = String::from("TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\n");
-    for i in 0..=catalog::MAX_ROWS {
+    for i in 0..=export::MAX_ROWS {
         text.push_str(&format!("S,T,C{i},TEXT\n"));
     }
     let e = parse_catalog(&text).unwrap_err();
     assert!(e.contains("more than 200000 rows"), "{e}");
     let json = format!(
         "[{}]",
-        vec!["[\"S\",\"T\",\"C\",\"TEXT\"]"; catalog::MAX_ROWS + 2].join(",")
+        vec!["[\"S\",\"T\",\"C\",\"TEXT\"]"; export::MAX_ROWS + 2].join(",")
     );
     assert!(parse_catalog(&json).is_err());
 }

@@ -212,3 +212,43 @@ fn window(line: &str, at: usize) -> (&str, usize) {
     let end = crate::syntax::span::floor_char_boundary(line, (start + MAX).min(line.len()));
     (&line[start..end], start)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Code, Diagnostic};
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        // A name carrying an escape sequence (set the window title, clear the screen) and a
+        // right-to-left override, in the file, the message, the help and the file name.
+        let text = "name: \"\u{1b}]0;owned\u{7}x\u{202e}y\"\ntimezone: UTC\n";
+        let start = text.find('x').unwrap();
+        let d = Diagnostic::new(
+            Code::EmptyValue,
+            format!("`{}` is odd", &text[6..start + 1]),
+            Span::new(start, start + 1),
+        )
+        .help("rename \u{1b}[2J it");
+        let out = render(
+            "a\u{1b}[31m.yaml",
+            text,
+            &LineIndex::new(text),
+            &d,
+            &Style { color: false },
+        );
+        assert!(
+            out.chars().all(|c| c == '\n' || !needs_escape(c)),
+            "{out:?}"
+        );
+        assert!(out.contains("\\u{1b}]0;owned\\u{7}x\\u{202e}y"), "{out}");
+        assert!(out.contains("a\\u{1b}[31m.yaml:1:"), "{out}");
+        assert!(out.contains("help: rename \\u{1b}[2J it"), "{out}");
+        // The caret sits under the `x` as displayed: after the escapes' own width.
+        let lines: Vec<&str> = out.lines().collect();
+        let source = lines.iter().find(|l| l.starts_with("1 |")).unwrap();
+        let marks = lines.iter().find(|l| l.contains('^')).unwrap();
+        assert_eq!(source.find("x\\u{202e}"), marks.find('^'), "{out}");
+        assert_eq!(escape("plain"), Cow::Borrowed("plain"));
+    }
+}

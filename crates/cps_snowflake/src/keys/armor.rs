@@ -143,10 +143,8 @@ pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
 
     let begin = find_marker(text, "BEGIN", bom);
     let end = find_marker(text, "END", begin.as_ref().map_or(bom, |b| b.end));
-    if begin.is_none() && end.is_none() {
-        if openssh::public(text, bom, report).is_some() {
-            return None;
-        }
+    if begin.is_none() && end.is_none() && openssh::public(text, bom, report).is_some() {
+        return None;
     }
     let mut damage = Damage::default();
     let mut junk: Vec<(Span, &'static str)> = Vec::new();

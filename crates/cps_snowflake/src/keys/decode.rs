@@ -137,7 +137,7 @@ fn der_problem(e: der::Error, base: usize) -> Problem {
             "an indefinite length (BER, not DER) is not allowed in a key".into()
         }
         ErrorKind::Overlength | ErrorKind::Overflow => "a length too large for a key".into(),
-        ErrorKind::Value { tag } if tag == Tag::Integer => {
+        ErrorKind::Value { tag: Tag::Integer } => {
             "a number in the key (its version, or a negative value) is not what a key holds".into()
         }
         other => other.to_string(),
