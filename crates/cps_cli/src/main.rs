@@ -381,6 +381,15 @@ pub(crate) fn human(text: impl std::fmt::Display) -> String {
     escape(&text.to_string()).into_owned()
 }
 
+/// [`human`] for text of several lines (TD's explained errors): each line escaped, the line
+/// breaks kept.
+pub(crate) fn human_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn display_name(file: &str) -> &str {
     if file == "-" {
         "<stdin>"
