@@ -77,6 +77,63 @@ test("the form edits the text, and the text edits the form", async () => {
   await context.close();
 });
 
+test("adding, removing and reordering in the form keep comments; undo takes each edit back", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  // Comments of every kind: the file's header, one above an entry, one at the end of a line.
+  const text = SNOWFLAKE
+    .replace("  - name: email\n", "  # Contact e-mail, lower-cased upstream\n  - name: email\n")
+    .replace("    column: LTV\n", "    column: LTV  # in JPY\n");
+  await replaceText(page, text);
+  await page.click("[data-tab=form]");
+  await page.waitForSelector("[data-testid=attribute-2]");
+  const lines = (t) => t.split("\n");
+  const block = (t, name) => {
+    // An attribute's lines: its own comment above it, up to the next entry or list.
+    const l = lines(t);
+    const dash = l.findIndex((x) => x === `  - name: ${name}`);
+    const start = l[dash - 1]?.startsWith("  #") ? dash - 1 : dash;
+    let end = dash + 1;
+    while (end < l.length && l[end].startsWith("    ")) end++;
+    return l.slice(start, end).join("\n");
+  };
+  // Reorder: the entry moves with its comment line; nothing else changes.
+  await page.getByRole("button", { name: "Move attribute email down" }).click();
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).indexOf("name: membership_tier") < window.cpsEditor.getDoc(1).indexOf("name: email"));
+  let now = await editorText(page);
+  assert.equal(now, text.replace(`${block(text, "email")}\n${block(text, "membership_tier")}`, `${block(text, "membership_tier")}\n${block(text, "email")}`));
+  assert.match(block(now, "email"), /^  # Contact e-mail, lower-cased upstream\n  - name: email\n/);
+  // Undo in the editor takes the move back in one step.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+z");
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, text);
+  await page.waitForFunction(() => document.querySelector("[data-testid=attribute-0-name]")?.value === "email");
+  // Add: a new entry after the last, written like its neighbours; every comment stays.
+  await page.click("[data-testid=add-attribute]");
+  await page.waitForSelector("[data-testid=attribute-3]");
+  now = await editorText(page);
+  assert.ok(now.startsWith(text.slice(0, text.indexOf("behaviors:"))), now);
+  assert.match(now, /    column: LTV  # in JPY\n    type: number\n  - name: attribute_1\n    connection: '167'\n/);
+  assert.match(now, /    join: \{ table_key: CDP_CUSTOMER_ID, master_key: CDP_CUSTOMER_ID \}\n    column: ATTRIBUTE_1\n/);
+  assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  // Remove: the entry goes with its own comment, the others' comments stay.
+  await page.getByRole("button", { name: "Remove attribute email" }).click();
+  await page.waitForFunction(() => !window.cpsEditor.getDoc(1).includes("name: email"));
+  now = await editorText(page);
+  assert.ok(!now.includes("# Contact e-mail"), now);
+  assert.ok(now.includes("column: LTV  # in JPY\n"), now);
+  assert.ok(now.startsWith(SNOWFLAKE.split("\n").slice(0, 3).join("\n")), now);
+  assert.equal(now, text.replace(`${block(text, "email")}\n`, "").replace(
+    "    type: number\nbehaviors:",
+    "    type: number\n" + block(now, "attribute_1") + "\nbehaviors:"));
+  // Each edit is one undo step: two undos give the commented text back.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+z");
+  await page.keyboard.press("Control+z");
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, text);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the form's type dropdown leaves the type to TD and sets it again", async () => {
   const { page, problems, context } = await openPage(browser, server.url);
   await page.click("[data-tab=form]");

@@ -5,8 +5,8 @@
 //! The config text is the source of truth. Every other view (problems, form, diagram, outputs)
 //! is derived from one `check` of that text; form edits become text edits.
 
-use cps_core::config::model::{Attribute, Behavior, Column, Config, Loc, TableRef, Text};
 use cps_core::output::convert::{self, Target};
+use cps_core::output::edit::{Edit, ListId};
 use cps_core::{Checked, Options, Span};
 use std::rc::Rc;
 use yew::Reducible;
@@ -251,67 +251,87 @@ pub enum FormEdit {
     },
 }
 
-/// Applies a form edit to the text. Value edits replace the value in place; structural edits
-/// (add, remove, reorder) rewrite the file in its own format from the model, which needs a
-/// config without blocking errors (otherwise broken parts would be lost).
+/// Applies a form edit to the text. Every edit is a splice: a value replaces its span; adding,
+/// removing or reordering entries changes only those entries' text (`cps_core::output::edit`), so
+/// comments and layout stay, and errors elsewhere in the file do not stop it. A refusal says
+/// which part of the text could not be read.
 pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, String> {
-    if let FormEdit::SetValue { span, value } = edit {
-        return set_value(text, checked, *span, value);
-    }
-    if let FormEdit::SetConnection(id) = edit {
-        let mut spans: Vec<Span> = checked
-            .config
-            .iter()
-            .flat_map(|c| {
-                c.table_refs()
-                    .filter_map(|(_, _, t)| t.conn.id().map(|x| x.span))
+    let structural = match *edit {
+        FormEdit::SetValue { span, ref value } => return set_value(text, checked, span, value),
+        FormEdit::SetConnection(ref id) => return set_connection(text, checked, id),
+        FormEdit::RemoveValue { span } => {
+            return crate::keyedit::remove_entry(text, span).ok_or_else(|| {
+                "This entry cannot be removed from the form; edit it in the editor.".into()
             })
-            .collect();
-        if spans.is_empty() {
-            return Err("The config has no connection id to set: add `federatedQueryConfigId` (tdx: `connection`) to the master first.".into());
         }
-        // From the end, so the earlier ranges stay valid.
-        spans.sort_by_key(|s| std::cmp::Reverse(s.start));
-        let mut out = text.to_string();
-        for span in spans {
-            out = set_value(&out, checked, span, id)?;
+        FormEdit::AddValue {
+            after,
+            key,
+            ref value,
+        } => {
+            let json = checked.syntax == Some(cps_core::Syntax::Json);
+            let literal = if json {
+                serde_json::to_string(value).unwrap_or_default()
+            } else {
+                convert::yaml_scalar(value)
+            };
+            return crate::keyedit::insert_after(text, after, key, &literal, json).ok_or_else(
+                || format!("`{key}` cannot be added from the form here; add it in the editor."),
+            );
         }
-        return Ok(out);
-    }
-    if let FormEdit::RemoveValue { span } = edit {
-        return crate::keyedit::remove_entry(text, *span).ok_or_else(|| {
-            "This entry cannot be removed from the form; edit it in the editor.".into()
-        });
-    }
-    if let FormEdit::AddValue { after, key, value } = edit {
-        let json = checked.syntax == Some(cps_core::Syntax::Json);
-        let literal = if json {
-            serde_json::to_string(value).unwrap_or_default()
-        } else {
-            convert::yaml_scalar(value)
-        };
-        return crate::keyedit::insert_after(text, *after, key, &literal, json).ok_or_else(|| {
-            format!("`{key}` cannot be added from the form here; add it in the editor.")
-        });
-    }
-    if checked.dialect == Some(cps_core::Dialect::Get) {
-        return Err("This is a GET response (the flat shape): convert it to the API body first (Formats, \"Edit in this format\"), then add, remove or reorder entries.".into());
-    }
-    if checked.diagnostics.iter().any(convert::blocks_conversion) {
-        return Err("Fix the errors first: adding, removing or reordering entries rewrites the file from its checked content.".into());
-    }
-    let (Some(config), Some(syntax), Some(dialect)) =
-        (&checked.config, checked.syntax, checked.dialect)
-    else {
-        return Err("The text is not a config yet.".into());
+        FormEdit::AddAttribute => Edit::Add(ListId::Attributes),
+        FormEdit::RemoveAttribute(index) => Edit::Remove {
+            list: ListId::Attributes,
+            index,
+        },
+        FormEdit::MoveAttribute { from, up } => Edit::Move {
+            list: ListId::Attributes,
+            from,
+            up,
+        },
+        FormEdit::AddBehavior => Edit::Add(ListId::Behaviors),
+        FormEdit::RemoveBehavior(index) => Edit::Remove {
+            list: ListId::Behaviors,
+            index,
+        },
+        FormEdit::MoveBehavior { from, up } => Edit::Move {
+            list: ListId::Behaviors,
+            from,
+            up,
+        },
+        FormEdit::AddColumn { behavior } => Edit::Add(ListId::Columns { behavior }),
+        FormEdit::RemoveColumn { behavior, column } => Edit::Remove {
+            list: ListId::Columns { behavior },
+            index: column,
+        },
+        FormEdit::MoveColumn { behavior, from, up } => Edit::Move {
+            list: ListId::Columns { behavior },
+            from,
+            up,
+        },
     };
-    let mut c = config.clone();
-    structural(&mut c, edit);
-    Ok(convert::write(
-        &c,
-        &checked.settings,
-        Target::of(syntax, dialect),
-    ))
+    cps_core::output::edit::apply(text, checked, structural).map_err(|refused| refused.message)
+}
+
+fn set_connection(text: &str, checked: &Checked, id: &str) -> Result<String, String> {
+    let mut spans: Vec<Span> = checked
+        .config
+        .iter()
+        .flat_map(|c| {
+            c.table_refs()
+                .filter_map(|(_, _, t)| t.conn.id().map(|x| x.span))
+        })
+        .collect();
+    if spans.is_empty() {
+        return Err("The config has no connection id to set: add `federatedQueryConfigId` (tdx: `connection`) to the master first.".into());
+    }
+    // From the end, so the earlier ranges stay valid.
+    spans.sort_by_key(|s| std::cmp::Reverse(s.start));
+    let mut out = text.to_string();
+    for span in spans {
+        out = set_value(&out, checked, span, id)?;
+    }
+    Ok(out)
 }
 
 fn set_value(text: &str, checked: &Checked, span: Span, value: &str) -> Result<String, String> {
@@ -331,152 +351,6 @@ fn set_value(text: &str, checked: &Checked, span: Span, value: &str) -> Result<S
     out.push_str(&literal);
     out.push_str(&text[range.end..]);
     Ok(out)
-}
-
-fn text(value: &str) -> Option<Text> {
-    Some(Text {
-        value: value.into(),
-        span: Span::default(),
-        key: "",
-    })
-}
-
-/// A table reference like the master's (same connection, catalog and schema).
-fn like_master(c: &Config, table: Option<&str>) -> TableRef {
-    let mut t = c
-        .master
-        .as_ref()
-        .map(|m| m.table.clone())
-        .unwrap_or_default();
-    if let Some(name) = table {
-        t.table = text(name);
-    }
-    t
-}
-
-fn master_key(c: &Config) -> Option<Text> {
-    c.master.as_ref().and_then(|m| m.key_column.clone())
-}
-
-/// `base_1`, `base_2`, … : the first name none of `taken` uses.
-fn unique<'t>(base: &str, taken: impl Iterator<Item = &'t Option<Text>>) -> String {
-    let taken: Vec<&str> = taken.flatten().map(|t| t.value.as_str()).collect();
-    (1..)
-        .map(|i| format!("{base}_{i}"))
-        .find(|n| !taken.contains(&n.as_str()))
-        .unwrap_or_else(|| base.to_string())
-}
-
-/// Swaps entry `from` with its neighbour; out-of-range moves do nothing.
-fn swap<T>(items: Option<&mut Vec<T>>, from: usize, up: bool) {
-    let Some(items) = items else { return };
-    let to = if up {
-        from.checked_sub(1)
-    } else {
-        Some(from + 1)
-    };
-    if let Some(to) = to.filter(|&t| t < items.len()) {
-        if from < items.len() {
-            items.swap(from, to);
-        }
-    }
-}
-
-fn remove<T>(items: Option<&mut Vec<T>>, i: usize) {
-    if let Some(items) = items.filter(|v| i < v.len()) {
-        items.remove(i);
-    }
-}
-
-fn columns(c: &mut Config, behavior: usize) -> Option<&mut Vec<Column>> {
-    let b = c.behaviors.as_mut()?.items.get_mut(behavior)?;
-    b.columns.as_mut().map(|l| &mut l.items)
-}
-
-fn structural(c: &mut Config, edit: &FormEdit) {
-    let key = master_key(c);
-    match edit {
-        FormEdit::AddAttribute => {
-            let name = unique(
-                "attribute",
-                c.attributes.iter().flat_map(|l| &l.items).map(|a| &a.name),
-            );
-            let attr = Attribute {
-                loc: Loc::Root,
-                span: Span::default(),
-                name: text(&name),
-                table: like_master(c, None),
-                table_key: key.clone(),
-                master_key: key,
-                column: text(&name.to_ascii_uppercase()),
-                type_: text("string"),
-            };
-            c.attributes
-                .get_or_insert_with(Default::default)
-                .items
-                .push(attr);
-        }
-        FormEdit::RemoveAttribute(i) => remove(c.attributes.as_mut().map(|l| &mut l.items), *i),
-        FormEdit::MoveAttribute { from, up } => {
-            swap(c.attributes.as_mut().map(|l| &mut l.items), *from, *up)
-        }
-        FormEdit::AddBehavior => {
-            let name = unique(
-                "behavior",
-                c.behaviors.iter().flat_map(|l| &l.items).map(|b| &b.name),
-            );
-            let behavior = Behavior {
-                loc: Loc::Root,
-                span: Span::default(),
-                table: like_master(c, Some(&name.to_ascii_uppercase())),
-                name: text(&name),
-                table_key: key.clone(),
-                master_key: key,
-                time_column: text("TIME"),
-                columns: Some(cps_core::config::model::List {
-                    items: vec![new_column("column_1")],
-                    key_span: Span::default(),
-                    key: "",
-                }),
-                all_columns: None,
-            };
-            c.behaviors
-                .get_or_insert_with(Default::default)
-                .items
-                .push(behavior);
-        }
-        FormEdit::RemoveBehavior(i) => remove(c.behaviors.as_mut().map(|l| &mut l.items), *i),
-        FormEdit::MoveBehavior { from, up } => {
-            swap(c.behaviors.as_mut().map(|l| &mut l.items), *from, *up)
-        }
-        FormEdit::AddColumn { behavior } => {
-            if let Some(b) = c
-                .behaviors
-                .as_mut()
-                .and_then(|l| l.items.get_mut(*behavior))
-            {
-                let cols = b.columns.get_or_insert_with(Default::default);
-                let name = unique("column", cols.items.iter().map(|c| &c.name));
-                cols.items.push(new_column(&name));
-            }
-        }
-        FormEdit::RemoveColumn { behavior, column } => remove(columns(c, *behavior), *column),
-        FormEdit::MoveColumn { behavior, from, up } => swap(columns(c, *behavior), *from, *up),
-        FormEdit::SetValue { .. }
-        | FormEdit::SetConnection(_)
-        | FormEdit::RemoveValue { .. }
-        | FormEdit::AddValue { .. } => {}
-    }
-}
-
-fn new_column(name: &str) -> Column {
-    Column {
-        loc: Loc::Root,
-        span: Span::default(),
-        name: text(name),
-        type_: text("string"),
-        cdw_column: text(&name.to_ascii_uppercase()),
-    }
 }
 
 // ---- share links ----------------------------------------------------------------------------
@@ -694,10 +568,26 @@ mod tests {
     }
 
     #[test]
-    fn structural_edits_rewrite_in_the_same_format_with_join_keys_prefilled() {
+    fn structural_edits_splice_the_text_with_join_keys_prefilled() {
         let s = state(SNOWFLAKE);
         let s = s.reduce(Action::Form(FormEdit::AddAttribute));
         assert_eq!(s.checked.format_name(), Some("tdx-yaml"));
+        // The file's comments and its `join: { … }` style stay; the new entry follows them.
+        assert!(
+            s.text.starts_with(SNOWFLAKE.lines().next().unwrap()),
+            "{}",
+            s.text
+        );
+        assert!(
+            s.text.contains(
+                "    column: LTV\n    type: number\n  - name: attribute_1\n    connection: '167'\n"
+            ),
+            "{}",
+            s.text
+        );
+        assert!(s
+            .text
+            .contains("    join: { table_key: CDP_CUSTOMER_ID, master_key: CDP_CUSTOMER_ID }\n    column: ATTRIBUTE_1\n"));
         let c = s.checked.config.as_ref().unwrap();
         let attrs = &c.attributes.as_ref().unwrap().items;
         assert_eq!(attrs.len(), 4);
@@ -753,14 +643,38 @@ mod tests {
         let s = state(json).reduce(Action::Form(FormEdit::AddBehavior));
         assert_eq!(s.checked.format_name(), Some("api-json"));
         assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        // Everything before the new entry is the file as it was.
+        let cut = json.rfind("    }\n  ]").unwrap();
+        assert_eq!(&s.text[..cut], &json[..cut]);
     }
 
     #[test]
-    fn structural_edits_refuse_a_broken_config_and_keep_the_text() {
+    fn structural_edits_work_beside_errors_and_undo_is_the_old_text() {
+        // An error elsewhere no longer blocks adding, removing or reordering: the error stays
+        // where it was, nothing else changes.
         let broken = SNOWFLAKE.replace("    type: number\n", "    type: nmber\n");
+        let s = state(&broken).reduce(Action::Form(FormEdit::MoveAttribute { from: 2, up: true }));
+        assert!(s.notice.is_none(), "{:?}", s.notice);
+        assert!(s.text.contains("    type: nmber\n"));
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 1);
+        // Moving back gives the text back byte for byte.
+        let s = s.reduce(Action::Form(FormEdit::MoveAttribute { from: 1, up: false }));
+        assert_eq!(&*s.text, broken);
+    }
+
+    #[test]
+    fn structural_edits_refuse_text_that_does_not_read_and_say_where() {
+        let broken = SNOWFLAKE.replace(
+            "  - name: membership_tier\n",
+            "  - name: membership_tier: x\n",
+        );
         let s = state(&broken).reduce(Action::Form(FormEdit::AddAttribute));
         assert_eq!(&*s.text, broken);
-        assert!(s.notice.as_ref().unwrap().contains("Fix the errors first"));
+        let notice = s.notice.as_ref().unwrap();
+        assert!(
+            notice.contains("does not read as YAML (line 20"),
+            "{notice}"
+        );
     }
 
     #[test]
@@ -863,12 +777,25 @@ mod tests {
     }
 
     #[test]
-    fn a_get_response_refuses_structural_edits_with_a_way_out() {
+    fn a_get_response_is_edited_in_its_own_shape() {
+        // The flat GET shape stays what it is: the new entry goes into its list, in its layout.
         let get = include_str!("../../crates/cps_core/tests/fixtures/valid/get-response.json");
         let s = state(get).reduce(Action::Form(FormEdit::AddAttribute));
-        assert_eq!(&*s.text, get);
-        assert!(s.notice.as_ref().unwrap().contains("GET response"));
+        assert!(s.notice.is_none(), "{:?}", s.notice);
         assert_eq!(s.checked.format_name(), Some("get-json"));
+        assert!(
+            s.text.contains("\"masterTable\": \"CUSTOMERS\""),
+            "{}",
+            s.text
+        );
+        assert!(
+            s.text.contains("    {\n      \"name\": \"attribute_1\",\n      \"federatedQueryConfigId\": \"167\",\n"),
+            "{}",
+            s.text
+        );
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let s = s.reduce(Action::Form(FormEdit::MoveBehavior { from: 0, up: false }));
+        assert!(s.notice.is_none(), "{:?}", s.notice);
     }
 
     #[test]

@@ -408,6 +408,7 @@ fn corpus() {
         Code::KeyTooSmall,
         Code::KeyPkcs1,
         Code::KeyEncrypted,
+        Code::KeyPassphrase,
         Code::KeyOpenssh,
         Code::KeyOneLine,
         Code::KeyMissingArmor,

@@ -8,7 +8,10 @@
 //       Mount an editor in `parent` (an HTMLElement). `language` is "yaml" or
 //       "json". `onChange(doc)` gets the full text after every user edit
 //       (never for setDoc).
-//   setDoc(id, doc)          Replace the document; onChange is NOT called.
+//   setDoc(id, doc)          Replace the document; onChange is NOT called. The
+//       replacement is one step of the editor's history of its own, so undo
+//       takes back a form edit (or a loaded file) in one go, and the undone
+//       text reaches onChange like any edit.
 //   getDoc(id) -> string     Current text.
 //   setLanguage(id, language)
 //   setDiagnostics(id, json) JSON array of {from, to, severity, message, source};
@@ -49,7 +52,6 @@ import {
   EditorState,
   Prec,
   RangeSetBuilder,
-  Transaction,
 } from "@codemirror/state";
 import {
   Decoration,
@@ -61,7 +63,12 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import {
+  defaultKeymap,
+  history,
+  historyKeymap,
+  isolateHistory,
+} from "@codemirror/commands";
 import {
   HighlightStyle,
   bracketMatching,
@@ -323,7 +330,8 @@ function setDoc(id, doc) {
   view.dispatch({
     changes,
     selection,
-    annotations: [external.of(true), Transaction.addToHistory.of(false)],
+    // Undoable, and never merged with the user's typing before or after it.
+    annotations: [external.of(true), isolateHistory.of("full")],
   });
 }
 

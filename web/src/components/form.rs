@@ -1,7 +1,7 @@
 //! The form view: the master table, attributes and behaviors as cards. The text stays the source
-//! of truth: a changed value replaces just that value in the text; adding, removing or reordering
-//! entries rewrites the file in its own format (refused while the config has errors, so nothing
-//! broken is lost).
+//! of truth and every edit is a text edit: a changed value replaces just that value; adding,
+//! removing or reordering entries changes just those entries' text (`cps_core::output::edit`), comments
+//! and layout kept, also while other parts of the file have errors.
 
 use crate::state::{Action, FormEdit};
 use cps_core::config::model::{Column, Text};
@@ -100,6 +100,8 @@ fn type_select(
     }
 }
 
+/// Move and remove buttons; `what` names the entry (`attribute email`) for screen readers and
+/// tooltips.
 fn buttons(
     dispatch: &Callback<Action>,
     up: FormEdit,
@@ -173,7 +175,7 @@ pub fn form(props: &FormProps) -> Html {
     let master = config.master.as_ref();
     html! {
         <div class="form" data-testid="form">
-            <p class="note">{"Edits here change the text. Adding, removing or reordering entries rewrites the file in its format (comments are dropped); use the editor's undo to go back."}</p>
+            <p class="note" data-testid="form-note">{"Edits here change the text in place: adding, removing or reordering entries moves their lines with their comments and keeps the rest of the file as written. Use the editor's undo to go back."}</p>
             <fieldset class="card">
                 <legend>{"Parent segment"}</legend>
                 { field("Name", &config.name, d, "form-name".into()) }
@@ -197,7 +199,7 @@ pub fn form(props: &FormProps) -> Html {
             { for config.attributes.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, a)| html! {
                 <fieldset class="card" data-testid={format!("attribute-{i}")}>
                     <legend>{name_of(&a.name, format!("attribute {}", i + 1))}</legend>
-                    { buttons(d, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), "attribute") }
+                    { buttons(d, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), &format!("attribute {}", name_of(&a.name, (i + 1).to_string()))) }
                     { field("Name", &a.name, d, format!("attribute-{i}-name")) }
                     { field("Column", &a.column, d, format!("attribute-{i}-column")) }
                     { type_select(&a.type_, &a.name, types, d, format!("attribute-{i}-type")) }
@@ -213,7 +215,7 @@ pub fn form(props: &FormProps) -> Html {
                 html! {
                     <fieldset class="card" data-testid={format!("behavior-{i}")}>
                         <legend>{name_of(&b.name, format!("behavior {}", i + 1))}</legend>
-                        { buttons(d, FormEdit::MoveBehavior { from: i, up: true }, FormEdit::MoveBehavior { from: i, up: false }, FormEdit::RemoveBehavior(i), "behavior") }
+                        { buttons(d, FormEdit::MoveBehavior { from: i, up: true }, FormEdit::MoveBehavior { from: i, up: false }, FormEdit::RemoveBehavior(i), &format!("behavior {}", name_of(&b.name, (i + 1).to_string()))) }
                         { field("Name", &b.name, d, format!("behavior-{i}-name")) }
                         { field("Table", &b.table.table, d, format!("behavior-{i}-table")) }
                         { field("Time column", &b.time_column, d, format!("behavior-{i}-time")) }
@@ -225,7 +227,7 @@ pub fn form(props: &FormProps) -> Html {
                                     { field("Name", &col.name, d, format!("behavior-{i}-column-{j}-name")) }
                                     { type_select(&col.type_, &col.name, types, d, format!("behavior-{i}-column-{j}-type")) }
                                     { field("Warehouse column", &col.cdw_column, d, format!("behavior-{i}-column-{j}-cdw")) }
-                                    { buttons(d, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, "column") }
+                                    { buttons(d, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, &format!("column {}", name_of(&col.name, (j + 1).to_string()))) }
                                 </div>
                             }) }
                             { add(d, FormEdit::AddColumn { behavior: i }, "+ Add column", &format!("add-column-{i}")) }
