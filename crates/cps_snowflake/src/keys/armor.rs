@@ -108,15 +108,49 @@ fn find_marker(text: &str, word: &str, from: usize) -> Option<Marker> {
 /// certificates, OpenSSL's legacy encryption); otherwise returns the markers, the body's region
 /// and the junk around it.
 pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
-    let len = text.len();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if no_pem_key(text, bom, report) {
+        return None;
+    }
+    let begin = find_marker(text, "BEGIN", bom);
+    let end = find_marker(text, "END", begin.as_ref().map_or(bom, |b| b.end));
+    if begin.is_none() && end.is_none() && openssh::public(text, bom, report).is_some() {
+        return None;
+    }
+    // The body's region, before the junk around it is set aside.
+    let start = begin.as_ref().map_or(bom, |b| b.end);
+    let stop = match (&begin, &end) {
+        (Some(_), Some(e)) if e.start < start => start,
+        (_, Some(e)) => e.start,
+        (_, None) => text.len(),
+    };
+    let mut at = Located {
+        bom,
+        begin,
+        end,
+        start,
+        stop,
+        junk: Vec::new(),
+        damage: Damage::default(),
+    };
+    set_aside_before(text, &mut at);
+    set_aside_after(text, &mut at);
+    if label_says_no_rsa_key(text, &at, report) {
+        return None;
+    }
+    Some(at)
+}
+
+/// Empty text, and the SSH formats recognised by a line of their own (PuTTY's `.ppk`, RFC 4716's
+/// SSH2 public key): reported, and the inspection ends.
+fn no_pem_key(text: &str, bom: usize, report: &mut KeyReport) -> bool {
     if text[bom..].trim().is_empty() {
         report.diagnostics.push(unreadable(
             Span::empty(0),
             "there is no key: the text is empty",
             "paste the key file's whole text, from `-----BEGIN` to `-----END ...-----`",
         ));
-        return None;
+        return true;
     }
     if let Some(i) = text.find("PuTTY-User-Key-File") {
         report.diagnostics.push(
@@ -127,7 +161,7 @@ pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
             )
             .help("in PuTTYgen, export it with Conversions > Export OpenSSH key, then convert that with `ssh-keygen -p -m PKCS8 -N '' -f key`; or make a new pair with openssl"),
         );
-        return None;
+        return true;
     }
     if let Some(i) = text.find("BEGIN SSH2 PUBLIC KEY") {
         report.diagnostics.push(
@@ -138,36 +172,27 @@ pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
             )
             .help("convert it: `ssh-keygen -i -f key.pub > key.openssh.pub`, then `ssh-keygen -e -m PKCS8 -f key.openssh.pub`"),
         );
-        return None;
+        return true;
     }
+    false
+}
 
-    let begin = find_marker(text, "BEGIN", bom);
-    let end = find_marker(text, "END", begin.as_ref().map_or(bom, |b| b.end));
-    if begin.is_none() && end.is_none() && openssh::public(text, bom, report).is_some() {
-        return None;
-    }
-    let mut damage = Damage::default();
-    let mut junk: Vec<(Span, &'static str)> = Vec::new();
+/// Characters that are neither base64, whitespace nor `\` (of a `\n` escape): junk around a bare
+/// body.
+fn is_junk(c: char) -> bool {
+    !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '\\') || c.is_whitespace())
+}
 
-    // The body's region, after the armor and junk are set aside.
-    let (mut start, mut stop) = (
-        begin.as_ref().map_or(bom, |b| b.end),
-        end.as_ref().map_or(len, |e| e.start),
-    );
-    if let (Some(_), Some(e)) = (&begin, &end) {
-        if e.start < start {
-            stop = start;
-        }
-    }
-    let is_junk = |c: char| {
-        !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '\\') || c.is_whitespace())
-    };
-    match &begin {
+/// Text before the body: before the BEGIN line, or, without one, around a bare body (inside
+/// `RSA_PUBLIC_KEY='...'` or quotes, or after leading junk). Moves the region's start.
+fn set_aside_before(text: &str, at: &mut Located) {
+    let bom = at.bom;
+    match &at.begin {
         Some(b) => {
             let before = &text[bom..b.start];
             let line = before.rfind('\n').map_or(bom, |i| bom + i + 1);
             if !blankish(before) {
-                junk.push((
+                at.junk.push((
                     Span::new(
                         bom + (before.len() - before.trim_start().len()),
                         bom + before.trim_end().len(),
@@ -176,41 +201,48 @@ pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
                 ));
             }
             if text[line..b.start].contains([' ', '\t']) && text[line..b.start].trim().is_empty() {
-                damage.space.get_or_insert(line);
-                damage.space_lines += 1;
+                at.damage.space.get_or_insert(line);
+                at.damage.space_lines += 1;
             }
         }
         None => {
-            // No BEGIN line: a bare body, maybe inside `RSA_PUBLIC_KEY='...'` or quotes.
-            if let Some((s, e)) = quoted_key_value(text, bom, stop) {
+            if let Some((s, e)) = quoted_key_value(text, bom, at.stop) {
                 let before = &text[bom..s];
                 if !before.trim().is_empty() {
                     let lead = before.len() - before.trim_start().len();
-                    junk.push((Span::new(bom + lead, s), "before the key"));
+                    at.junk.push((Span::new(bom + lead, s), "before the key"));
                 }
                 let after = &text[e..];
-                if end.is_none() && !after.trim().is_empty() {
-                    junk.push((Span::new(e, e + after.trim_end().len()), "after the key"));
+                if at.end.is_none() && !after.trim().is_empty() {
+                    at.junk
+                        .push((Span::new(e, e + after.trim_end().len()), "after the key"));
                 }
-                start = s;
-                stop = if end.is_none() { e } else { stop };
+                at.start = s;
+                if at.end.is_none() {
+                    at.stop = e;
+                }
             } else {
-                let region = &text[start..stop];
-                let trimmed = region.trim_start_matches(is_junk);
-                let cut = region.len() - trimmed.len();
+                let region = &text[at.start..at.stop];
+                let cut = region.len() - region.trim_start_matches(is_junk).len();
                 let cut_text = &region[..cut];
                 if !cut_text.trim().is_empty() {
                     let lead = cut_text.len() - cut_text.trim_start().len();
-                    junk.push((
-                        Span::new(start + lead, start + cut_text.trim_end().len()),
+                    at.junk.push((
+                        Span::new(at.start + lead, at.start + cut_text.trim_end().len()),
                         "before the key",
                     ));
                 }
-                start += cut;
+                at.start += cut;
             }
         }
     }
-    match &end {
+}
+
+/// Text after the body: after the END line (a second PEM block, say), or, without one, junk
+/// after the body. Moves the region's stop.
+fn set_aside_after(text: &str, at: &mut Located) {
+    let len = text.len();
+    match &at.end {
         Some(e) => {
             let after = &text[e.end..];
             let line_end = after.find('\n').map_or(len, |i| e.end + i);
@@ -222,85 +254,77 @@ pub fn locate(text: &str, report: &mut KeyReport) -> Option<Located> {
                 } else {
                     "after the END line"
                 };
-                junk.push((Span::new(from, e.end + after.trim_end().len()), what));
+                at.junk
+                    .push((Span::new(from, e.end + after.trim_end().len()), what));
             }
             let tail = &text[e.end..line_end];
             if tail.contains([' ', '\t']) && tail.trim().is_empty() {
-                damage.space.get_or_insert(e.end);
-                damage.space_lines += 1;
+                at.damage.space.get_or_insert(e.end);
+                at.damage.space_lines += 1;
             }
         }
-        None if begin.is_some() || stop == len => {
-            let region = &text[start..stop];
+        None if at.begin.is_some() || at.stop == len => {
+            let region = &text[at.start..at.stop];
             let trimmed = region.trim_end_matches(is_junk);
             let cut_text = &region[trimmed.len()..];
             if !cut_text.trim().is_empty() {
                 let lead = cut_text.len() - cut_text.trim_start().len();
-                let from = start + trimmed.len();
-                junk.push((
+                let from = at.start + trimmed.len();
+                at.junk.push((
                     Span::new(from + lead, from + cut_text.trim_end().len()),
                     "after the key",
                 ));
             }
-            stop = start + trimmed.len();
+            at.stop = at.start + trimmed.len();
         }
         None => {}
     }
+}
 
-    // The label, and what it says.
-    let label_marker = begin.as_ref().or(end.as_ref());
-    let label = label_marker.map(|m| m.label.as_str());
-    if let Some(label) = label {
-        match label {
-            "OPENSSH PRIVATE KEY" => {}
-            "EC PRIVATE KEY" | "EC PARAMETERS" | "DSA PRIVATE KEY" => {
-                let m = label_marker.map_or(Span::empty(0), |m| Span::new(m.start, m.end));
-                let alg = if label.starts_with("EC") {
-                    "an EC (elliptic curve)"
-                } else {
-                    "a DSA"
-                };
-                report.diagnostics.push(
-                    Diagnostic::new(
-                        Code::KeyNotRsa,
-                        format!("this is {alg} key; only RSA keys work for Snowflake key-pair authentication"),
-                        m,
-                    )
-                    .help("make an RSA pair: `openssl genrsa 2048 | openssl pkcs8 -topk8 -inform PEM -out rsa_key.p8 -nocrypt`"),
-                );
-                return None;
-            }
-            l if l.contains("CERTIFICATE") || l.contains("CRL") => {
-                let m = label_marker.map_or(Span::empty(0), |m| Span::new(m.start, m.end));
-                report.diagnostics.push(unreadable(
-                    m,
-                    format!("this is a {}, not a key", l.to_lowercase()),
-                    "Snowflake takes the RSA public key itself; from a certificate: `openssl x509 -in cert.pem -pubkey -noout`",
-                ));
-                return None;
-            }
-            _ => {}
+/// What the label alone settles: an EC or DSA key, a certificate, or OpenSSL's legacy
+/// encryption (`Proc-Type:`) is reported and ends the inspection.
+fn label_says_no_rsa_key(text: &str, at: &Located, report: &mut KeyReport) -> bool {
+    let label_marker = at.label_marker();
+    let label = at.label();
+    let marker_span = || label_marker.map_or(Span::empty(0), |m| Span::new(m.start, m.end));
+    match label {
+        Some("EC PRIVATE KEY" | "EC PARAMETERS" | "DSA PRIVATE KEY") => {
+            let alg = if label.is_some_and(|l| l.starts_with("EC")) {
+                "an EC (elliptic curve)"
+            } else {
+                "a DSA"
+            };
+            report.diagnostics.push(
+                Diagnostic::new(
+                    Code::KeyNotRsa,
+                    format!("this is {alg} key; only RSA keys work for Snowflake key-pair authentication"),
+                    marker_span(),
+                )
+                .help("make an RSA pair: `openssl genrsa 2048 | openssl pkcs8 -topk8 -inform PEM -out rsa_key.p8 -nocrypt`"),
+            );
+            return true;
         }
+        Some(l) if l.contains("CERTIFICATE") || l.contains("CRL") => {
+            report.diagnostics.push(unreadable(
+                marker_span(),
+                format!("this is a {}, not a key", l.to_lowercase()),
+                "Snowflake takes the RSA public key itself; from a certificate: `openssl x509 -in cert.pem -pubkey -noout`",
+            ));
+            return true;
+        }
+        _ => {}
     }
-    if let Some(i) = text[start..stop].find("Proc-Type:") {
+    if let Some(i) = text[at.start..at.stop].find("Proc-Type:") {
         report.kind = label
             .and_then(KeyKind::from_label)
             .unwrap_or(KeyKind::Pkcs1Private);
         report.diagnostics.push(encrypted(
-            Span::new(start + i, start + i + "Proc-Type:".len()),
+            Span::new(at.start + i, at.start + i + "Proc-Type:".len()),
             "this key is encrypted in OpenSSL's legacy way (`Proc-Type: 4,ENCRYPTED`), which cps does not open: `openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out rsa_key.p8` makes it an encrypted PKCS#8 key",
         ));
-        return None;
+        return true;
     }
-    Some(Located {
-        bom,
-        begin,
-        end,
-        start,
-        stop,
-        junk,
-        damage,
-    })
+    false
 }
 
 /// Whitespace only, counting `\n`, `\r` and `\t` written as escapes (a key copied from a JSON
