@@ -6,7 +6,7 @@
 //! no errors.
 #![no_main]
 
-use cps_core::convert::{convert, Target};
+use cps_core::output::convert::{convert, Target};
 use cps_core::{check, check_bytes, Checked, Options, Severity, Span, Warehouse};
 use libfuzzer_sys::fuzz_target;
 

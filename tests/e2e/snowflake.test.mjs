@@ -109,6 +109,45 @@ test("the key checker repairs a one-line PKCS#1 paste, converts it to PKCS#8 lik
   await context.close();
 });
 
+test("an encrypted key opens with its passphrase in the page, which keeps it in memory only", async () => {
+  const plainPath = join(dir, "plain.pem");
+  const encPath = join(dir, "enc.p8");
+  openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", plainPath]);
+  // Snowflake's documented command: PBES2 with 3DES.
+  openssl(["pkcs8", "-topk8", "-v2", "des3", "-passout", "pass:page secret", "-in", plainPath, "-out", encPath]);
+  const { page, problems, context } = await snowflakeTab();
+  await page.fill("[data-testid=sf-key-input]", readFileSync(encPath, "utf8"));
+  // Without the passphrase: a warning, no fingerprint, and a field to type it.
+  await page.waitForSelector("[data-testid=sf-key-report] [data-code=key-encrypted]");
+  assert.equal(await page.locator("[data-testid=sf-key-fingerprint]").count(), 0);
+  await page.fill("[data-testid=sf-key-passphrase]", "wrong");
+  await page.waitForSelector("[data-testid=sf-key-report] [data-code=key-passphrase]");
+  await page.fill("[data-testid=sf-key-passphrase]", "page secret");
+  await page.waitForSelector("[data-testid=sf-key-fingerprint]");
+  assert.equal(await page.textContent("[data-testid=sf-key-fingerprint]"), fingerprintOf(plainPath));
+  assert.match(await page.textContent("[data-testid=sf-key-report]"), /2048 bits/);
+  assert.equal(await page.locator("[data-testid=sf-key-report] [data-code=key-passphrase]").count(), 0);
+  // The passphrase is in no storage and no URL, and the decrypted key is never offered.
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href);
+  assert.ok(!storage.includes("page secret"));
+  assert.equal(await page.locator("[data-testid=sf-key-fixed]").count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the ALTER USER for a generated key can use the rotation slot and says to make a service user", async () => {
+  const { page, problems, context } = await snowflakeTab();
+  await page.click("[data-testid=sf-generate]");
+  await page.waitForSelector("[data-testid=sf-fingerprint]");
+  await page.fill("[data-testid=sf-user]", "TD_USER");
+  assert.match(await page.textContent("[data-testid=sf-alter-user]"), /^ALTER USER TD_USER SET RSA_PUBLIC_KEY='MII/);
+  assert.match(await page.textContent("[data-testid=sf-service-user]"), /ALTER USER TD_USER SET TYPE = SERVICE;/);
+  await page.check("[data-testid=sf-rotate]");
+  assert.match(await page.textContent("[data-testid=sf-alter-user]"), /^ALTER USER TD_USER SET RSA_PUBLIC_KEY_2='MII/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the zero-copy step checks the account, writes the grants and puts the config id in every entry", async () => {
   const { page, problems, context } = await snowflakeTab();
   await page.fill("[data-testid=sf-account]", "https://myorg-acct.snowflakecomputing.com");

@@ -6,8 +6,8 @@
 //! is derived from one `check` of that text; form edits become text edits.
 
 use cps_bridge::{base64url, Outcome, Source, ToStudio};
-use cps_core::convert::{self, Target};
-use cps_core::edit::{Edit, ListId};
+use cps_core::output::convert::{self, Target};
+use cps_core::output::edit::{Edit, ListId};
 use cps_core::{Checked, Diagnostic, Options, Span};
 use std::rc::Rc;
 use yew::Reducible;
@@ -90,7 +90,7 @@ impl Shared {
 
     /// Shown problems of one severity (the toolbar counts).
     pub fn count(&self, severity: cps_core::Severity) -> usize {
-        cps_core::diagnostic::count(self.diagnostics(), severity)
+        cps_core::diagnostics::count(self.diagnostics(), severity)
     }
 
     /// The same check with `findings` shown.
@@ -386,7 +386,7 @@ pub enum FormEdit {
 }
 
 /// Applies a form edit to the text. Every edit is a splice: a value replaces its span; adding,
-/// removing or reordering entries changes only those entries' text (`cps_core::edit`), so
+/// removing or reordering entries changes only those entries' text (`cps_core::output::edit`), so
 /// comments and layout stay, and errors elsewhere in the file do not stop it. A refusal says
 /// which part of the text could not be read.
 pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, String> {
@@ -444,7 +444,7 @@ pub fn apply(text: &str, checked: &Checked, edit: &FormEdit) -> Result<String, S
             up,
         },
     };
-    cps_core::edit::apply(text, checked, structural).map_err(|refused| refused.message)
+    cps_core::output::edit::apply(text, checked, structural).map_err(|refused| refused.message)
 }
 
 fn set_connection(text: &str, checked: &Checked, id: &str) -> Result<String, String> {
@@ -1063,7 +1063,7 @@ mod tests {
 // ---- settings persistence -------------------------------------------------------------------
 
 /// Settings as stored: `warehouse=auto;types=current;case=exact`.
-pub use cps_core::options::{options_from_string, options_to_string};
+pub use cps_core::config::options::{options_from_string, options_to_string};
 
 #[cfg(test)]
 mod settings_tests {

@@ -79,7 +79,7 @@ impl Latest {
         ToStep::Revision(Revision {
             revision: self.checks,
             text: self.text.to_string(),
-            options: cps_core::options::options_to_string(&self.options),
+            options: cps_core::config::options::options_to_string(&self.options),
             body,
         })
     }

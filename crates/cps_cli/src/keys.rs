@@ -1,12 +1,15 @@
 //! `cps key check` and `cps keygen`: the key-pair step (TD setup step 2) from a terminal.
 //!
-//! All reading, repairing and fingerprinting is the core's (`cps_core::keys`); this edge reads
-//! and writes files and, for `keygen`, draws the randomness the pure core must not.
+//! All reading, repairing, decrypting and fingerprinting is `cps_snowflake::keys`'s, and the
+//! `ALTER USER` is `cps_snowflake::sql`'s one builder; this edge reads and writes files, takes
+//! the passphrase from the environment (never from a flag, which `ps` and shell history show)
+//! and, for `keygen`, draws the randomness the pure libraries must not.
 
-use crate::{display_name, read_input, use_color, ColorArg, Format};
-use cps_core::keys::{self, KeyKind, KeyReport};
-use cps_core::render::{render, Style};
+use crate::{display_name, human, read_input, use_color, ColorArg, Format};
+use cps_core::diagnostics::render::{render, Style};
 use cps_core::{Code, ColumnUnit, Diagnostic, LineIndex, Severity, Span};
+use cps_snowflake::keys::{self, KeyKind, KeyReport};
+use cps_snowflake::sql::{self, KeySlot};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +35,13 @@ pub enum KeyCommand {
         /// The Snowflake user, for the ALTER USER statement shown
         #[arg(long)]
         user: Option<String>,
+        /// Show the ALTER USER for the second key slot (RSA_PUBLIC_KEY_2), to rotate keys
+        #[arg(long)]
+        rotate: bool,
+        /// The environment variable holding an encrypted key's passphrase (the passphrase itself
+        /// is never a flag: flags show in `ps` and shell history)
+        #[arg(long, value_name = "VAR")]
+        passphrase_env: Option<String>,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorArg,
     },
@@ -48,6 +58,9 @@ pub struct KeygenArgs {
     /// The Snowflake user, for the ALTER USER statement shown
     #[arg(long)]
     user: Option<String>,
+    /// Show the ALTER USER for the second key slot (RSA_PUBLIC_KEY_2), to rotate keys
+    #[arg(long)]
+    rotate: bool,
 }
 
 fn parse_bits(s: &str) -> Result<usize, String> {
@@ -66,15 +79,57 @@ pub fn run(command: KeyCommand) -> ExitCode {
             fix,
             output,
             user,
+            rotate,
+            passphrase_env,
             color,
-        } => check(
-            &file,
-            file2.as_deref(),
-            format,
-            fix.then_some(output).flatten(),
-            user.as_deref(),
-            use_color(color),
-        ),
+        } => {
+            let passphrase = match passphrase_env.as_deref().map(passphrase_from) {
+                None => None,
+                Some(Ok(p)) => Some(p),
+                Some(Err(e)) => {
+                    eprintln!("cps: {}", human(e));
+                    return ExitCode::from(2);
+                }
+            };
+            check(
+                &file,
+                file2.as_deref(),
+                format,
+                fix.then_some(output).flatten(),
+                &Alter {
+                    user: user.as_deref(),
+                    slot: slot(rotate),
+                },
+                passphrase.as_deref().map(str::as_bytes),
+                use_color(color),
+            )
+        }
+    }
+}
+
+/// The passphrase from the environment variable `var` (it stays in this process's memory and is
+/// never printed); an empty or missing variable is an error rather than "no passphrase".
+fn passphrase_from(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Ok(p),
+        Ok(_) => Err(format!("--passphrase-env {var}: the variable is empty")),
+        Err(_) => Err(format!(
+            "--passphrase-env {var}: the variable is not set (or not UTF-8); export it first, e.g. `read -rs {var} && export {var}`"
+        )),
+    }
+}
+
+/// What the `ALTER USER` shown is for.
+struct Alter<'a> {
+    user: Option<&'a str>,
+    slot: KeySlot,
+}
+
+fn slot(rotate: bool) -> KeySlot {
+    if rotate {
+        KeySlot::Second
+    } else {
+        KeySlot::First
     }
 }
 
@@ -85,7 +140,7 @@ struct Checked {
     report: KeyReport,
 }
 
-fn inspect_file(file: &str) -> Result<Checked, String> {
+fn inspect_file(file: &str, passphrase: Option<&[u8]>) -> Result<Checked, String> {
     let bytes = read_input(file)?;
     let name = display_name(file).to_string();
     // A DER file (binary, starting with a SEQUENCE) is read as DER; anything else as text.
@@ -93,12 +148,12 @@ fn inspect_file(file: &str) -> Result<Checked, String> {
     let text;
     match std::str::from_utf8(&bytes) {
         Err(_) if bytes.first() == Some(&0x30) => {
-            report = keys::from_der(KeyKind::Unknown, &bytes);
+            report = keys::from_der_with(KeyKind::Unknown, &bytes, passphrase);
             text = String::new();
         }
         _ => {
             text = String::from_utf8_lossy(&bytes).into_owned();
-            report = keys::inspect_key(&text);
+            report = keys::inspect_key_with(&text, passphrase);
         }
     }
     Ok(Checked { name, text, report })
@@ -109,15 +164,16 @@ fn check(
     file2: Option<&str>,
     format: Format,
     fix: Option<PathBuf>,
-    user: Option<&str>,
+    alter: &Alter,
+    passphrase: Option<&[u8]>,
     color: bool,
 ) -> ExitCode {
     let mut checked = Vec::new();
     for f in std::iter::once(file).chain(file2) {
-        match inspect_file(f) {
+        match inspect_file(f, passphrase) {
             Ok(c) => checked.push(c),
             Err(e) => {
-                eprintln!("cps: {e}");
+                eprintln!("cps: {}", human(e));
                 return ExitCode::from(2);
             }
         }
@@ -168,17 +224,18 @@ fn check(
         }
         Format::Human => {
             for c in &checked {
-                human_report(&mut out, c, user, &style);
+                human_report(&mut out, c, alter, &style);
             }
             match (pair, checked.as_slice()) {
                 (Some(true), [a, b]) => {
-                    let _ = writeln!(out, "{} and {} are a pair", a.name, b.name);
+                    let _ = writeln!(out, "{} and {} are a pair", human(&a.name), human(&b.name));
                 }
                 (None, [a, b]) => {
                     let _ = writeln!(
                         out,
                         "cannot tell whether {} and {} are a pair: a public key is unknown",
-                        a.name, b.name
+                        human(&a.name),
+                        human(&b.name)
                     );
                 }
                 _ => {}
@@ -192,10 +249,10 @@ fn check(
     };
     if let (Some(path), Some(c)) = (fix, checked.first()) {
         if let Err(e) = write_fixed(&path, c) {
-            eprintln!("cps: {e}");
+            eprintln!("cps: {}", human(e));
             code = ExitCode::from(2);
         } else if format == Format::Human {
-            eprintln!("cps: wrote {}", path.display());
+            eprintln!("cps: wrote {}", human(path.display()));
         }
     }
     code
@@ -250,24 +307,40 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
-fn human_report(out: &mut impl Write, c: &Checked, user: Option<&str>, style: &Style) {
+/// The `ALTER USER` lines for a public key: the statement, what `DESC USER` then shows, and the
+/// service-user advice; or why the user name cannot go into SQL.
+fn alter_lines(body: &str, fingerprint: Option<&str>, alter: &Alter) -> Vec<String> {
+    let who = alter
+        .user
+        .and_then(|u| sql::sql_name(u).ok())
+        .unwrap_or_else(|| sql::USER_PLACEHOLDER.to_string());
+    match sql::alter_user_sql(alter.user, body, alter.slot) {
+        Ok(statement) => {
+            let mut lines = vec![format!("set it on the Snowflake user: {statement}")];
+            if let Some(fp) = fingerprint {
+                lines.push(format!(
+                    "then `DESC USER {who}` shows {} = {fp}",
+                    alter.slot.fingerprint_property()
+                ));
+            }
+            lines.push(sql::service_user_advice(alter.user));
+            lines
+        }
+        Err(e) => vec![format!("no ALTER USER statement: {e}")],
+    }
+}
+
+fn human_report(out: &mut impl Write, c: &Checked, alter: &Alter, style: &Style) {
     let r = &c.report;
     let bits = r.bits.map_or(String::new(), |b| format!(", {b} bits"));
-    let _ = writeln!(out, "{}: {}{bits}", c.name, r.kind.describe());
+    let _ = writeln!(out, "{}: {}{bits}", human(&c.name), r.kind.describe());
     if let Some(fp) = &r.fingerprint {
         let _ = writeln!(out, "  fingerprint: {fp}");
     }
     if let Some(body) = &r.public_body {
-        let _ = writeln!(out, "  public key (RSA_PUBLIC_KEY): {body}");
-        if let Some(alter) = r.alter_user(user) {
-            let who = user.unwrap_or("<user>");
-            let _ = writeln!(out, "  set it on the Snowflake user: {alter}");
-            if let Some(fp) = &r.fingerprint {
-                let _ = writeln!(
-                    out,
-                    "  then `DESC USER {who}` shows RSA_PUBLIC_KEY_FP = {fp}"
-                );
-            }
+        let _ = writeln!(out, "  public key ({}): {body}", alter.slot.property());
+        for line in alter_lines(body, r.fingerprint.as_deref(), alter) {
+            let _ = writeln!(out, "  {}", human(line));
         }
     }
     // What --fix would write, when it can write something.
@@ -294,7 +367,7 @@ fn human_report(out: &mut impl Write, c: &Checked, user: Option<&str>, style: &S
             let _ = writeln!(
                 out,
                 "  `cps key check --fix -o {out_name} {}` writes {what}",
-                c.name
+                human(&c.name)
             );
         }
     }
@@ -305,7 +378,7 @@ fn human_report(out: &mut impl Write, c: &Checked, user: Option<&str>, style: &S
     let _ = writeln!(
         out,
         "{}: {}, {}",
-        c.name,
+        human(&c.name),
         plural(r.count(Severity::Error), "error"),
         plural(r.count(Severity::Warning), "warning")
     );
@@ -317,7 +390,7 @@ fn json_report(c: &Checked) -> serde_json::Value {
     let diagnostics: Vec<_> = r
         .diagnostics
         .iter()
-        .map(|d| cps_core::report::diagnostic(&c.text, &index, d, ColumnUnit::Chars))
+        .map(|d| cps_core::diagnostics::report::diagnostic(&c.text, &index, d, ColumnUnit::Chars))
         .collect();
     serde_json::json!({
         "file": c.name,
@@ -383,19 +456,20 @@ pub fn keygen(args: &KeygenArgs) -> ExitCode {
         eprintln!("cps: {e}");
         return ExitCode::from(2);
     }
-    let who = args.user.as_deref().unwrap_or("<user>");
     println!(
         "wrote {} (private, PKCS#8: paste it into TD's Snowflake authentication; keep it secret)",
         private_path.display()
     );
     println!("wrote {} (public)", public_path.display());
     println!("fingerprint: {fp}");
-    println!("public key (RSA_PUBLIC_KEY): {body}");
-    println!(
-        "set it on the Snowflake user: {}",
-        report.alter_user(args.user.as_deref()).unwrap_or_default()
-    );
-    println!("then `DESC USER {who}` shows RSA_PUBLIC_KEY_FP = {fp}");
+    let alter = Alter {
+        user: args.user.as_deref(),
+        slot: slot(args.rotate),
+    };
+    println!("public key ({}): {body}", alter.slot.property());
+    for line in alter_lines(body, Some(fp), &alter) {
+        println!("{}", human(line));
+    }
     ExitCode::SUCCESS
 }
 

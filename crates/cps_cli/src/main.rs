@@ -9,9 +9,9 @@ mod serve;
 mod snowflake;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use cps_core::convert::{blocks_conversion, Target};
-use cps_core::render::{render, Style};
-use cps_core::report::{self, FileReport, Report};
+use cps_core::diagnostics::render::{escape, render, Style};
+use cps_core::diagnostics::report::{self, FileReport, Report};
+use cps_core::output::convert::{blocks_conversion, Target};
 use cps_core::{ColumnUnit, Options, Severity};
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -260,7 +260,7 @@ fn main() -> ExitCode {
             let catalog = match catalog.map(|p| snowflake::read_catalog(&p)).transpose() {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("cps: {e}");
+                    eprintln!("cps: {}", human(&e));
                     return ExitCode::from(2);
                 }
             };
@@ -280,7 +280,7 @@ fn main() -> ExitCode {
             check,
         } => convert(&file, to, output, use_color(color), &check.options()),
         Command::Schema => {
-            print!("{}", cps_core::schema::json_schema_text());
+            print!("{}", cps_core::output::schema::json_schema_text());
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
@@ -297,12 +297,12 @@ fn main() -> ExitCode {
             let bytes = match read_input(&file) {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("cps: {e}");
+                    eprintln!("cps: {}", human(&e));
                     return ExitCode::from(2);
                 }
             };
             let (text, checked) = check_bytes(&bytes, name_of(&file), &check.options());
-            let style = cps_core::render::Style {
+            let style = cps_core::diagnostics::render::Style {
                 color: use_color(color) && std::io::stderr().is_terminal(),
             };
             push::push(
@@ -342,7 +342,7 @@ fn main() -> ExitCode {
         ) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("cps: {e}");
+                eprintln!("cps: {}", human(&e));
                 ExitCode::from(2)
             }
         },
@@ -374,6 +374,22 @@ fn read_input(file: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read {}: {e}", display_name(file)))
 }
 
+/// Text from outside (file names, messages that quote names from files and exports, TD's
+/// answers) as a terminal shows it: control characters and bidirectional overrides escaped, so
+/// no name can send escape sequences to the user's terminal. JSON output needs none of this.
+pub(crate) fn human(text: impl std::fmt::Display) -> String {
+    escape(&text.to_string()).into_owned()
+}
+
+/// [`human`] for text of several lines (TD's explained errors): each line escaped, the line
+/// breaks kept.
+pub(crate) fn human_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn display_name(file: &str) -> &str {
     if file == "-" {
         "<stdin>"
@@ -397,7 +413,7 @@ fn validate(
     format: Format,
     color: bool,
     options: &Options,
-    catalog: Option<&cps_core::catalog::Catalog>,
+    catalog: Option<&cps_snowflake::catalog::Catalog>,
 ) -> ExitCode {
     let style = Style { color };
     let mut reports = Vec::new();
@@ -412,7 +428,7 @@ fn validate(
             Ok(b) => b,
             Err(e) => {
                 unreadable = true;
-                eprintln!("cps: {e}");
+                eprintln!("cps: {}", human(&e));
                 reports.push(FileReport {
                     file: name.to_string(),
                     format: None,
@@ -486,6 +502,7 @@ fn plural(n: usize, what: &str) -> String {
 /// One line per file: the counts, the detected format and the settings the check used, so that
 /// every default is visible.
 fn summary(name: &str, c: &cps_core::Checked) -> String {
+    let name = human(name);
     let counts = format!(
         "{}, {}",
         plural(c.count(Severity::Error), "error"),
@@ -527,7 +544,7 @@ fn convert(
     let bytes = match read_input(file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("cps: {e}");
+            eprintln!("cps: {}", human(&e));
             return ExitCode::from(2);
         }
     };
@@ -550,17 +567,18 @@ fn convert(
             eprintln!("{}", render(name, &text, &checked.line_index, d, &style));
         }
         eprintln!(
-            "cps: not converted: {} has {} (run `cps validate {name}` for the full report)",
-            name,
-            plural(blocking.len().max(1), "error")
+            "cps: not converted: {} has {} (run `cps validate {}` for the full report)",
+            human(name),
+            plural(blocking.len().max(1), "error"),
+            human(name)
         );
         return ExitCode::from(1);
     };
-    let converted = cps_core::convert::write(config, &checked.settings, target);
+    let converted = cps_core::output::convert::write(config, &checked.settings, target);
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {
-                eprintln!("cps: cannot write {}: {e}", path.display());
+                eprintln!("cps: cannot write {}: {e}", human(path.display()));
                 return ExitCode::from(2);
             }
         }
@@ -587,7 +605,10 @@ fn explain(code: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!("cps: unknown code `{code}`; codes are listed in docs/diagnostics.md");
+            eprintln!(
+                "cps: unknown code `{}`; codes are listed in docs/diagnostics.md",
+                human(code)
+            );
             ExitCode::from(2)
         }
     }

@@ -4,7 +4,7 @@
 //! or update with its difference) is shown first; nothing is sent without `--yes` or a "y" on a
 //! terminal, and an update that removes attributes or behaviors also needs `--delete`.
 
-use cps_core::render::{render, Style};
+use cps_core::diagnostics::render::{render, Style};
 use cps_td_api::native::{block_on, NativeTransport};
 use cps_td_api::record::{dry_run_summary, Recording};
 use cps_td_api::{ApiError, ApiKey, Client, Done, Plan, Target, Transport};
@@ -120,11 +120,12 @@ pub fn push(
     };
     let name = body["name"].as_str().unwrap_or("");
     match &plan {
-        Plan::Create => println!("Plan: create the parent segment “{name}”."),
+        Plan::Create => println!("Plan: create the parent segment “{}”.", crate::human(name)),
         Plan::Update { existing, diff } => {
             println!(
-                "Plan: update “{name}” (id {}), which already exists.",
-                existing.id
+                "Plan: update “{}” (id {}), which already exists.",
+                crate::human(name),
+                crate::human(&existing.id)
             );
             if diff.is_empty() {
                 println!("  No differences: the update sends the same config again.");
@@ -207,7 +208,7 @@ fn show_request(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cps: {}", e.explain());
+            eprintln!("cps: {}", crate::human_lines(&e.explain()));
             ExitCode::from(1)
         }
     }
@@ -231,7 +232,7 @@ fn print_notes<T: Transport>(client: &Client<T>) {
 }
 
 fn usage(e: &str) -> ExitCode {
-    eprintln!("cps: {e}");
+    eprintln!("cps: {}", crate::human(e));
     ExitCode::from(2)
 }
 
@@ -262,7 +263,10 @@ fn failed<T: Transport>(
 const RAW_SHOWN: usize = 600;
 
 fn explain(e: &ApiError, verbose: bool) {
-    eprintln!("cps: {}", e.explain().replace('\n', "\n     "));
+    eprintln!(
+        "cps: {}",
+        crate::human_lines(&e.explain()).replace('\n', "\n     ")
+    );
     let Some(reply) = e.reply() else { return };
     let raw = reply.raw.trim();
     if raw.is_empty() {
@@ -276,13 +280,15 @@ fn explain(e: &ApiError, verbose: bool) {
     let shown: String = raw.chars().take(RAW_SHOWN).collect();
     if verbose || shown.len() == raw.len() {
         eprintln!(
-            "     {who}'s answer ({}{status}): {raw}",
-            reply.shape.as_str()
+            "     {who}'s answer ({}{status}): {}",
+            reply.shape.as_str(),
+            crate::human_lines(raw)
         );
     } else {
         eprintln!(
-            "     {who}'s answer ({}{status}): {shown}… (--verbose shows all of it)",
-            reply.shape.as_str()
+            "     {who}'s answer ({}{status}): {}… (--verbose shows all of it)",
+            reply.shape.as_str(),
+            crate::human_lines(&shown)
         );
     }
 }
@@ -308,10 +314,10 @@ pub fn zero_copy(at: &Where) -> ExitCode {
             for c in list {
                 println!(
                     "{:<8} {:<28} {:<11} {}",
-                    c.id,
-                    c.name,
-                    c.kind,
-                    c.database.unwrap_or_default()
+                    crate::human(&c.id),
+                    crate::human(&c.name),
+                    crate::human(&c.kind),
+                    crate::human(c.database.unwrap_or_default())
                 );
             }
             ExitCode::SUCCESS

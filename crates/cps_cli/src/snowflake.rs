@@ -1,12 +1,13 @@
 //! `cps snowflake …` and `cps validate --catalog`: the Snowflake side of the setup from a
-//! terminal. The SQL texts, the catalog checks and the check pack's report are the core's
-//! (`cps_core::snowflake`, `cps_core::catalog`); this edge reads files and prints.
+//! terminal. The SQL texts, account ids, the catalog checks and the check pack's report are
+//! `cps_snowflake`'s (`sql`, `account`, `catalog`, `pack`); this edge reads files and prints.
 
-use crate::{display_name, read_input, use_color, ColorArg};
-use cps_core::catalog::{self, Catalog};
-use cps_core::render::{render, Style};
-use cps_core::snowflake::{self, Grants};
+use crate::{display_name, human, read_input, use_color, ColorArg};
+use cps_core::diagnostics::render::{render, Style};
 use cps_core::{Checked, Config, Options, Severity};
+use cps_snowflake::catalog::{self, Catalog};
+use cps_snowflake::sql::{self, Grants};
+use cps_snowflake::{account, export, pack};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -82,7 +83,7 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
             user,
         } => with_config(&file, None, |config, w| {
             snowflake_only(w, "grants")?;
-            snowflake::grants_sql(
+            sql::grants_sql(
                 config,
                 &Grants {
                     role: &role,
@@ -103,26 +104,26 @@ pub fn run(command: SnowflakeCommand) -> ExitCode {
                 if given.is_none() && settings.warehouse.uses_catalog() {
                     return Err("this config names its tables with `connectionId` and `catalog`: Databricks or BigQuery, which the file cannot tell apart; give --warehouse databricks or --warehouse bigquery for that warehouse's catalog query".into());
                 }
-                snowflake::catalog_query_for(config, settings.warehouse, database.as_deref())
+                sql::catalog_query_for(config, settings.warehouse, database.as_deref())
             })
         }
         SnowflakeCommand::CheckPack { file, database } => with_config(&file, None, |config, w| {
             snowflake_only(w, "check-pack")?;
-            snowflake::sql_name(&database).map_err(|e| format!("database: {e}"))?;
-            Ok(snowflake::check_pack_sql(config, &database))
+            sql::sql_name(&database).map_err(|e| format!("database: {e}"))?;
+            Ok(pack::check_pack_sql(config, &database))
         }),
         SnowflakeCommand::CheckResults {
             file,
             results,
             color,
         } => check_results(&file, &results, use_color(color)),
-        SnowflakeCommand::Account { id } => match snowflake::check_account(&id) {
+        SnowflakeCommand::Account { id } => match account::check_account(&id) {
             Ok(form) => {
-                println!("{id}: {}", form.describe());
+                println!("{}: {}", human(&id), form.describe());
                 ExitCode::SUCCESS
             }
             Err(why) => {
-                eprintln!("cps: {why}");
+                eprintln!("cps: {}", human(why));
                 ExitCode::from(1)
             }
         },
@@ -143,7 +144,7 @@ fn snowflake_only(settings: &cps_core::Settings, command: &str) -> Result<(), St
 /// Reads and checks a config; `None` (after reporting why) when it has no readable config.
 fn load(file: &str, warehouse: Option<cps_core::Warehouse>) -> Result<(String, Checked), ExitCode> {
     let bytes = read_input(file).map_err(|e| {
-        eprintln!("cps: {e}");
+        eprintln!("cps: {}", human(&e));
         ExitCode::from(2)
     })?;
     let options = Options {
@@ -163,7 +164,7 @@ fn load(file: &str, warehouse: Option<cps_core::Warehouse>) -> Result<(String, C
         {
             eprintln!("{}", render(name, &text, &checked.line_index, d, &style));
         }
-        eprintln!("cps: {name} holds no readable config");
+        eprintln!("cps: {} holds no readable config", human(name));
         return Err(ExitCode::from(1));
     }
     let errors = checked.count(Severity::Error);
@@ -174,7 +175,8 @@ fn load(file: &str, warehouse: Option<cps_core::Warehouse>) -> Result<(String, C
                 "1 error".to_string()
             } else {
                 format!("{errors} errors")
-            }
+            },
+            name = human(name),
         );
     }
     Ok((text, checked))
@@ -198,7 +200,7 @@ fn with_config(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cps: {e}");
+            eprintln!("cps: {}", human(&e));
             ExitCode::from(1)
         }
     }
@@ -207,14 +209,14 @@ fn with_config(
 /// Reads an export (a catalog or check-pack results): a file, or `-` for standard input, at most
 /// the size the core reads.
 fn read_export(file: &str) -> Result<String, String> {
-    let limit = catalog::MAX_EXPORT_BYTES as u64 + 1;
+    let limit = export::MAX_EXPORT_BYTES as u64 + 1;
     let mut buf = Vec::new();
     let res = if file == "-" {
         std::io::stdin().lock().take(limit).read_to_end(&mut buf)
     } else {
         std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf))
     };
-    res.map_err(|e| format!("cannot read {}: {e}", display_name(file)))?;
+    res.map_err(|e| format!("cannot read {}: {e}", human(display_name(file))))?;
     Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -235,7 +237,7 @@ pub fn check_bytes(
     match (catalog, std::str::from_utf8(bytes)) {
         (Some(c), Ok(text)) => (
             text.to_string(),
-            cps_core::check_with_catalog_named(text, name, options, Some(c)),
+            cps_snowflake::check_with_catalog_named(text, name, options, Some(c)),
         ),
         _ => crate::check_bytes(bytes, name, options),
     }
@@ -252,16 +254,17 @@ fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
     let exported = match read_export(results) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("cps: {e}");
+            eprintln!("cps: {}", human(&e));
             return ExitCode::from(2);
         }
     };
-    let findings = match snowflake::check_pack_report(config, &exported) {
+    let findings = match pack::check_pack_report(config, &exported) {
         Ok(f) => f,
         Err(e) => {
             eprintln!(
-                "cps: cannot read the results {}: {e}",
-                display_name(results)
+                "cps: cannot read the results {}: {}",
+                human(display_name(results)),
+                human(&e)
             );
             return ExitCode::from(2);
         }
@@ -291,10 +294,10 @@ fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
                 "{}[{}]: {}",
                 d.severity.as_str(),
                 d.code.as_str(),
-                d.message
+                human(&d.message)
             );
             if let Some(h) = &d.help {
-                let _ = writeln!(out, "  = help: {h}");
+                let _ = writeln!(out, "  = help: {}", human(h));
             }
             let _ = writeln!(out);
         }
@@ -308,10 +311,11 @@ fn check_results(file: &str, results: &str, color: bool) -> ExitCode {
     };
     let _ = writeln!(
         out,
-        "{name}: {}, {} (check pack results {})",
+        "{}: {}, {} (check pack results {})",
+        human(name),
         plural(errors, "error"),
         plural(warnings, "warning"),
-        display_name(results)
+        human(display_name(results))
     );
     if errors > 0 {
         ExitCode::from(1)

@@ -468,3 +468,148 @@ fn private_key_files_are_mode_600_even_over_existing_files() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(mode(&public), 0o666);
 }
+
+fn cps_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cps"));
+    c.args(args).env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn encrypted_keys_open_with_a_passphrase_from_the_environment() {
+    // A key openssl encrypts with its defaults (PBES2: PBKDF2-SHA256, AES-256-CBC).
+    let d = dir("passphrase");
+    let plain = d.join("plain.pem");
+    let enc = d.join("rsa_key.p8");
+    openssl(&["genrsa", "-out", s(&plain), "2048"], None);
+    openssl(
+        &[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:s3cret phrase",
+            "-in",
+            s(&plain),
+            "-out",
+            s(&enc),
+        ],
+        None,
+    );
+    let fp = openssl_fingerprint(&plain, false);
+    // Without a passphrase: a warning, no fingerprint.
+    let o = cps(&["key", "check", s(&enc)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("warning[key-encrypted]"), "{}", text(&o));
+    assert!(!text(&o).contains("fingerprint:"), "{}", text(&o));
+    // With it: size and fingerprint checked, and the passphrase never printed.
+    let env = [("KEY_PASS", "s3cret phrase")];
+    let o = cps_env(
+        &[
+            "key",
+            "check",
+            "--passphrase-env",
+            "KEY_PASS",
+            s(&enc),
+            s(&plain),
+        ],
+        &env,
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains(&format!("fingerprint: {fp}")), "{out}");
+    assert!(
+        out.contains("encrypted PKCS#8 private key, 2048 bits"),
+        "{out}"
+    );
+    assert!(out.contains("are a pair"), "{out}");
+    assert!(!out.contains("s3cret"), "{out}");
+    // A wrong passphrase is an error; a missing variable a usage error.
+    let o = cps_env(
+        &["key", "check", "--passphrase-env", "KEY_PASS", s(&enc)],
+        &[("KEY_PASS", "nope")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("error[key-passphrase]: the passphrase does not open this key"),
+        "{}",
+        text(&o)
+    );
+    let o = cps_env(
+        &[
+            "key",
+            "check",
+            "--passphrase-env",
+            "CPS_TEST_UNSET_VAR",
+            s(&enc),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("CPS_TEST_UNSET_VAR"), "{}", text(&o));
+    // There is no flag that takes the passphrase itself.
+    let o = cps(&["key", "check", "--passphrase", "s3cret", s(&enc)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn alter_user_is_checked_quoted_and_rotates() {
+    let d = dir("alter");
+    let o = cps(&[
+        "keygen",
+        "--out-dir",
+        s(&d),
+        "--user",
+        "td user",
+        "--rotate",
+    ]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("ALTER USER \"td user\" SET RSA_PUBLIC_KEY_2='MII"),
+        "{out}"
+    );
+    assert!(out.contains("shows RSA_PUBLIC_KEY_2_FP = SHA256:"), "{out}");
+    assert!(
+        out.contains("ALTER USER \"td user\" SET TYPE = SERVICE;"),
+        "{out}"
+    );
+    // A name that would end the statement is quoted, the same in `key check`.
+    let o = cps(&[
+        "key",
+        "check",
+        s(&d.join("rsa_key.pub")),
+        "--user",
+        "x'; DROP USER y; --",
+    ]);
+    let out = text(&o);
+    assert!(
+        out.contains("ALTER USER \"x'; DROP USER y; --\" SET RSA_PUBLIC_KEY='MII"),
+        "{out}"
+    );
+    // Without a user, the placeholder, which cannot run by accident.
+    let o = cps(&["key", "check", s(&d.join("rsa_key.pub"))]);
+    assert!(
+        text(&o).contains("ALTER USER <user> SET RSA_PUBLIC_KEY='MII"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn names_from_keys_and_files_never_reach_the_terminal_raw() {
+    let d = dir("escapes");
+    // A file name and a key type carrying terminal escape sequences.
+    let name = d.join("key\u{1b}[2J.pub");
+    std::fs::write(&name, "ssh-\u{1b}]0;owned\u{7}rsa AAAA user@host\n").unwrap();
+    let o = cps(&["key", "check", s(&name)]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("key\\u{1b}[2J.pub"), "{out}");
+    assert!(out.contains("ssh-\\u{1b}]0;owned\\u{7}rsa"), "{out}");
+}

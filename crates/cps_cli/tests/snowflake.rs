@@ -20,7 +20,7 @@ fn repo(rel: &str) -> String {
 }
 
 fn catalog(name: &str) -> String {
-    repo(&format!("crates/cps_core/tests/catalog/{name}"))
+    repo(&format!("crates/cps_snowflake/tests/catalog/{name}"))
 }
 
 fn example() -> String {
@@ -507,4 +507,37 @@ fn wrong_connection_key_help_fits_what_is_there() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn a_huge_or_hostile_name_in_an_export_is_refused_in_a_line() {
+    // Ten million characters as a schema name: one short error (not 42 MB of output).
+    let huge = tmp(
+        "huge.csv",
+        &format!(
+            "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\n{},T,C,TEXT\n",
+            "S".repeat(10_000_000)
+        ),
+    );
+    let o = cps(&["validate", "--catalog", huge.to_str().unwrap(), &example()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        o.stdout.len() + o.stderr.len() < 1000,
+        "{} bytes",
+        o.stdout.len() + o.stderr.len()
+    );
+    assert!(
+        stderr(&o).contains("the schema name has 10000000 characters"),
+        "{}",
+        stderr(&o)
+    );
+    // A name with an escape sequence is shown escaped wherever it appears.
+    let evil = tmp(
+        "evil.csv",
+        "TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE\nPUBLIC,\"CUSTOMERS\u{1b}]0;x\u{7}\",C,TEXT\n",
+    );
+    let o = cps(&["validate", "--catalog", evil.to_str().unwrap(), &example()]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+    assert!(all.contains("has `CUSTOMERS\\u{1b}]0;x\\u{7}`"), "{all}");
 }

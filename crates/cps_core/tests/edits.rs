@@ -1,4 +1,4 @@
-//! Structural form edits as text splices (`cps_core::edit`).
+//! Structural form edits as text splices (`cps_core::output::edit`).
 //!
 //! Fixtures: `fixtures/edits/<format>/<case>.before` is edited as its name says and must give
 //! `<case>.after` byte for byte (or, for a `<case>.refused`, be refused with a message that starts
@@ -17,9 +17,12 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 #![cfg(feature = "yaml")]
 
-use cps_core::convert::{api_value, to_api_json, to_api_yaml, to_tdx_yaml};
-use cps_core::edit::{apply, Edit, ListId};
+use cps_core::output::convert::{api_value, to_api_json, to_api_yaml, to_tdx_yaml};
+use cps_core::output::edit::{apply, Edit, ListId};
 use cps_core::{check, Checked, Options, Severity};
+
+#[path = "support/sample.rs"]
+mod sample;
 use serde_json::Value as J;
 use std::path::{Path, PathBuf};
 
@@ -180,7 +183,7 @@ fn corpus() -> Vec<(String, String)> {
         ));
         out.push((name, text));
     }
-    out.push(("generated".into(), cps_core::sample::tdx_config(3, 3)));
+    out.push(("generated".into(), sample::tdx_config(3, 3)));
     // The edit fixtures' layouts (comments, blank lines, `-` alone, zero-indented lists, CRLF,
     // flow lists, minified JSON, …), where they check clean; texts with a refused case are left
     // out, as some of their edits are refused on purpose.

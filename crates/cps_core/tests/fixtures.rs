@@ -10,8 +10,8 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 #![cfg(feature = "yaml")]
 
-use cps_core::convert::{to_api_json, to_tdx_yaml};
-use cps_core::render::{render, Style};
+use cps_core::diagnostics::render::{render, Style};
+use cps_core::output::convert::{to_api_json, to_tdx_yaml};
 use cps_core::{check, check_bytes_named, Code, FileKind, Options, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -135,7 +135,7 @@ fn valid_fixtures() {
             "{name}: tdx → API → tdx changed the config"
         );
         // The API body in YAML reads back as the same body.
-        let api_yaml = cps_core::convert::to_api_yaml(config, &checked.settings);
+        let api_yaml = cps_core::output::convert::to_api_yaml(config, &checked.settings);
         let yaml_checked = check(&api_yaml, &options);
         assert!(
             !yaml_checked.has_errors(),
@@ -374,7 +374,7 @@ fn corpus() {
     seen.insert(Code::YamlUnsupported.as_str()); // JSON-only builds: cps_embed's wasm tests
                                                  // Only after an upload: cps_td_api's locate tests, cps_cli's push tests, the page's upload test.
     seen.insert(Code::ServerRefused.as_str());
-    // Only with a catalog export: tests/catalog.rs (crm_mistakes_rendered and the tests named
+    // Only with a catalog export: cps_snowflake's tests/catalog.rs (crm_mistakes_rendered and the tests named
     // after each check).
     for c in [
         Code::CatalogNotCovered,
@@ -399,16 +399,16 @@ fn corpus() {
     ] {
         seen.insert(c.as_str());
     }
-    // Keys: src/keys.rs unit tests (pkcs1_converts_to_what_openssl_writes,
-    // damage_is_reported_and_repaired, small_and_foreign_keys, openssh_keys_are_explained_and_fingerprinted,
-    // encrypted_keys_cannot_be_checked_further, unreadable_text_points_at_the_fault); the pair
-    // mismatch only in cps_cli's tests/keys.rs (problems_set_the_exit_code).
+    // Keys: cps_snowflake's key fixtures (tests/keys/ with a snapshot per file; tests/keys.rs
+    // asserts that they produce every key code); the pair mismatch also in cps_cli's
+    // tests/keys.rs (problems_set_the_exit_code).
     for c in [
         Code::KeyUnreadable,
         Code::KeyNotRsa,
         Code::KeyTooSmall,
         Code::KeyPkcs1,
         Code::KeyEncrypted,
+        Code::KeyPassphrase,
         Code::KeyOpenssh,
         Code::KeyOneLine,
         Code::KeyMissingArmor,

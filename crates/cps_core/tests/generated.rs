@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+#[path = "support/reference.rs"]
+mod reference;
+
 fn check_file(rel: &str, expected: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -24,24 +27,21 @@ fn check_file(rel: &str, expected: &str) {
 
 #[test]
 fn diagnostics_reference_is_current() {
-    check_file(
-        "docs/diagnostics.md",
-        &cps_core::reference::diagnostics_markdown(),
-    );
+    check_file("docs/diagnostics.md", &reference::diagnostics_markdown());
 }
 
 #[test]
 fn json_schema_is_current() {
     check_file(
         "schema/cps.schema.json",
-        &cps_core::schema::json_schema_text(),
+        &cps_core::output::schema::json_schema_text(),
     );
 }
 
 #[test]
 fn json_schema_accepts_the_examples_shape() {
     // The schema's required keys and properties come from the same tables as the decoder.
-    let schema = cps_core::schema::json_schema();
+    let schema = cps_core::output::schema::json_schema();
     let defs = schema["definitions"].as_object().unwrap();
     for def in [
         "api-config",

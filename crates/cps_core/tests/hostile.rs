@@ -5,6 +5,9 @@
 
 use cps_core::{check, check_bytes, Code, Options};
 
+#[path = "support/sample.rs"]
+mod sample;
+
 fn assert_sane(text: &str, checked: &cps_core::Checked) {
     for d in &checked.diagnostics {
         for span in std::iter::once(d.span).chain(d.related.iter().map(|r| r.span)) {
@@ -68,13 +71,10 @@ fn inputs_over_the_cap_are_refused() {
 #[test]
 fn ten_megabyte_configs_are_read() {
     // A valid config of ~10 MB: every behavior is checked, and nothing is reported.
-    let text = cps_core::convert::to_api_json(
-        &check(
-            &cps_core::sample::tdx_config(9_000, 10),
-            &Options::default(),
-        )
-        .config
-        .unwrap(),
+    let text = cps_core::output::convert::to_api_json(
+        &check(&sample::tdx_config(9_000, 10), &Options::default())
+            .config
+            .unwrap(),
         &cps_core::resolve_settings(None, &Options::default()),
     );
     assert!(text.len() > 10_000_000, "{}", text.len());

@@ -10,8 +10,8 @@
 //! `js/cps.js` wraps both with parsed, typed results; `cps.d.ts` holds the TypeScript types,
 //! generated from the core's report types (see `tests/types.rs`).
 
-use cps_core::convert::{self, Target};
-use cps_core::report::{self, Report};
+use cps_core::diagnostics::report::{self, Report};
+use cps_core::output::convert::{self, Target};
 use cps_core::{ColumnUnit, IdentifierCase, Options, TypeProfile, Warehouse};
 use wasm_bindgen::prelude::*;
 

@@ -2,8 +2,8 @@
 //! plus the declarations of the three functions. This test fails when the committed file is
 //! stale; `CPS_BLESS=1 cargo test -p cps_embed --test types` rewrites it.
 
-use cps_core::options::{IdentifierCase, Settings, Source, TypeProfile, Warehouse};
-use cps_core::report::{FileReport, JsonDiagnostic, JsonRelated, Range, Report};
+use cps_core::config::options::{IdentifierCase, Settings, Source, TypeProfile, Warehouse};
+use cps_core::diagnostics::report::{FileReport, JsonDiagnostic, JsonRelated, Range, Report};
 use cps_core::FileKind;
 use cps_core::Severity;
 use ts_rs::{Config, TS};

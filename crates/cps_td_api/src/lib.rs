@@ -44,5 +44,8 @@ pub fn upload_body(checked: &cps_core::Checked) -> Result<serde_json::Value, Str
         .config
         .as_ref()
         .ok_or_else(|| "The text is not a config.".to_string())?;
-    Ok(cps_core::convert::api_value(config, &checked.settings))
+    Ok(cps_core::output::convert::api_value(
+        config,
+        &checked.settings,
+    ))
 }

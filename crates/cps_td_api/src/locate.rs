@@ -23,8 +23,8 @@
 //! about the key or the user's permissions, never the config.
 
 use crate::error::{ApiError, Problem};
-use cps_core::fields::{self, Dialect, Obj, F};
-use cps_core::model::{Config, Loc, Text};
+use cps_core::config::fields::{self, Dialect, Obj, F};
+use cps_core::config::model::{Config, Loc, Text};
 use cps_core::{Code, Diagnostic, Span};
 
 /// The help of every `server-refused` mark. Fixed: the full advice is shown with the error itself
@@ -245,10 +245,10 @@ fn split_index<'a>(tokens: &'a [&'a str]) -> Option<(usize, &'a [&'a str])> {
 #[derive(Clone, Copy)]
 enum Entry<'a> {
     Root,
-    Master(&'a cps_core::model::Master),
-    Attribute(&'a cps_core::model::Attribute),
-    Behavior(&'a cps_core::model::Behavior),
-    Column(&'a cps_core::model::Column),
+    Master(&'a cps_core::config::model::Master),
+    Attribute(&'a cps_core::config::model::Attribute),
+    Behavior(&'a cps_core::config::model::Behavior),
+    Column(&'a cps_core::config::model::Column),
 }
 
 fn field_place(config: &Config, entry: Entry, key: Option<&str>) -> (Span, String) {

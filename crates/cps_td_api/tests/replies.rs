@@ -56,7 +56,8 @@ fn describe(status: u16, body: &str) -> String {
     let _ = writeln!(s, "advice: {}", e.advice());
     let yaml = example();
     let checked = cps_core::check(&yaml, &cps_core::Options::default());
-    let api = cps_core::convert::to_api_json(checked.config.as_ref().unwrap(), &checked.settings);
+    let api =
+        cps_core::output::convert::to_api_json(checked.config.as_ref().unwrap(), &checked.settings);
     let _ = write!(s, "located in tdx YAML:\n{}", located(&yaml, &e));
     let _ = write!(s, "located in API JSON:\n{}", located(&api, &e));
     s

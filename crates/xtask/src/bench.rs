@@ -4,6 +4,10 @@
 //! so machine speed and load cancel out. `--write` replaces the generated section of
 //! BENCHMARKS.md. The measuring itself runs in a release build (`bench-inner`).
 
+// The generated configs are the core's test support, shared with its tests.
+#[path = "../../cps_core/tests/support/sample.rs"]
+mod sample;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -123,7 +127,7 @@ fn check_native(dir: &std::path::Path) -> crate::Result<String> {
     let options = cps_core::Options::default();
     let texts: Vec<(&str, String)> = CHECK_CONFIGS
         .iter()
-        .map(|&(name, behaviors)| (name, cps_core::sample::tdx_config(behaviors, 10)))
+        .map(|&(name, behaviors)| (name, sample::tdx_config(behaviors, 10)))
         .collect();
     for (name, text) in &texts {
         std::fs::write(dir.join(name), text).map_err(|e| e.to_string())?;
@@ -185,9 +189,9 @@ fn peak_during(f: impl FnOnce()) -> usize {
 
 fn measure() -> String {
     let options = cps_core::Options::default();
-    let yaml = cps_core::sample::tdx_config(2_000, 10);
+    let yaml = sample::tdx_config(2_000, 10);
     let settings = cps_core::resolve_settings(None, &options);
-    let json = cps_core::convert::to_api_json(
+    let json = cps_core::output::convert::to_api_json(
         &cps_core::check(&yaml, &options)
             .config
             .expect("generated config decodes"),
@@ -210,7 +214,7 @@ fn measure() -> String {
             "serde-saphyr → spanned tree",
             &yaml,
             Box::new(|| {
-                std::hint::black_box(cps_core::yaml::parse(&yaml, &yaml_index).is_ok());
+                std::hint::black_box(cps_core::syntax::yaml::parse(&yaml, &yaml_index).is_ok());
             }),
             true,
         ),
@@ -230,7 +234,7 @@ fn measure() -> String {
             "cps strict JSON → spanned tree",
             &json,
             Box::new(|| {
-                std::hint::black_box(cps_core::json::parse(&json).root.is_some());
+                std::hint::black_box(cps_core::syntax::json::parse(&json).root.is_some());
             }),
             true,
         ),
@@ -263,9 +267,9 @@ fn measure() -> String {
     out.push('\n');
 
     out.push_str("Peak heap while checking a ~10 MB config (the input text itself excluded), counted by an allocator wrapper:\n\n| input | size | peak heap: bare parse | peak heap: `check` | per input byte | target |\n|---|---|---|---|---|---|\n");
-    let big_yaml = cps_core::sample::tdx_config(14_400, 10);
-    let big_json = cps_core::convert::to_api_json(
-        &cps_core::check(&cps_core::sample::tdx_config(7_700, 10), &options)
+    let big_yaml = sample::tdx_config(14_400, 10);
+    let big_json = cps_core::output::convert::to_api_json(
+        &cps_core::check(&sample::tdx_config(7_700, 10), &options)
             .config
             .expect("generated config decodes"),
         &settings,
@@ -273,10 +277,10 @@ fn measure() -> String {
     for (name, text) in [("tdx YAML", &big_yaml), ("API JSON", &big_json)] {
         let parse_peak = peak_during(|| {
             if name == "API JSON" {
-                std::hint::black_box(cps_core::json::parse(text).root.is_some());
+                std::hint::black_box(cps_core::syntax::json::parse(text).root.is_some());
             } else {
                 let index = cps_core::LineIndex::new(text);
-                std::hint::black_box(cps_core::yaml::parse(text, &index).is_ok());
+                std::hint::black_box(cps_core::syntax::yaml::parse(text, &index).is_ok());
             }
         });
         let peak = peak_during(|| {

@@ -5,8 +5,8 @@
 //!   npm packages (CodeMirror, esbuild, binaryen's wasm-opt, playwright-core).
 //! - `build-web`: the editor bundle, then `trunk build --release` into dist/.
 //! - `run`:   the README's run command: setup, build-web, then serve the page on 127.0.0.1.
-//! - `test`:  the README's test command and CI's: formatting, clippy (native and the core
-//!   for wasm32, proving it pure), every test.
+//! - `test`:  the README's test command and CI's: formatting, clippy (native, and the pure
+//!   libraries and the page for wasm32), every test.
 //! - `bench`: benchmarks; `--write` records the results in BENCHMARKS.md.
 //! - `fuzz [SECONDS]`: the cargo-fuzz target (not part of `test`).
 
@@ -313,11 +313,13 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    step("clippy cps_core, the TD client, the page, its steps and bridge, and the embed for wasm32-unknown-unknown (the core is pure)");
+    step("clippy cps_core, cps_snowflake, the TD client, the page, its steps and bridge, and the embed for wasm32-unknown-unknown (the libraries are pure)");
     sh(cargo().args([
         "clippy",
         "-p",
         "cps_core",
+        "-p",
+        "cps_snowflake",
         "-p",
         "cps_td_api",
         "-p",

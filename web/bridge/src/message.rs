@@ -88,7 +88,7 @@ pub struct Revision {
     /// The studio's check counter: findings, plans and uploads name the revision they are for.
     pub revision: u64,
     /// The text as the user wrote it, and the settings it was checked with
-    /// (`cps_core::options::options_to_string`): a step that needs the config model (grants,
+    /// (`cps_core::config::options::options_to_string`): a step that needs the config model (grants,
     /// catalog, check pack, or locating TD's refusal) decodes it from these.
     pub text: String,
     pub options: String,
@@ -100,7 +100,7 @@ pub struct Revision {
 
 impl Revision {
     pub fn options(&self) -> cps_core::Options {
-        cps_core::options::options_from_string(&self.options)
+        cps_core::config::options::options_from_string(&self.options)
     }
 }
 

@@ -61,7 +61,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let Some(config) = &c.config else {
         return html! { <p class="blocked">{"The text does not parse yet."}</p> };
     };
-    let v = |t: &Option<cps_core::model::Text>| {
+    let v = |t: &Option<cps_core::config::model::Text>| {
         t.as_ref()
             .map(|t| t.value.to_string())
             .unwrap_or_else(|| "?".into())

@@ -1,10 +1,10 @@
 //! The form view: the master table, attributes and behaviors as cards. The text stays the source
 //! of truth and every edit is a text edit: a changed value replaces just that value; adding,
-//! removing or reordering entries changes just those entries' text (`cps_core::edit`), comments
+//! removing or reordering entries changes just those entries' text (`cps_core::output::edit`), comments
 //! and layout kept, also while other parts of the file have errors.
 
 use crate::state::{Action, FormEdit};
-use cps_core::model::{Column, Text};
+use cps_core::config::model::{Column, Text};
 use cps_core::Span;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

@@ -1,7 +1,7 @@
 //! Formats: the config as the exact API body (JSON or YAML) or tdx YAML, to view and download.
 
 use crate::state::Action;
-use cps_core::convert::{self, Target};
+use cps_core::output::convert::{self, Target};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

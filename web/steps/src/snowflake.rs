@@ -1,16 +1,19 @@
 //! The Snowflake setup step: the key pair (generated here with WebCrypto, replacing the OpenSSL
 //! recipe), a checker for keys people paste, the zero-copy connection with the grants it needs,
-//! the catalog-aware checks and the SQL check pack. All the logic is `cps_core`'s (`keys`,
-//! `snowflake`, `catalog`); this is the panel around it. Catalog findings and completions go to
-//! the studio, which shows them (editor, problems, toolbar counts).
+//! the catalog-aware checks and the SQL check pack. All the logic is `cps_snowflake`'s (`keys`,
+//! `account`, `sql`, `catalog`, `pack`); this is the panel around it. Catalog findings and
+//! completions go to the studio, which shows them (editor, problems, toolbar counts).
 //!
-//! **Invariant:** a generated or pasted private key stays in this panel's memory. It is never
-//! sent, never stored, never logged; it leaves only as a file the user downloads.
+//! **Invariant:** a generated or pasted private key, and an encrypted key's passphrase, stay in
+//! this panel's memory. They are never sent, never stored, never logged; a key leaves only as a
+//! file the user downloads.
 
 use crate::services;
 use cps_bridge::{Finding, Findings, Mark, Revision, Source, ToStudio};
-use cps_core::keys::{self, KeyKind, KeyReport};
-use cps_core::{catalog, snowflake, Checked, Severity};
+use cps_core::{Checked, Severity};
+use cps_snowflake::keys::{self, KeyKind, KeyReport};
+use cps_snowflake::sql::{self, KeySlot};
+use cps_snowflake::{account, catalog, pack};
 use std::collections::HashSet;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -230,6 +233,7 @@ fn key_pair() -> Html {
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let user = use_state(String::new);
+    let rotate = use_state(|| false);
     let desc = use_state(String::new);
     let on_generate = {
         let (generated, error, busy) = (generated.clone(), error.clone(), busy.clone());
@@ -250,7 +254,7 @@ fn key_pair() -> Html {
     };
     let alter = generated
         .as_ref()
-        .map(|g| snowflake::alter_user_sql(&user, &g.public_body));
+        .map(|g| sql::alter_user_sql(Some(&user), &g.public_body, slot(*rotate)));
     let matched = generated
         .as_ref()
         .filter(|_| !desc.trim().is_empty())
@@ -274,11 +278,15 @@ fn key_pair() -> Html {
                     <label class="field"><span class="label">{"Snowflake user TD connects as"}</span>
                         <input value={(*user).clone()} oninput={text_setter(&user)} placeholder="TD_USER" data-testid="sf-user" />
                     </label>
+                    <label class="check"><input type="checkbox" checked={*rotate} data-testid="sf-rotate"
+                        onchange={{ let rotate = rotate.clone(); Callback::from(move |_| rotate.set(!*rotate)) }} />
+                        {" Rotating keys: use the second slot (RSA_PUBLIC_KEY_2), so the current key keeps working until TD has the new one"}</label>
                     { match &alter {
                         Some(Ok(sql)) => html! { <>
                             <p class="note">{"Run this as SECURITYADMIN (or a role that can alter the user):"}</p>
                             <pre class="sql" data-testid="sf-alter-user">{sql.clone()}</pre>
                             { copy_button(sql, "sf-copy-alter-user") }
+                            <p class="note" data-testid="sf-service-user">{sql::service_user_advice(Some(&user))}</p>
                         </> },
                         Some(Err(e)) if !user.is_empty() => html! { <p class="note warn" data-testid="sf-user-error">{e.clone()}</p> },
                         _ => html! {},
@@ -299,6 +307,14 @@ fn key_pair() -> Html {
     }
 }
 
+fn slot(rotate: bool) -> KeySlot {
+    if rotate {
+        KeySlot::Second
+    } else {
+        KeySlot::First
+    }
+}
+
 fn download_on_click(name: &'static str, content: &str) -> Callback<MouseEvent> {
     let content = content.to_string();
     Callback::from(move |e: MouseEvent| {
@@ -313,8 +329,16 @@ fn download_on_click(name: &'static str, content: &str) -> Callback<MouseEvent> 
 fn key_check() -> Html {
     let first = use_state(String::new);
     let second = use_state(String::new);
-    let a = (!first.trim().is_empty()).then(|| Rc::new(keys::inspect_key(&first)));
-    let b = (!second.trim().is_empty()).then(|| Rc::new(keys::inspect_key(&second)));
+    // An encrypted key's passphrase: in this component's memory only (never stored or sent),
+    // used to open the key here so its size and fingerprint are checked.
+    let passphrase = use_state(String::new);
+    let pass = (!passphrase.is_empty()).then(|| passphrase.as_bytes());
+    let a = (!first.trim().is_empty()).then(|| Rc::new(keys::inspect_key_with(&first, pass)));
+    let b = (!second.trim().is_empty()).then(|| Rc::new(keys::inspect_key_with(&second, pass)));
+    let encrypted = [&a, &b]
+        .into_iter()
+        .flatten()
+        .any(|r| r.kind == KeyKind::EncryptedPkcs8Private);
     let pair = match (&a, &b) {
         (Some(a), Some(b)) => keys::same_pair(a, b),
         _ => None,
@@ -325,6 +349,11 @@ fn key_check() -> Html {
             <p class="note">{"Paste or drop a key (private or public) to see what it is and whether TD can use it. Copy-paste damage (one long line, missing lines, CRLF, stray spaces) is repaired; PKCS#1 keys are converted to PKCS#8. Nothing leaves this browser."}</p>
             <textarea rows="5" placeholder="-----BEGIN PRIVATE KEY-----" value={(*first).clone()} oninput={text_setter(&first)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&first)} data-testid="sf-key-input" spellcheck="false" />
+            if encrypted || !passphrase.is_empty() {
+                <label class="field"><span class="label">{"Passphrase of the encrypted key (kept in this page's memory only, never stored or sent)"}</span>
+                    <input type="password" autocomplete="off" value={(*passphrase).clone()} oninput={text_setter(&passphrase)} data-testid="sf-key-passphrase" />
+                </label>
+            }
             if let Some(r) = &a { { key_report(&first, r, "sf-key-report") } }
             <details>
                 <summary>{"Check that a private and a public key are a pair"}</summary>
@@ -386,7 +415,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
     let role = use_state(String::new);
     let config_id = use_state(String::new);
     let account_check =
-        (!account.trim().is_empty()).then(|| snowflake::check_account(account.trim()));
+        (!account.trim().is_empty()).then(|| account::check_account(account.trim()));
     let grants = match &props.current.checked.config {
         Some(config)
             if !role.is_empty()
@@ -394,9 +423,9 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
                 && !database.is_empty()
                 && !user.is_empty() =>
         {
-            Some(snowflake::grants_sql(
+            Some(sql::grants_sql(
                 config,
-                &snowflake::Grants {
+                &sql::Grants {
                     role: &role,
                     warehouse: &warehouse,
                     database: &database,
@@ -442,7 +471,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
             </div>
             { match &account_check {
                 Some(Ok(form)) => html! { <p class="ok" data-testid="sf-account-note">{ match form {
-                    snowflake::AccountForm::OrgAccount => "Account identifier: the preferred orgname-account_name form.",
+                    account::AccountForm::OrgAccount => "Account identifier: the preferred orgname-account_name form.",
                     _ => "Account identifier: a legacy account locator. It works, but Snowflake prefers orgname-account_name (Admin → Accounts).",
                 } }</p> },
                 Some(Err(e)) => html! { <p class="note warn" data-testid="sf-account-note">{e.clone()}</p> },
@@ -573,9 +602,9 @@ fn catalog_check(props: &CatalogProps) -> Html {
     let other_warehouse = settings.warehouse.uses_catalog();
     let query = props.current.checked.config.as_ref().and_then(|c| {
         if !other_warehouse {
-            Some(snowflake::catalog_query_sql(c, or_placeholder(&database)))
+            Some(sql::catalog_query_sql(c, or_placeholder(&database)))
         } else if settings.warehouse_source == cps_core::Source::Option {
-            snowflake::catalog_query_for(c, settings.warehouse, None).ok()
+            sql::catalog_query_for(c, settings.warehouse, None).ok()
         } else {
             None
         }
@@ -613,10 +642,10 @@ fn check_pack(props: &CurrentProps) -> Html {
     let database = use_state(String::new);
     let results = use_state(String::new);
     let config = props.current.checked.config.as_ref();
-    let sql = config.map(|c| snowflake::check_pack_sql(c, or_placeholder(&database)));
+    let sql = config.map(|c| pack::check_pack_sql(c, or_placeholder(&database)));
     let report = config
         .filter(|_| !results.trim().is_empty())
-        .map(|c| catalog::check_pack_report(c, &results));
+        .map(|c| pack::check_pack_report(c, &results));
     let text = &props.current.revision.text;
     let index = cps_core::LineIndex::new(text);
     html! {

@@ -1,0 +1,12 @@
+//! Tree → model: what the file is ([`kind`]: a parent segment or a look-alike), which dialect
+//! it speaks (the key tables of [`fields`]), and the dialect-independent [`model::Config`]
+//! ([`decode`]). [`options`] holds the settings where TD's sources disagree.
+//!
+//! `kind` sits here rather than in `syntax`: it reads the tree's keys, as the decoder does, and
+//! decides whether the decoder runs at all.
+
+pub mod decode;
+pub mod fields;
+pub mod kind;
+pub mod model;
+pub mod options;

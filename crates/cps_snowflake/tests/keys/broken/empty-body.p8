@@ -1,0 +1,2 @@
+-----BEGIN PRIVATE KEY-----
+-----END PRIVATE KEY-----
