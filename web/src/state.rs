@@ -3,7 +3,8 @@
 //! All of it is plain Rust, unit-tested natively.
 //!
 //! The config text is the source of truth. Every other view (problems, form, diagram, outputs)
-//! is derived from one `check` of that text; form edits become text edits.
+//! is derived from one `check` of that text, plus what the steps found for that same check
+//! (`Action::Step`); form edits become text edits.
 
 use cps_bridge::{base64url, Outcome, Source, ToStudio};
 use cps_core::output::convert::{self, Target};
@@ -96,16 +97,13 @@ impl Shared {
     /// The same check with `findings` shown.
     fn with_findings(&self, findings: &[StepFindings]) -> Shared {
         let merged = (!findings.is_empty()).then(|| {
-            let withdrawn = |d: &Diagnostic| {
-                findings
-                    .iter()
-                    .any(|f| f.withdrawn.iter().any(|m| m.matches(d)))
-            };
+            let withdrawn: std::collections::HashSet<&cps_bridge::Mark> =
+                findings.iter().flat_map(|f| &f.withdrawn).collect();
             let mut all: Vec<Diagnostic> = self
                 .check
                 .diagnostics
                 .iter()
-                .filter(|d| !withdrawn(d))
+                .filter(|d| withdrawn.is_empty() || !withdrawn.contains(&cps_bridge::Mark::of(d)))
                 .cloned()
                 .collect();
             all.extend(findings.iter().flat_map(|f| f.diagnostics.iter().cloned()));
