@@ -1,7 +1,8 @@
 //! The one diagnostic model that every front-end shows: a stable code, a severity, a one-line
 //! message, the narrowest byte range, a logical path, a help text with the fix, and optional
-//! related ranges ("first defined here"). The codes are one registry ([`codes`]); a human frame
-//! ([`render`]) and the versioned JSON shape ([`report`]) are built from them at the edges.
+//! related ranges ("first defined here"), in the same file or, in a project, in another one. The
+//! codes are one registry ([`codes`]); a human frame ([`render`]) and the versioned JSON shape
+//! ([`report`]) are built from them at the edges.
 
 pub mod codes;
 pub mod render;
@@ -40,6 +41,16 @@ pub struct Related {
     pub message: String,
 }
 
+/// A related place in another file of the project, named as the project names it: a segment's
+/// `leftValue.name` points at the parent's attributes (`customer360.yml`). Positions are made at
+/// the edges, as for the diagnostic's own range, from that file's text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RelatedElsewhere {
+    pub file: String,
+    pub span: Span,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
@@ -50,6 +61,8 @@ pub struct Diagnostic {
     pub path: String,
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// Related places in other files of the project (empty for a file checked alone).
+    pub elsewhere: Vec<RelatedElsewhere>,
 }
 
 impl Diagnostic {
@@ -62,6 +75,7 @@ impl Diagnostic {
             path: String::new(),
             help: None,
             related: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 
@@ -77,6 +91,21 @@ impl Diagnostic {
 
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Related {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// A related place in another file of the project.
+    pub fn related_in(
+        mut self,
+        file: impl Into<String>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        self.elsewhere.push(RelatedElsewhere {
+            file: file.into(),
             span,
             message: message.into(),
         });

@@ -1,7 +1,8 @@
 //! Rules over the decoded model (spec §5, the checks that need only the file). Each rule skips
-//! what is missing: the decoder has reported it already.
+//! what is missing: the decoder has reported it already. A segment's rules are in [`segment`].
 
 pub mod ident;
+pub mod segment;
 pub mod suggest;
 pub mod tz;
 
