@@ -42,7 +42,8 @@ pub struct Group {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Condition {
     Group(Group),
-    Value(ValueCondition),
+    /// Boxed: a value condition is several times a group's size, and rules hold many.
+    Value(Box<ValueCondition>),
     /// A reference to another segment, funnel stage, A/B test variant or model score (S31):
     /// accepted as written; cps cannot see what it points at.
     Reference,
@@ -721,7 +722,7 @@ impl Reader<'_> {
         if is_group {
             return Condition::Group(self.group(item, path, anchor));
         }
-        Condition::Value(self.value_condition(item, path, anchor))
+        Condition::Value(Box::new(self.value_condition(item, path, anchor)))
     }
 
     fn value_condition(&mut self, item: Node, path: String, anchor: Span) -> ValueCondition {

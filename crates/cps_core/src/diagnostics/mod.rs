@@ -39,16 +39,22 @@ impl Severity {
 pub struct Related {
     pub span: Span,
     pub message: String,
+    /// Another file of the project, named as the project names it (a segment's `leftValue.name`
+    /// points at the parent's attributes in `customer360.yml`); `None` for the diagnostic's own
+    /// file. Positions are made at the edges, as for the diagnostic's range, from that file's
+    /// text.
+    pub file: Option<String>,
 }
 
-/// A related place in another file of the project, named as the project names it: a segment's
-/// `leftValue.name` points at the parent's attributes (`customer360.yml`). Positions are made at
-/// the edges, as for the diagnostic's own range, from that file's text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RelatedElsewhere {
-    pub file: String,
-    pub span: Span,
-    pub message: String,
+impl Related {
+    /// A related place in the diagnostic's own file.
+    pub fn here(span: Span, message: impl Into<String>) -> Related {
+        Related {
+            span,
+            message: message.into(),
+            file: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,9 +66,8 @@ pub struct Diagnostic {
     /// Logical location in the file's own key names, e.g. `behaviors[1].columnMapping[0].cdwColumn`.
     pub path: String,
     pub help: Option<String>,
+    /// Related places, in this file or (in a project) another one.
     pub related: Vec<Related>,
-    /// Related places in other files of the project (empty for a file checked alone).
-    pub elsewhere: Vec<RelatedElsewhere>,
 }
 
 impl Diagnostic {
@@ -75,7 +80,6 @@ impl Diagnostic {
             path: String::new(),
             help: None,
             related: Vec::new(),
-            elsewhere: Vec::new(),
         }
     }
 
@@ -90,10 +94,7 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.related.push(Related {
-            span,
-            message: message.into(),
-        });
+        self.related.push(Related::here(span, message));
         self
     }
 
@@ -104,10 +105,10 @@ impl Diagnostic {
         span: Span,
         message: impl Into<String>,
     ) -> Self {
-        self.elsewhere.push(RelatedElsewhere {
-            file: file.into(),
+        self.related.push(Related {
             span,
             message: message.into(),
+            file: Some(file.into()),
         });
         self
     }

@@ -83,9 +83,12 @@ pub fn render_in<'a>(
         style.paint("1", &escape(&d.message))
     );
     let pos = index.line_col(text, d.span.start, ColumnUnit::Chars);
-    let elsewhere: Vec<_> = d.elsewhere.iter().map(|r| (r, others(&r.file))).collect();
-    let last_line = d
-        .related
+    let (here, elsewhere): (Vec<_>, Vec<_>) = d.related.iter().partition(|r| r.file.is_none());
+    let elsewhere: Vec<_> = elsewhere
+        .into_iter()
+        .map(|r| (r, r.file.as_deref().and_then(others)))
+        .collect();
+    let last_line = here
         .iter()
         .map(|r| index.line_of(r.span.start))
         .chain([index.line_of(d.span.start)])
@@ -120,17 +123,17 @@ pub fn render_in<'a>(
     );
     // A few related places make the point; a long list would bury the message.
     const SHOWN: usize = 3;
-    for r in d.related.iter().take(SHOWN) {
+    for r in here.iter().take(SHOWN) {
         frame(
             &mut out, text, index, r.span, '-', &r.message, "1;34", width, style,
         );
     }
-    if d.related.len() > SHOWN {
+    if here.len() > SHOWN {
         let _ = writeln!(
             out,
             "{gutter} {} and {} more places",
             style.paint("1;34", "="),
-            d.related.len() - SHOWN
+            here.len() - SHOWN
         );
     }
     for (r, other) in elsewhere.iter().take(SHOWN) {
@@ -141,7 +144,7 @@ pub fn render_in<'a>(
                     out,
                     "{gutter}{} {}:{}:{}",
                     style.paint("1;34", ":::"),
-                    escape(&r.file),
+                    escape(r.file.as_deref().unwrap_or_default()),
                     pos.line,
                     pos.column
                 );
@@ -155,7 +158,7 @@ pub fn render_in<'a>(
                     out,
                     "{gutter} {} note: {}: {}",
                     style.paint("1;34", "="),
-                    escape(&r.file),
+                    escape(r.file.as_deref().unwrap_or_default()),
                     escape(&r.message)
                 );
             }

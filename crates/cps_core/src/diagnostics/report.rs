@@ -129,14 +129,6 @@ pub fn diagnostic_in<'a>(
     unit: ColumnUnit,
     others: &Lookup<'a>,
 ) -> JsonDiagnostic {
-    let elsewhere = d.elsewhere.iter().filter_map(|r| {
-        let (t, i) = others(&r.file)?;
-        Some(JsonRelated {
-            file: Some(r.file.clone()),
-            message: r.message.clone(),
-            range: range(t, i, r.span, unit),
-        })
-    });
     JsonDiagnostic {
         code: d.code,
         severity: d.severity,
@@ -147,12 +139,17 @@ pub fn diagnostic_in<'a>(
         related: d
             .related
             .iter()
-            .map(|r| JsonRelated {
-                file: None,
-                message: r.message.clone(),
-                range: range(text, index, r.span, unit),
+            .filter_map(|r| {
+                let (t, i) = match &r.file {
+                    Some(f) => others(f)?,
+                    None => (text, index),
+                };
+                Some(JsonRelated {
+                    file: r.file.clone(),
+                    message: r.message.clone(),
+                    range: range(t, i, r.span, unit),
+                })
             })
-            .chain(elsewhere)
             .collect(),
     }
 }

@@ -681,10 +681,9 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 if let Some(&i) = case_warnings.get(t.value.as_str()) {
-                    out[i].related.push(crate::diagnostics::Related {
-                        span: t.span,
-                        message: "same name".into(),
-                    });
+                    out[i]
+                        .related
+                        .push(crate::diagnostics::Related::here(t.span, "same name"));
                     continue;
                 }
                 let message = match s.identifier_case {

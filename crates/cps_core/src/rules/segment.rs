@@ -87,7 +87,7 @@ pub fn run(seg: &Segment, out: &mut Vec<Diagnostic>) {
                 .path(join_path(&a.path, "all_columns"))
                 .help("keep `columns` to send the listed fields, or remove it to send every column (tdx CAS skill, S11)"),
             );
-        } else if !all && !listed && !(a.has_all_columns && a.all_columns.is_none()) {
+        } else if !(all || listed || (a.has_all_columns && a.all_columns.is_none())) {
             out.push(
                 Diagnostic::new(
                     Code::ActivationColumns,
@@ -751,7 +751,7 @@ fn date_prefix(b: &[u8]) -> bool {
     let (Some(month), Some(day)) = (two(b, 5), two(b, 8)) else {
         return false;
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
