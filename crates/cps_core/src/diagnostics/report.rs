@@ -29,13 +29,13 @@ pub struct Report {
 pub struct FileReport {
     pub file: String,
     /// `api-json`, `api-yaml`, `tdx-yaml` or `get-json` (a GET response, flat); absent when the
-    /// text did not parse, or is not a parent segment.
+    /// text did not parse, or is not a parent segment (segment files are tdx YAML).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
     pub format: Option<&'static str>,
-    /// What the file is: `parent-segment` (checked), or a look-alike that got one error saying
-    /// so (`segment`, `journey`, `classic-parent-segment`, `classic-audience`); absent when the
-    /// text did not parse.
+    /// What the file is: `parent-segment` or `segment` (checked), or a look-alike that got one
+    /// error saying so (`journey`, `classic-parent-segment`, `classic-audience`; in a project a
+    /// journey is skipped with an info); absent when the text did not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub kind: Option<crate::FileKind>,
