@@ -417,6 +417,7 @@ pub fn against(seg: &Segment, parent: &Parent, out: &mut Vec<Diagnostic>) {
     let cx = Cx {
         parent,
         names: &names,
+        suggested: Default::default(),
     };
     if let Some(rule) = &seg.rule {
         cx.group(rule, out);
@@ -433,7 +434,15 @@ pub fn against(seg: &Segment, parent: &Parent, out: &mut Vec<Diagnostic>) {
 struct Cx<'a, 'p> {
     parent: &'a Parent<'p>,
     names: &'a Names<'p>,
+    /// Suggestions made so far, by unknown name: a name repeated in many conditions costs one
+    /// search, and at most [`SUGGESTIONS`] distinct names are searched, so a hostile segment
+    /// with many unknown names against a parent with many fields stays linear.
+    suggested: std::cell::RefCell<HashMap<String, Option<&'p str>>>,
 }
+
+/// How many distinct unknown names get a "did you mean" (each search compares the name with
+/// every field of the parent).
+const SUGGESTIONS: usize = 64;
 
 impl Cx<'_, '_> {
     fn group(&self, g: &Group, out: &mut Vec<Diagnostic>) {
@@ -468,7 +477,8 @@ impl Cx<'_, '_> {
             .map(|l| l.key_span)
             .or(c.behaviors.as_ref().map(|l| l.key_span))
             .unwrap_or(c.root_span);
-        let suggestion = did_you_mean(&name.value, &self.names.all)
+        let suggestion = self
+            .suggest(&name.value)
             .and_then(|s| Some((s, self.names.by_name.get(s)?.first()?.span)));
         let (point, related) = match suggestion {
             Some((s, span)) => (span, format!("`{s}` is defined here")),
@@ -512,6 +522,19 @@ impl Cx<'_, '_> {
                 ))
             }
         }
+    }
+
+    fn suggest(&self, name: &str) -> Option<&str> {
+        let mut cache = self.suggested.borrow_mut();
+        if let Some(s) = cache.get(name) {
+            return *s;
+        }
+        if cache.len() >= SUGGESTIONS {
+            return None;
+        }
+        let s = did_you_mean(name, &self.names.all);
+        cache.insert(name.to_string(), s);
+        s
     }
 
     fn condition(&self, v: &ValueCondition, out: &mut Vec<Diagnostic>) {
