@@ -62,3 +62,26 @@ test("a JSON-only page loads only the small JSON-only checker", async () => {
   assert.deepEqual(wasm, ["/embed/cps_embed_json_bg.wasm"]);
   await context.close();
 });
+
+test("the module's checkSegment checks a segment against its parent given as a second text", async () => {
+  const { context, page, problems } = await openDemo();
+  const report = await page.evaluate(async () => {
+    const cps = await import("/embed/cps.js");
+    await cps.load();
+    const parent = "name: Customers\ntimezone: UTC\nmaster: {connection: '1', schema: S, table: T, key_column: K}\n" +
+      "attributes:\n  - {name: ltv, connection: '1', schema: S, table: T, join: {table_key: K, master_key: K}, column: LTV, type: number}\nbehaviors: []\n";
+    const segment = "type: composable_segment\nname: Big spenders\nrule:\n  type: And\n  conditions:\n" +
+      "    - {type: Value, exclude: false, leftValue: {name: LTV}, operator: {type: Greater, not: false, rightValue: '1'}}\n";
+    return cps.checkSegment(segment, parent);
+  });
+  assert.equal(report.version, 1);
+  assert.deepEqual(report.files.map((f) => [f.file, f.kind]), [["segment", "segment"], ["parent", "parent-segment"]]);
+  assert.equal(report.files[0].parent, "parent");
+  const [d] = report.files[0].diagnostics;
+  assert.equal(d.code, "unknown-attribute");
+  assert.equal(d.message, "`LTV` is not an attribute of `Customers` (parent:5)");
+  assert.deepEqual([d.line, d.column], [6, 55]);
+  assert.deepEqual([d.related[0].file, d.related[0].line], ["parent", 5]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

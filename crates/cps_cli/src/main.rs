@@ -3,17 +3,18 @@
 //! A thin edge over `cps_core`: it reads files, picks colours, writes output and sets the exit
 //! code (0 clean or warnings only, 1 errors found, 2 could not run). All checking is the core's.
 
+mod ci;
 mod keys;
 mod push;
 mod serve;
 mod snowflake;
+mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cps_core::diagnostics::render::{escape, render, Style};
-use cps_core::diagnostics::report::{self, FileReport, Report};
 use cps_core::output::convert::{blocks_conversion, Target};
-use cps_core::{ColumnUnit, Options, Severity};
-use std::io::{IsTerminal, Read, Write};
+use cps_core::Options;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -131,6 +132,19 @@ enum Format {
     Json,
 }
 
+/// `cps validate`'s output formats.
+#[derive(Copy, Clone, ValueEnum, PartialEq)]
+enum ReportFormat {
+    /// Source frames and a summary line per file
+    Human,
+    /// The versioned report (docs in the README)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the changed lines)
+    Github,
+}
+
 #[derive(Copy, Clone, ValueEnum, PartialEq)]
 enum ColorArg {
     Auto,
@@ -148,12 +162,20 @@ enum ToArg {
 #[derive(Subcommand)]
 enum Command {
     /// Check configs and report every problem with its position, code and fix
+    ///
+    /// A folder is a project as `tdx cas pull` writes it (`cas/<audience>.yml` with its segments,
+    /// also in subfolders; the folder may hold `cas/` or be it): every segment is checked against
+    /// the audience file, journeys are skipped. Files given together form a project when one of
+    /// them is a segment.
     Validate {
-        /// Files to check; `-` reads standard input
-        #[arg(required = true)]
+        /// Files or folders to check; `-` reads standard input
+        #[arg(required = true, value_name = "PATH")]
         files: Vec<String>,
+        /// The audience file (parent segment) the segments given are checked against
+        #[arg(long, value_name = "AUDIENCE")]
+        parent: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: ReportFormat,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorArg,
         /// A catalog export (the result of `cps snowflake catalog-query`, as CSV, TSV or JSON):
@@ -252,6 +274,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate {
             files,
+            parent,
             format,
             color,
             catalog,
@@ -264,13 +287,14 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            validate(
-                &files,
+            validate::run(&validate::Args {
+                paths: &files,
+                parent: parent.as_deref(),
                 format,
-                use_color(color),
-                &check.options(),
-                catalog.as_ref(),
-            )
+                color: use_color(color),
+                options: &check.options(),
+                catalog: catalog.as_ref(),
+            })
         }
         Command::Convert {
             file,
@@ -301,7 +325,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let (text, checked) = check_bytes(&bytes, name_of(&file), &check.options());
+            let (text, mut checked) = check_bytes(&bytes, name_of(&file), &check.options());
+            checked.expect_parent("`cps push` uploads parent segments; TD's published API has no path that writes segments");
             let style = cps_core::diagnostics::render::Style {
                 color: use_color(color) && std::io::stderr().is_terminal(),
             };
@@ -408,129 +433,12 @@ fn check_bytes(bytes: &[u8], name: Option<&str>, options: &Options) -> (String, 
     (String::from_utf8_lossy(bytes).into_owned(), checked)
 }
 
-fn validate(
-    files: &[String],
-    format: Format,
-    color: bool,
-    options: &Options,
-    catalog: Option<&cps_snowflake::catalog::Catalog>,
-) -> ExitCode {
-    let style = Style { color };
-    let mut reports = Vec::new();
-    let mut any_error = false;
-    let mut unreadable = false;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let (mut errors, mut warnings) = (0usize, 0usize);
-    for file in files {
-        let name = display_name(file);
-        let bytes = match read_input(file) {
-            Ok(b) => b,
-            Err(e) => {
-                unreadable = true;
-                eprintln!("cps: {}", human(&e));
-                reports.push(FileReport {
-                    file: name.to_string(),
-                    format: None,
-                    kind: None,
-                    settings: None,
-                    diagnostics: Vec::new(),
-                    error: Some(e),
-                });
-                continue;
-            }
-        };
-        let (text, checked) = snowflake::check_bytes(&bytes, name_of(file), options, catalog);
-        any_error |= checked.has_errors();
-        errors += checked.count(Severity::Error);
-        warnings += checked.count(Severity::Warning);
-        match format {
-            Format::Json => reports.push(report::file_report(
-                name,
-                &text,
-                &checked,
-                ColumnUnit::Chars,
-            )),
-            Format::Human => {
-                for d in &checked.diagnostics {
-                    let _ = writeln!(
-                        out,
-                        "{}",
-                        render(name, &text, &checked.line_index, d, &style)
-                    );
-                }
-                let _ = writeln!(out, "{}", summary(name, &checked));
-            }
-        }
-    }
-    if format == Format::Json {
-        let report = Report {
-            version: report::VERSION,
-            files: reports,
-        };
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else if files.len() > 1 {
-        let _ = writeln!(
-            out,
-            "{} files: {}, {}",
-            files.len(),
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        );
-    }
-    if unreadable {
-        ExitCode::from(2)
-    } else if any_error {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-fn plural(n: usize, what: &str) -> String {
+pub(crate) fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
     }
-}
-
-/// One line per file: the counts, the detected format and the settings the check used, so that
-/// every default is visible.
-fn summary(name: &str, c: &cps_core::Checked) -> String {
-    let name = human(name);
-    let counts = format!(
-        "{}, {}",
-        plural(c.count(Severity::Error), "error"),
-        plural(c.count(Severity::Warning), "warning")
-    );
-    if let Some(kind) = c.kind.filter(|k| *k != cps_core::FileKind::ParentSegment) {
-        return format!(
-            "{name}: {counts} (a {}, not a parent segment)",
-            kind.describe()
-        );
-    }
-    let format = c.format_name().unwrap_or("unreadable");
-    if c.config.is_none() {
-        return format!("{name}: {counts} ({format})");
-    }
-    let s = &c.settings;
-    let source = match s.warehouse_source {
-        cps_core::Source::Option => "given",
-        cps_core::Source::Inferred => "inferred from the file",
-        cps_core::Source::Catalog => "from the catalog export's type names",
-        cps_core::Source::Default => "default",
-    };
-    format!(
-        "{name}: {counts} ({format}; warehouse {} ({source}); types {}; identifier case {})",
-        s.warehouse.as_str(),
-        s.types.as_str(),
-        s.identifier_case.as_str()
-    )
 }
 
 fn convert(
@@ -548,7 +456,8 @@ fn convert(
             return ExitCode::from(2);
         }
     };
-    let (text, checked) = check_bytes(&bytes, name_of(file), options);
+    let (text, mut checked) = check_bytes(&bytes, name_of(file), options);
+    checked.expect_parent("`cps convert` converts parent segments; a segment file is tdx YAML, the only form tdx pushes, and stays so");
     let target = match to {
         ToArg::ApiJson => Target::ApiJson,
         ToArg::ApiYaml => Target::ApiYaml,

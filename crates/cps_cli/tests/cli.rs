@@ -425,10 +425,6 @@ fn look_alike_files_get_one_error_naming_what_they_are() {
             "classic-audience.json",
             "a classic CDP audience body, not a parent segment",
         ),
-        (
-            "composable-segment.yml",
-            "a composable segment, not a parent segment",
-        ),
         ("journey.yml", "a journey, not a parent segment"),
         ("winback.journey.yml", "a journey, not a parent segment"),
     ] {
@@ -461,4 +457,235 @@ fn look_alike_files_get_one_error_naming_what_they_are() {
         .output()
         .unwrap();
     assert!(stdout(&o).contains("error[journey-file]"), "{}", stdout(&o));
+}
+
+fn project(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../cps_core/tests/projects")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A folder laid out as `tdx cas pull` writes it, given as the project root (holding `cas/`) or
+/// as `cas/` itself: the audience, its segments in subfolders, a journey skipped.
+#[test]
+fn validate_dir_checks_a_pulled_folder_as_one_project() {
+    for dir in [project("pulled-valid"), project("pulled-valid/cas")] {
+        let o = cps(&["validate", &dir]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}");
+        assert!(out.contains("4 files: 0 errors, 0 warnings"), "{out}");
+        assert!(out.contains("info[journey-skipped]"), "{out}");
+        assert!(
+            out.contains("winback.journey.yml: 0 errors, 0 warnings (a journey: skipped)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("vip.yml: 0 errors, 0 warnings (a composable segment; checked against ")
+                && out.contains("cas/customer360.yml)"),
+            "{out}"
+        );
+    }
+    let o = cps(&["validate", &project("pulled-invalid")]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    // The segment's error names the parent's file and line, and frames the attribute there.
+    assert!(
+        out.contains("error[unknown-attribute]: `LTV` is not an attribute of `Customer360 Snowflake` (customer360.yml:18)"),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `ltv`?"), "{out}");
+    let related = out.find("::: ").expect("a frame in the other file");
+    assert!(
+        out[related..].starts_with("::: ") && out[related..].contains("cas/customer360.yml:18:11"),
+        "{out}"
+    );
+    assert!(out.contains("--- `ltv` is defined here"), "{out}");
+    for code in [
+        "segment-missing-type",
+        "segment-mixed-keys",
+        "segment-no-rule",
+        "right-value-outside-operator",
+        "invalid-condition-type",
+        "invalid-operator",
+        "invalid-time-unit",
+        "invalid-array-matching",
+        "operator-missing-value",
+        "operator-type-mismatch",
+        "right-value-type",
+        "activation-columns",
+        "invalid-schedule-type",
+    ] {
+        assert!(out.contains(&format!("[{code}]")), "{code}: {out}");
+    }
+}
+
+#[test]
+fn a_folder_with_two_audiences_is_one_error_naming_both() {
+    let o = cps(&["validate", "--format", "json", &project("two-audiences")]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all: Vec<&serde_json::Value> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().unwrap())
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let message = all[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("customer360.yml`") && message.contains("customer360-copy.yml`"),
+        "{message}"
+    );
+    // The other audience is a related place in another file.
+    assert!(all[0]["related"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("customer360-copy.yml"));
+    // Segments are not checked against either.
+    let seg = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "segment")
+        .unwrap();
+    assert!(seg.get("parent").is_none(), "{seg}");
+}
+
+/// Segments outside a pulled folder: `--parent`, or the files given together.
+#[test]
+fn parent_flag_and_files_given_together_form_a_project() {
+    let parent = project("pulled-valid/cas/customer360.yml");
+    let bad = project("pulled-invalid/cas/high-value.yml");
+    let good = project("pulled-valid/cas/high-value.yml");
+    let o = cps(&[
+        "validate", "--format", "json", "--parent", &parent, &bad, &good,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    assert_eq!(files[0]["kind"], "parent-segment");
+    assert_eq!(files[1]["parent"], files[0]["file"]);
+    let g5 = files[1]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-attribute")
+        .unwrap();
+    assert_eq!(g5["line"], 8);
+    assert_eq!(g5["related"][0]["file"], files[0]["file"]);
+    assert_eq!(g5["related"][0]["line"], 18);
+    assert_eq!(g5["related"][0]["column"], 11);
+    assert_eq!(files[2]["diagnostics"].as_array().unwrap().len(), 0);
+
+    // The same without the flag: a segment among the files makes them a project.
+    let o = cps(&["validate", &parent, &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("error[unknown-attribute]"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A segment alone is checked alone, with a warning that its names were not.
+    let o = cps(&["validate", &good]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("warning[no-parent]"), "{out}");
+    assert!(
+        out.contains("(a composable segment; not checked against a parent)"),
+        "{out}"
+    );
+
+    // A segment given as the parent is refused as one.
+    let o = cps(&["validate", "--parent", &good, &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("error[segment-file]"), "{}", stdout(&o));
+}
+
+#[test]
+fn segments_are_not_converted_or_pushed() {
+    let seg = project("pulled-valid/cas/high-value.yml");
+    let o = cps(&["convert", &seg, "--to", "api-json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error[segment-file]"), "{err}");
+    assert!(
+        err.contains("`cps convert` converts parent segments"),
+        "{err}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_cps"))
+        .args(["push", &seg, "--dry-run"])
+        .env_remove("TD_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("error[segment-file]"), "{err}");
+}
+
+#[test]
+fn a_folder_without_yaml_files_cannot_be_validated() {
+    let dir = std::env::temp_dir().join(format!("cps-cli-empty-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("cas")).unwrap();
+    std::fs::write(dir.join("cas/README.md"), "not a config").unwrap();
+    let o = cps(&["validate", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds no .yml files"));
+}
+
+/// `--format github`: one workflow command per diagnostic, with GitHub's escapes in the file
+/// name (`,` and `:`) and the message (line breaks between message, help and related places).
+#[test]
+fn github_annotations_are_escaped_workflow_commands() {
+    let dir = std::env::temp_dir().join(format!("cps-cli-gh-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let parent = dir.join("customer360.yml");
+    std::fs::copy(project("pulled-valid/cas/customer360.yml"), &parent).unwrap();
+    let seg = dir.join("a,b:c 100%.yml");
+    std::fs::copy(project("pulled-invalid/cas/high-value.yml"), &seg).unwrap();
+    let o = cps(&[
+        "validate",
+        "--format",
+        "github",
+        "--parent",
+        parent.to_str().unwrap(),
+        seg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("title=cps unknown-attribute") && l.contains("line=8,"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(
+        line.contains("a%2Cb%3Ac 100%25.yml,line=8,col=26,endLine=8,endColumn=29,"),
+        "{line}"
+    );
+    let message = line.split_once("::").unwrap().1.split_once("::").unwrap().1;
+    assert!(message.starts_with("`LTV` is not an attribute of `Customer360 Snowflake` (customer360.yml:18)%0Ahelp: did you mean `ltv`?"), "{message}");
+    assert!(
+        message.contains("%0Arelated: ")
+            && message.contains("customer360.yml:18:11: `ltv` is defined here"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::warning file=") && l.contains("title=cps right-value-type")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("::notice file=") && l.contains("title=cps type-inferred")),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("cps: 2 files: 7 errors, 6 warnings\n"),
+        "{out}"
+    );
 }

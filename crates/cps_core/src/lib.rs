@@ -3,8 +3,9 @@
 //! Pure: no I/O, no platform crates, no panics on any input. The folders follow the data, which
 //! flows one way: [`syntax`] (text → spanned tree) → [`config`] (what the file is, tree → model)
 //! → [`rules`] → [`diagnostics`] (the code registry, the terminal frame, the JSON report); and
-//! [`output`] (model → API body, tdx YAML, JSON Schema). The front-ends (CLI, web page, embed)
-//! only render what [`check`] returns. Snowflake's side (keys, catalog exports, SQL) is the
+//! [`output`] (model → API body, tdx YAML, JSON Schema). Segment files are read and checked too;
+//! a [`Project`] checks a parent with its segments. The front-ends (CLI, web page, embed) only
+//! render what [`check`] and [`Project::check`] return. Snowflake's side (keys, catalog exports, SQL) is the
 //! `cps_snowflake` crate, built on this one.
 //!
 //! ```
@@ -19,6 +20,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod output;
 mod pipeline;
+pub mod project;
 pub mod rules;
 pub mod syntax;
 
@@ -38,6 +40,7 @@ pub use pipeline::{
     check, check_bytes, check_bytes_named, check_named, format_name, resolve_settings,
     sniff_syntax, sort_diagnostics, Checked,
 };
+pub use project::{Project, ProjectFile};
 pub use syntax::span::{ColumnUnit, LineIndex, Span};
 
 /// Nesting deeper than this is refused, in both syntaxes. A parent-segment config is at most 6

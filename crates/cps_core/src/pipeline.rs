@@ -1,6 +1,9 @@
-//! The pipeline, run once per check: text → spanned tree → what the file is → model → rules →
-//! sorted diagnostics. Every function here returns a [`Checked`], never an `Err`.
+//! The pipeline, run once per check: text → spanned tree → what the file is → model (a parent's
+//! or a segment's) → rules → sorted diagnostics. Every function here returns a [`Checked`],
+//! never an `Err`. A project (several files: a parent and its segments) is checked file by file
+//! here, then linked by [`crate::project`].
 
+use crate::config::segment::{self, Segment};
 use crate::config::{decode, kind};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::syntax::json;
@@ -28,9 +31,12 @@ pub struct Checked {
     pub line_index: LineIndex,
     pub syntax: Option<Syntax>,
     pub dialect: Option<Dialect>,
-    /// What the file is, once it parsed: a parent segment (checked), or a look-alike that got
-    /// one diagnostic saying so (see [`kind`]).
+    /// What the file is, once it parsed: a parent segment or a segment (checked), or a
+    /// look-alike that got one diagnostic saying so (see [`kind`]).
     pub kind: Option<FileKind>,
+    /// A segment file's model (`kind` is `Segment`): checked on its own here; against its
+    /// parent by [`crate::project`].
+    pub segment: Option<Segment>,
     pub settings: Settings,
 }
 
@@ -47,6 +53,20 @@ impl Checked {
     /// `get-json` (a GET response, flat).
     pub fn format_name(&self) -> Option<&'static str> {
         format_name(self.syntax?, self.dialect?)
+    }
+
+    /// Where a parent segment is expected (`role` says where: "`cps convert` converts parent
+    /// segments"), a segment file gets the one `segment-file` error; other kinds have theirs.
+    pub fn expect_parent(&mut self, role: &str) {
+        if let Some(seg) = self
+            .segment
+            .as_ref()
+            .filter(|_| self.kind == Some(FileKind::Segment))
+        {
+            let d = kind::segment_where_parent_expected(seg.root_span, role);
+            self.diagnostics.push(d);
+            sort_diagnostics(&mut self.diagnostics);
+        }
     }
 }
 
@@ -139,9 +159,18 @@ pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked
     let Some(root) = root else {
         return finish_with_index(index, None, Some(syntax), None, diagnostics, options);
     };
-    // The one place that decides what the file is: parent segments get the parent rules; every
-    // look-alike gets its one diagnostic (segment rules will dispatch from here).
+    // The one place that decides what the file is: parent segments get the parent rules,
+    // segments the segment rules; every look-alike gets its one diagnostic.
     let (kind, verdict) = kind::detect(&root, name);
+    if kind == FileKind::Segment {
+        diagnostics.extend(verdict);
+        let seg = segment::decode(root, &mut diagnostics);
+        rules::segment::run(&seg, &mut diagnostics);
+        let mut checked = finish_with_index(index, None, Some(syntax), None, diagnostics, options);
+        checked.kind = Some(kind);
+        checked.segment = Some(seg);
+        return checked;
+    }
     if let Some(d) = verdict {
         // Syntax problems the reader found (a duplicate key) stay; nothing of the parent rules.
         diagnostics.push(d);
@@ -222,6 +251,7 @@ fn finish_with_index(
         syntax,
         dialect,
         kind: None,
+        segment: None,
         settings,
     }
 }

@@ -1,7 +1,10 @@
 //! Fixture corpus: `valid/` must give no errors (its API body is snapshotted, so the exact upload
 //! is reviewed in diffs); `invalid/` snapshots the rendered diagnostics; `annotated/` YAML files
-//! carry `# error: [code]` comments that must match the diagnostics line for line. Together they
-//! must produce every diagnostic code at least once.
+//! carry `# error: [code]` comments that must match the diagnostics line for line (a segment's
+//! first line may name its parent: `# cps: --parent valid/snowflake-tdx.yaml`); `../projects/`
+//! holds one folder per project (a `tdx cas pull` layout: a parent, its segments, journeys),
+//! checked together and snapshotted beside the folder (`<name>.snap`; folders named `*-valid`
+//! must give no errors). Together they must produce every diagnostic code at least once.
 //!
 //! Update snapshots after a deliberate change: `INSTA_UPDATE=always cargo test -p cps_core`,
 //! then review the `.snap` diffs.
@@ -10,9 +13,9 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 #![cfg(feature = "yaml")]
 
-use cps_core::diagnostics::render::{render, Style};
+use cps_core::diagnostics::render::{render, render_in, Style};
 use cps_core::output::convert::{to_api_json, to_tdx_yaml};
-use cps_core::{check, check_bytes_named, Code, FileKind, Options, Severity};
+use cps_core::{check, check_bytes_named, Code, FileKind, Options, Project, Severity};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +38,14 @@ fn inputs(name: &str) -> Vec<PathBuf> {
 
 /// Options from a first line `# cps: --warehouse bigquery --types … --identifier-case …`.
 fn options_for(text: &str) -> Options {
+    options_and_parent(text).0
+}
+
+/// The options of a first line `# cps: …`, and the parent it names (`--parent
+/// valid/snowflake-tdx.yaml`, relative to `tests/fixtures`) for a segment.
+fn options_and_parent(text: &str) -> (Options, Option<PathBuf>) {
     let mut o = Options::default();
+    let mut parent = None;
     let first = text
         .trim_start_matches('\u{feff}')
         .lines()
@@ -50,11 +60,12 @@ fn options_for(text: &str) -> Options {
                 ["--identifier-case", v] => {
                     o.identifier_case = cps_core::IdentifierCase::parse(v).unwrap()
                 }
+                ["--parent", p] => parent = Some(dir(p)),
                 other => panic!("bad fixture options {other:?}"),
             }
         }
     }
-    o
+    (o, parent)
 }
 
 fn rendered(name: &str, text: &str, checked: &cps_core::Checked) -> String {
@@ -202,7 +213,27 @@ fn annotated_fixtures() {
     for path in inputs("annotated") {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let checked = check(&text, &options_for(&text));
+        let (options, parent) = options_and_parent(&text);
+        let checked = match parent {
+            // A segment checked against its parent: the segment's diagnostics are compared.
+            Some(parent) => {
+                let parent_text = std::fs::read_to_string(&parent).unwrap();
+                let mut project = Project::check(
+                    [
+                        ("parent.yaml".to_string(), parent_text),
+                        (name.clone(), text.clone()),
+                    ],
+                    &options,
+                );
+                assert!(
+                    !project.files[0].checked.has_errors(),
+                    "{name}: its parent has errors"
+                );
+                assert_eq!(project.files[1].parent, Some(0), "{name}");
+                project.files.remove(1).checked
+            }
+            None => check(&text, &options),
+        };
         note_codes(&checked);
         let expected = annotations(&text);
         let actual: BTreeSet<(usize, String, String)> = checked
@@ -248,18 +279,6 @@ fn lookalikes_get_one_error_each() {
             "classic CDP audience",
         ),
         (
-            "composable-segment.yml",
-            FileKind::Segment,
-            Code::SegmentFile,
-            "composable segment",
-        ),
-        (
-            "segment-without-type.yml",
-            FileKind::Segment,
-            Code::SegmentFile,
-            "without `type: composable_segment`",
-        ),
-        (
             "journey.yml",
             FileKind::Journey,
             Code::JourneyFile,
@@ -295,6 +314,36 @@ fn lookalikes_get_one_error_each() {
         check(&text, &Options::default()).kind,
         Some(FileKind::ParentSegment)
     );
+}
+
+/// Segment files are checked as segments (issue 12), not as look-alikes: a clean segment has no
+/// diagnostics alone, one without its `type` has the one rule-G1 error, and where a parent is
+/// expected (`convert`) a segment gets the one `segment-file` error.
+#[test]
+fn segments_are_checked_as_segments() {
+    let text = std::fs::read_to_string(dir("annotated").join("composable-segment.yml")).unwrap();
+    let checked = check(&text, &Options::default());
+    assert_eq!(checked.kind, Some(FileKind::Segment));
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let seg = checked.segment.as_ref().unwrap();
+    assert_eq!(seg.name.as_ref().unwrap().value, "High Value Customers");
+    assert!(checked.config.is_none(), "not judged as a parent");
+    let refused = cps_core::output::convert::convert(
+        &text,
+        &Options::default(),
+        cps_core::output::convert::Target::ApiJson,
+    )
+    .unwrap_err();
+    let codes: Vec<Code> = refused.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![Code::SegmentFile]);
+    let help = refused.diagnostics[0].help.as_deref().unwrap();
+    assert!(help.contains("tdx cas push"), "{help}");
+
+    let untyped = std::fs::read(dir("invalid").join("segment-without-type.yml")).unwrap();
+    let checked = check_bytes_named(&untyped, Some("x.yml"), &Options::default());
+    assert_eq!(checked.kind, Some(FileKind::Segment));
+    let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![Code::SegmentMissingType]);
 }
 
 /// A GET response (the flat shape) converts to the nested create body and to tdx YAML.
@@ -363,16 +412,126 @@ fn a_get_response_converts_to_the_create_body_and_tdx() {
     }
 }
 
+fn projects_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/projects")
+}
+
+/// Every file under `root` (sorted), named by its path relative to `root` with `/`.
+fn project_files(root: &Path) -> Vec<(String, String)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap();
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((name, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// A project's diagnostics as the CLI shows them: every file's frames, related places in other
+/// files framed from those files.
+fn rendered_project(project: &Project) -> String {
+    let style = Style { color: false };
+    let lookup = |name: &str| {
+        project
+            .file(name)
+            .map(|f| (f.text.as_str(), &f.checked.line_index))
+    };
+    let mut out = String::new();
+    for f in &project.files {
+        let parent = f
+            .parent
+            .map(|p| format!("; parent: {}", project.files[p].name))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "=== {} (kind: {:?}{parent}; {} errors, {} warnings)\n",
+            f.name,
+            f.checked.kind,
+            f.checked.count(Severity::Error),
+            f.checked.count(Severity::Warning)
+        ));
+        for d in &f.checked.diagnostics {
+            out.push_str(&render_in(
+                &f.name,
+                &f.text,
+                &f.checked.line_index,
+                d,
+                &style,
+                &lookup,
+            ));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn project_fixtures() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(projects_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no fixture projects");
+    for root in dirs {
+        let name = root.file_name().unwrap().to_str().unwrap().to_string();
+        let project = Project::check(project_files(&root), &Options::default());
+        for f in &project.files {
+            note_codes(&f.checked);
+            // Every related place in another file names a file of the project.
+            for d in &f.checked.diagnostics {
+                for r in d.related.iter().filter(|r| r.file.is_some()) {
+                    let other = project
+                        .file(r.file.as_deref().unwrap())
+                        .expect("a file of the project");
+                    assert!(r.span.end as usize <= other.text.len(), "{name}: {d:?}");
+                }
+            }
+        }
+        let rendered = rendered_project(&project);
+        if name.ends_with("-valid") {
+            assert!(!project.has_errors(), "{name} should be valid:\n{rendered}");
+        } else {
+            assert!(
+                project.has_errors() || project.count(Severity::Warning) > 0,
+                "{name} should have findings"
+            );
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(projects_dir());
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.bind(|| insta::assert_snapshot!(name.clone(), rendered));
+    }
+}
+
 #[test]
 fn corpus() {
     valid_fixtures();
     invalid_fixtures();
     annotated_fixtures();
+    project_fixtures();
     // Codes exercised by dedicated tests rather than fixture files.
     let mut seen = codes_seen().lock().unwrap().clone();
     seen.insert(Code::InputTooLarge.as_str()); // hostile::inputs_over_the_cap_are_refused
     seen.insert(Code::YamlUnsupported.as_str()); // JSON-only builds: cps_embed's wasm tests
-                                                 // Only after an upload: cps_td_api's locate tests, cps_cli's push tests, the page's upload test.
+    seen.insert(Code::SegmentFile.as_str()); // segments_are_checked_as_segments (a segment converted)
+                                             // Only after an upload: cps_td_api's locate tests, cps_cli's push tests, the page's upload test.
     seen.insert(Code::ServerRefused.as_str());
     // Only with a catalog export: cps_snowflake's tests/catalog.rs (crm_mistakes_rendered and the tests named
     // after each check).

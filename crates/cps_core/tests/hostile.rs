@@ -8,13 +8,17 @@ use cps_core::{check, check_bytes, Code, Options};
 #[path = "support/sample.rs"]
 mod sample;
 
+fn assert_span(text: &str, span: cps_core::Span, d: &cps_core::Diagnostic) {
+    assert!(span.start <= span.end, "{d:?}");
+    assert!((span.end as usize) <= text.len(), "{d:?}");
+    assert!(text.is_char_boundary(span.start as usize), "{d:?}");
+    assert!(text.is_char_boundary(span.end as usize), "{d:?}");
+}
+
 fn assert_sane(text: &str, checked: &cps_core::Checked) {
     for d in &checked.diagnostics {
         for span in std::iter::once(d.span).chain(d.related.iter().map(|r| r.span)) {
-            assert!(span.start <= span.end, "{d:?}");
-            assert!((span.end as usize) <= text.len(), "{d:?}");
-            assert!(text.is_char_boundary(span.start as usize), "{d:?}");
-            assert!(text.is_char_boundary(span.end as usize), "{d:?}");
+            assert_span(text, span, d);
         }
         assert!(!d.message.is_empty());
     }
@@ -146,5 +150,141 @@ fn every_prefix_of_a_real_config_is_handled() {
             let checked = check(cut, &Options::default());
             assert_sane(cut, &checked);
         }
+    }
+}
+
+const PARENT: &str = include_str!("projects/pulled-valid/cas/customer360.yml");
+
+/// Checks a parent and a segment as one project; every range must lie inside its own file, and
+/// a related place in the other file inside that one.
+fn project(parent: &str, segment: &str) -> cps_core::Project {
+    let project = cps_core::Project::check(
+        [("cas/parent.yml", parent), ("cas/segment.yml", segment)],
+        &Options::default(),
+    );
+    for f in &project.files {
+        for d in &f.checked.diagnostics {
+            assert_span(&f.text, d.span, d);
+            assert!(!d.message.is_empty());
+            for r in &d.related {
+                let text = match &r.file {
+                    Some(other) => project.file(other).unwrap().text.as_str(),
+                    None => f.text.as_str(),
+                };
+                assert_span(text, r.span, d);
+            }
+        }
+    }
+    project
+}
+
+#[test]
+fn every_prefix_of_a_segment_and_of_its_parent_is_handled() {
+    for segment in [
+        include_str!("projects/pulled-invalid/cas/high-value.yml"),
+        include_str!("projects/pulled-valid/cas/Marketing/VIP/vip.yml"),
+    ] {
+        for (i, _) in segment.char_indices() {
+            project(PARENT, &segment[..i]);
+        }
+    }
+    let segment = include_str!("projects/pulled-invalid/cas/high-value.yml");
+    for (i, _) in PARENT.char_indices().step_by(5) {
+        project(&PARENT[..i], segment);
+    }
+}
+
+/// Every fifth character of the segments replaced by characters that change YAML's structure.
+#[test]
+fn damaged_segments_give_diagnostics() {
+    for segment in [
+        include_str!("projects/pulled-invalid/cas/high-value.yml"),
+        include_str!("projects/pulled-invalid/cas/Retention/shapes.yml"),
+    ] {
+        let chars: Vec<char> = segment.chars().collect();
+        for i in (0..chars.len()).step_by(5) {
+            for c in [':', '{', '\u{0}', '"'] {
+                let mut damaged = chars.clone();
+                damaged[i] = c;
+                let text: String = damaged.into_iter().collect();
+                project(PARENT, &text);
+            }
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_groups_are_refused_and_shallow_ones_read() {
+    let nested = |depth: usize| {
+        let mut doc = String::from("type: composable_segment\nname: Deep\nrule:\n");
+        for i in 0..depth {
+            let pad = "  ".repeat(2 * i + 1);
+            doc.push_str(&format!("{pad}type: And\n{pad}conditions:\n{pad}  -\n"));
+        }
+        let pad = "  ".repeat(2 * depth + 1);
+        doc.push_str(&format!(
+            "{pad}type: Value\n{pad}leftValue: {{ name: ltv }}\n{pad}operator: {{ type: IsNull, not: false, rightValue: true }}\n"
+        ));
+        doc
+    };
+    assert_eq!(codes(&nested(400)), vec![Code::ResourceLimit]);
+    let shallow = project(PARENT, &nested(3));
+    assert!(
+        !shallow.has_errors(),
+        "{:#?}",
+        shallow.files[1].checked.diagnostics
+    );
+    // The same nesting in JSON.
+    let json = format!(
+        "{{\"type\": \"composable_segment\", \"name\": \"x\", \"rule\": {}{}}}",
+        "{\"type\": \"And\", \"conditions\": [".repeat(5_000),
+        "]}".repeat(5_000)
+    );
+    assert_eq!(codes(&json), vec![Code::ResourceLimit]);
+}
+
+/// A segment with tens of thousands of conditions naming fields a parent with thousands of
+/// attributes does not have: every name is reported, suggestions are bounded, nothing is
+/// quadratic (the test would not finish otherwise).
+#[test]
+fn many_unknown_names_against_a_large_parent() {
+    let parent = sample::tdx_config(5_000, 2);
+    let mut segment = String::from(
+        "{\"type\": \"composable_segment\", \"name\": \"many\", \"rule\": {\"type\": \"Or\", \"conditions\": [",
+    );
+    for i in 0..40_000 {
+        if i > 0 {
+            segment.push(',');
+        }
+        segment.push_str(&format!(
+            "{{\"type\": \"Value\", \"exclude\": false, \"leftValue\": {{\"name\": \"field_{i}_{}\"}}, \"operator\": {{\"type\": \"Equal\", \"not\": false, \"rightValue\": \"x\"}}}}",
+            "z".repeat(i % 50)
+        ));
+    }
+    segment.push_str("]}}");
+    let project = project(&parent, &segment);
+    let unknown = project.files[1]
+        .checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::UnknownAttribute)
+        .count();
+    assert_eq!(unknown, 40_000);
+}
+
+#[test]
+fn hostile_values_in_segments() {
+    let huge = "x".repeat(2_000_000);
+    let texts = [
+        format!("type: composable_segment\nname: n\nrule: {{type: And, conditions: [{{type: Value, leftValue: {{name: {huge}}}, operator: {{type: {huge}, rightValue: {huge}}}}}]}}\n"),
+        "type: composable_segment\nname: \"\\u001b]0;x\\u0007\"\nrule: {type: And, conditions: [{type: Value, leftValue: {name: \"\\u202e\\u0000\"}, operator: {type: Equal, rightValue: \"\\u0000\"}}]}\n".to_string(),
+        "type: composable_segment\nrule: [1, 2]\nactivations: {a: 1}\n".to_string(),
+        "type: composable_segment\nrule: {type: And, conditions: {a: 1}}\nactivations: [1, [2], {columns: {a: 1}, schedule: [1]}]\n".to_string(),
+        "type: composable_segment\nrule: {type: And, conditions: [1, [], null, {conditions: 5}, {type: Value, leftValue: 1, operator: []}]}\n".to_string(),
+        "{\"type\": \"composable_segment\", \"rule\": {\"type\": \"And\", \"conditions\": [{\"type\": \"Value\", \"leftValue\": {\"name\": \"ltv\"}, \"operator\": {\"type\": \"Between\", \"minValue\": {\"timestamp\": 5}, \"maxValue\": {\"last\": [], \"unit\": {}}, \"rightValues\": [{}, [], null]}, \"arrayMatching\": {\"atLeast\": \"x\", \"atMost\": 1}}]}}".to_string(),
+    ];
+    for text in &texts {
+        let p = project(PARENT, text);
+        assert!(p.has_errors(), "{text:.200}");
     }
 }

@@ -20,6 +20,9 @@ export function makeApi(init, raw, wasmUrl) {
     check(text, options = {}) {
       return JSON.parse(raw.check(text, JSON.stringify(options)));
     },
+    checkSegment(segment, parent, options = {}) {
+      return JSON.parse(raw.checkSegment(segment, parent, JSON.stringify(options)));
+    },
     convert(text, to, options = {}) {
       try {
         return raw.convert(text, to, JSON.stringify(options));

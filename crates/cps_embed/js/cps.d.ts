@@ -6,15 +6,20 @@ export type Report = { version: number, files: Array<FileReport>, };
 export type FileReport = { file: string, 
 /**
  * `api-json`, `api-yaml`, `tdx-yaml` or `get-json` (a GET response, flat); absent when the
- * text did not parse, or is not a parent segment.
+ * text did not parse, or is not a parent segment (segment files are tdx YAML).
  */
 format?: string, 
 /**
- * What the file is: `parent-segment` (checked), or a look-alike that got one error saying
- * so (`segment`, `journey`, `classic-parent-segment`, `classic-audience`); absent when the
- * text did not parse.
+ * What the file is: `parent-segment` or `segment` (checked), or a look-alike that got one
+ * error saying so (`journey`, `classic-parent-segment`, `classic-audience`; in a project a
+ * journey is skipped with an info); absent when the text did not parse.
  */
-kind?: FileKind, settings?: Settings, diagnostics: Array<JsonDiagnostic>, 
+kind?: FileKind, 
+/**
+ * For a segment checked against its project's audience file: that file, as `file` names
+ * it.
+ */
+parent?: string, settings?: Settings, diagnostics: Array<JsonDiagnostic>, 
 /**
  * Set when the file could not be read at all (then `diagnostics` is empty).
  */
@@ -26,7 +31,12 @@ export type JsonDiagnostic = {
  */
 code: string, severity: Severity, message: string, path: string, help?: string, related?: Array<JsonRelated>, line: number, column: number, endLine: number, endColumn: number, };
 
-export type JsonRelated = { message: string, line: number, column: number, endLine: number, endColumn: number, };
+export type JsonRelated = { 
+/**
+ * Another file of the project, as its report's `file` names it; absent for the
+ * diagnostic's own file.
+ */
+file?: string, message: string, line: number, column: number, endLine: number, endColumn: number, };
 
 export type Range = { line: number, column: number, endLine: number, endColumn: number, };
 
@@ -55,6 +65,9 @@ export function load(url?: string | URL): Promise<void>;
 
 /** Checks a config: the report of `cps validate --format json`, columns in UTF-16 units. */
 export function check(text: string, options?: CheckOptions): Report;
+
+/** Checks a composable segment against its parent segment, as `cps validate --parent`: `files[0]` is the segment (`file: "segment"`), `files[1]` the parent (`file: "parent"`); related places in the parent name it. */
+export function checkSegment(segment: string, parent: string, options?: CheckOptions): Report;
 
 /** Converts a config; throws a `ConvertError` carrying the report when it has errors. */
 export function convert(text: string, to: Format, options?: CheckOptions): string;

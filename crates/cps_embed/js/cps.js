@@ -5,4 +5,4 @@
 import init, * as raw from "./cps_embed.js";
 import { makeApi } from "./cps-api.js";
 
-export const { load, check, convert, ConvertError } = makeApi(init, raw, new URL("./cps_embed_bg.wasm", import.meta.url));
+export const { load, check, checkSegment, convert, ConvertError } = makeApi(init, raw, new URL("./cps_embed_bg.wasm", import.meta.url));

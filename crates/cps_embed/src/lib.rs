@@ -6,13 +6,16 @@
 //!   columns in UTF-16 code units (what the browser indexes strings by).
 //! - `convert(text, to, optionsJson)` → the converted text; throws the check report (JSON) when
 //!   the config has errors that block conversion.
+//! - `checkSegment(segment, parent, optionsJson)` → the report of a composable segment checked
+//!   against its parent segment (a project of two files: `files[0]` is the segment, named
+//!   `segment`; `files[1]` the parent, named `parent`; related places in the parent name it).
 //!
 //! `js/cps.js` wraps both with parsed, typed results; `cps.d.ts` holds the TypeScript types,
 //! generated from the core's report types (see `tests/types.rs`).
 
 use cps_core::diagnostics::report::{self, Report};
 use cps_core::output::convert::{self, Target};
-use cps_core::{ColumnUnit, IdentifierCase, Options, TypeProfile, Warehouse};
+use cps_core::{ColumnUnit, IdentifierCase, Options, Project, ProjectFile, TypeProfile, Warehouse};
 use wasm_bindgen::prelude::*;
 
 /// Options as JSON: `{"warehouse": "snowflake"|"databricks"|"bigquery", "types":
@@ -48,6 +51,28 @@ pub fn check_report(text: &str, options: &Options) -> String {
 #[wasm_bindgen]
 pub fn check(text: &str, options: &str) -> String {
     check_report(text, &options_from_json(options))
+}
+
+/// A segment checked against its parent, as `cps validate --parent parent segment` reports it,
+/// with UTF-16 columns: the segment's file first (`segment`), then the parent's (`parent`).
+pub fn check_segment_report(segment: &str, parent: &str, options: &Options) -> String {
+    let mut parent_checked = cps_core::check(parent, options);
+    parent_checked
+        .expect_parent("the second text is the parent segment the first is checked against");
+    let project = Project::link(vec![
+        ProjectFile::new("segment", segment, cps_core::check(segment, options)),
+        ProjectFile::new("parent", parent, parent_checked),
+    ]);
+    let report = Report {
+        version: report::VERSION,
+        files: report::project_reports(&project, ColumnUnit::Utf16),
+    };
+    serde_json::to_string(&report).unwrap_or_default()
+}
+
+#[wasm_bindgen(js_name = checkSegment)]
+pub fn check_segment(segment: &str, parent: &str, options: &str) -> String {
+    check_segment_report(segment, parent, &options_from_json(options))
 }
 
 /// Converts `text` (any input form, a GET response's flat shape included) to `to` (`api-json`,
@@ -102,6 +127,28 @@ mod tests {
             options_from_json(r#"{"types":"current"}"#).types,
             TypeProfile::Published
         );
+    }
+
+    #[test]
+    fn a_segment_is_checked_against_its_parent() {
+        let parent = "name: P\ntimezone: UTC\nmaster: {connection: '1', schema: S, table: T, key_column: K}\nattributes:\n  - {name: ltv, connection: '1', schema: S, table: T, join: {table_key: K, master_key: K}, column: LTV, type: number}\nbehaviors: []\n";
+        let segment = "type: composable_segment\nname: 😀 big\nrule:\n  type: And\n  conditions:\n    - {type: Value, exclude: false, leftValue: {name: LTV}, operator: {type: Greater, not: false, rightValue: '1'}}\n";
+        let v: serde_json::Value =
+            serde_json::from_str(&check_segment_report(segment, parent, &Options::default()))
+                .unwrap();
+        assert_eq!(v["files"][0]["file"], "segment");
+        assert_eq!(v["files"][0]["kind"], "segment");
+        assert_eq!(v["files"][0]["parent"], "parent");
+        let d = &v["files"][0]["diagnostics"][0];
+        assert_eq!(d["code"], "unknown-attribute");
+        assert_eq!(d["message"], "`LTV` is not an attribute of `P` (parent:5)");
+        assert_eq!(d["related"][0]["file"], "parent");
+        assert_eq!(d["related"][0]["line"], 5);
+        // The parent given as a segment is refused as one.
+        let v: serde_json::Value =
+            serde_json::from_str(&check_segment_report(segment, segment, &Options::default()))
+                .unwrap();
+        assert_eq!(v["files"][1]["diagnostics"][0]["code"], "segment-file");
     }
 
     #[test]

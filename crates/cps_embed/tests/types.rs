@@ -1,5 +1,5 @@
 //! `cps.d.ts`, the embed's TypeScript types, is generated from the core's report types (ts-rs)
-//! plus the declarations of the three functions. This test fails when the committed file is
+//! plus the declarations of the functions. This test fails when the committed file is
 //! stale; `CPS_BLESS=1 cargo test -p cps_embed --test types` rewrites it.
 
 use cps_core::config::options::{IdentifierCase, Settings, Source, TypeProfile, Warehouse};
@@ -40,6 +40,8 @@ fn declarations() -> String {
          export function load(url?: string | URL): Promise<void>;\n\n\
          /** Checks a config: the report of `cps validate --format json`, columns in UTF-16 units. */\n\
          export function check(text: string, options?: CheckOptions): Report;\n\n\
+         /** Checks a composable segment against its parent segment, as `cps validate --parent`: `files[0]` is the segment (`file: \"segment\"`), `files[1]` the parent (`file: \"parent\"`); related places in the parent name it. */\n\
+         export function checkSegment(segment: string, parent: string, options?: CheckOptions): Report;\n\n\
          /** Converts a config; throws a `ConvertError` carrying the report when it has errors. */\n\
          export function convert(text: string, to: Format, options?: CheckOptions): string;\n\n\
          export class ConvertError extends Error { report: Report }\n",

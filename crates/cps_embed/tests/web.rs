@@ -94,3 +94,46 @@ fn a_get_response_is_checked_and_converted_in_the_browser() {
     assert_eq!(body["master"]["schema"], "PUBLIC");
     assert_eq!(body["master"]["name"], "CUSTOMERS");
 }
+
+/// A segment checked against its parent in the browser, in both flavours (the texts are YAML
+/// and JSON respectively): UTF-16 columns, the related place in the parent's text.
+#[wasm_bindgen_test]
+fn a_segment_is_checked_against_a_parent_given_as_a_second_text() {
+    #[cfg(feature = "yaml")]
+    let (parent, segment, line) = (
+        include_str!("../../../examples/snowflake.yaml"),
+        "type: composable_segment\nname: 😀 VIP\nrule:\n  type: And\n  conditions:\n    - type: Value\n      exclude: false\n      leftValue: { name: 😀Email }\n      operator: { type: Equal, not: false, rightValue: x }\n",
+        8,
+    );
+    #[cfg(not(feature = "yaml"))]
+    let (parent, segment, line) = (
+        include_str!("../../cps_core/tests/fixtures/valid/snowflake-api.json"),
+        "{\"type\": \"composable_segment\", \"name\": \"😀 VIP\", \"rule\": {\"type\": \"And\", \"conditions\": [\n {\"type\": \"Value\", \"exclude\": false, \"leftValue\": {\"name\": \"😀Email\"},\n \"operator\": {\"type\": \"Equal\", \"not\": false, \"rightValue\": \"x\"}}]}}",
+        2,
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&cps_embed::check_segment(segment, parent, "{}")).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["files"][0]["kind"], "segment");
+    assert_eq!(v["files"][0]["parent"], "parent");
+    assert_eq!(v["files"][1]["kind"], "parent-segment");
+    let d = v["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-attribute")
+        .unwrap()
+        .clone();
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], line);
+    // `😀` is two UTF-16 units: the range ends where JS string indices say.
+    assert_eq!(
+        d["endColumn"].as_u64().unwrap() - d["column"].as_u64().unwrap(),
+        "😀Email".encode_utf16().count() as u64 + if cfg!(feature = "yaml") { 0 } else { 2 }
+    );
+    assert_eq!(d["related"][0]["file"], "parent");
+    assert!(d["help"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `email`?"));
+}

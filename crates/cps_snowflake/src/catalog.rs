@@ -357,10 +357,7 @@ impl Emitter<'_> {
     fn once(&mut self, kind: u8, key: String, t: &Text, make: impl FnOnce() -> Diagnostic) {
         if let Some(&i) = self.seen.get(&(kind, key.clone())) {
             if let Some(d) = self.out.get_mut(i) {
-                d.related.push(Related {
-                    span: t.span,
-                    message: "same name".into(),
-                });
+                d.related.push(Related::here(t.span, "same name"));
             }
             return;
         }

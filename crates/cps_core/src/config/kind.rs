@@ -1,13 +1,14 @@
-//! What kind of file a text is, before it is judged as a parent segment (spec §9.5). Users hold
-//! look-alike files: a classic `tdx ps` YAML, a classic CDP audience body, a composable (child)
-//! segment, a journey. Each gets one diagnostic saying what it is, why cps does not check it as a
-//! parent segment and what to do, instead of dozens of missing-key errors.
+//! What kind of file a text is, before it is judged (spec §9.5). Users hold look-alike files: a
+//! classic `tdx ps` YAML, a classic CDP audience body, a journey. Each gets one diagnostic saying
+//! what it is, why cps does not check it as a parent segment and what to do, instead of dozens of
+//! missing-key errors. A composable (child) segment is checked as a segment (`config::segment`,
+//! `rules::segment`); here it gets rule G1's diagnostics (a missing `type`, parent keys in it).
 //!
 //! Detection needs clear evidence, so a real parent segment with a typo is never taken for
 //! something else: an explicit marker (`type: composable_segment`, `type: journey`, a
 //! `*.journey.yml` name), or, for the classic formats, at least two different classic keys and
-//! more classic keys than composable ones. [`FileKind`] is reported with every check, so segment
-//! files can later be dispatched to segment rules at the one place that decides.
+//! more classic keys than composable ones. [`FileKind`] is reported with every check; the
+//! pipeline dispatches on it.
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::span::Span;
@@ -20,7 +21,8 @@ use serde::Serialize;
 pub enum FileKind {
     /// A composable parent segment, in any of its forms: what cps checks.
     ParentSegment,
-    /// A composable (child) segment: `type: composable_segment` (S11).
+    /// A composable (child) segment: `type: composable_segment` (S11), or a file with a `rule`
+    /// and no `type`. Checked as a segment.
     Segment,
     /// A journey: `type: journey`, `journeys:`, or a `*.journey.yml` file (S11, S32).
     Journey,
@@ -61,8 +63,8 @@ pub fn kind_from_name(name: &str) -> Option<FileKind> {
         .then_some(FileKind::Journey)
 }
 
-/// The kind of a parsed file, with the one diagnostic that explains it when it is not a parent
-/// segment.
+/// The kind of a parsed file, with the one diagnostic that explains a look-alike (or a segment's
+/// rule G1 finding).
 pub fn detect(root: &Node, name: Option<&str>) -> (FileKind, Option<Diagnostic>) {
     if let Some(FileKind::Journey) = name.and_then(kind_from_name) {
         let file = name.unwrap_or_default();
@@ -83,7 +85,7 @@ pub fn detect(root: &Node, name: Option<&str>) -> (FileKind, Option<Diagnostic>)
         .and_then(|t| t.as_str().map(|s| (s, t.span)));
     if let Some((t, span)) = type_value {
         if t.eq_ignore_ascii_case("composable_segment") {
-            return (FileKind::Segment, Some(segment(root, span, true)));
+            return (FileKind::Segment, segment(root, span, t));
         }
         if t.eq_ignore_ascii_case("journey") {
             return (
@@ -103,7 +105,7 @@ pub fn detect(root: &Node, name: Option<&str>) -> (FileKind, Option<Diagnostic>)
         }
         if let Some(r) = root.get("rule").filter(|r| r.as_map().is_some()) {
             let span = key_span(root, "rule").unwrap_or(r.span);
-            return (FileKind::Segment, Some(segment(root, span, false)));
+            return (FileKind::Segment, Some(untyped_segment(span)));
         }
     }
     let ev = Evidence::gather(root);
@@ -171,32 +173,77 @@ fn journey(why: String, span: Span) -> Diagnostic {
     .help("`tdx cas validate` and `tdx cas push` skip journeys; check one with `tdx journey validate` and push it with `tdx journey push`. cps checks the parent segment file (`cas/<audience>.yml`)")
 }
 
-fn segment(root: &Node, span: Span, typed: bool) -> Diagnostic {
-    let audience_keys: Vec<&str> = ["master", "attributes", "behaviors"]
-        .into_iter()
+/// Rule G1 on a file that says `type: composable_segment` (in any case): nothing when it is
+/// a plain segment; an error when it also has parent-segment keys; a warning when the literal
+/// differs in case.
+fn segment(root: &Node, span: Span, written: &str) -> Option<Diagnostic> {
+    let audience_keys: Vec<String> = crate::config::segment::AUDIENCE_KEYS
+        .iter()
         .filter(|k| root.get(k).is_some())
+        .map(|k| format!("`{k}`"))
         .collect();
-    let message = if typed {
-        "this is a composable segment (`type: composable_segment`), not a parent segment"
-    } else {
-        "this is a composable segment (it has `rule`) without `type: composable_segment`"
-    };
-    let mut help = String::new();
-    if !typed {
-        help.push_str("add `type: composable_segment`: without it tdx reads the file as a parent segment (S11). ");
-    }
     if !audience_keys.is_empty() {
-        help.push_str(&format!(
-            "It also has parent-segment keys ({}), and tdx reads it as a segment because of `type`: if it is the parent, remove `type`. ",
-            audience_keys
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let first = crate::config::segment::AUDIENCE_KEYS
+            .iter()
+            .find_map(|k| key_span(root, k))
+            .unwrap_or(span);
+        return Some(
+            Diagnostic::new(
+                Code::SegmentMixedKeys,
+                format!(
+                    "this file says `type: composable_segment` and also has parent-segment keys ({})",
+                    audience_keys.join(", ")
+                ),
+                first,
+            )
+            .path(first_segment_key(root))
+            .related(span, "tdx reads the file as a segment because of this")
+            .help("tdx reads it as a segment and ignores the parent keys: if this is the parent segment (the audience file), remove `type`; if it is a segment, remove the parent keys (S11)"),
+        );
     }
-    help.push_str("cps checks the parent segment (the audience file, `cas/<audience>.yml`); segment files are not checked yet. Push segments with `tdx cas push` or `tdx sg push`");
-    Diagnostic::new(Code::SegmentFile, message, span).help(help)
+    if written != "composable_segment" {
+        return Some(
+            Diagnostic::new(
+                Code::SegmentMissingType,
+                format!("`{written}` differs in case from `composable_segment`"),
+                span,
+            )
+            .severity(crate::Severity::Warning)
+            .path("type")
+            .help("write `type: composable_segment` in lower case, as tdx writes it; whether tdx reads other spellings is not documented (S11)"),
+        );
+    }
+    None
+}
+
+fn first_segment_key(root: &Node) -> &'static str {
+    crate::config::segment::AUDIENCE_KEYS
+        .iter()
+        .find(|k| root.get(k).is_some())
+        .copied()
+        .unwrap_or("type")
+}
+
+/// Rule G1 on a file with a `rule` and no `type`: tdx reads it as an audience.
+fn untyped_segment(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SegmentMissingType,
+        "this is a composable segment (it has `rule`) without `type: composable_segment`",
+        span,
+    )
+    .path("type")
+    .help("add `type: composable_segment` as the first line: without it tdx reads the file as a parent segment (an audience file), and a folder with it holds two audiences (S11)")
+}
+
+/// The one error of a segment file where a parent segment is expected (`cps convert`, `cps
+/// push`, `--parent`, the embed's parent text).
+pub fn segment_where_parent_expected(root_span: Span, role: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::SegmentFile,
+        format!("this is a composable segment (`type: composable_segment`), not a parent segment: {role}"),
+        root_span,
+    )
+    .help("cps checks segments with `cps validate` (the pulled folder, or `--parent AUDIENCE SEGMENT`); segment files are tdx YAML and are pushed with `tdx cas push` or `tdx sg push`: TD's published API has no path that writes segments (S31, spec §9.1)")
 }
 
 /// Keys that mark a classic file, and keys that mark a composable parent segment, as found.

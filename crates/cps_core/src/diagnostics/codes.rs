@@ -79,12 +79,97 @@ codes! {
         "`\"master\": {\"parentDatabaseName\": \"cdp\", \"parentTableName\": \"customers\"}`",
         "S13, S31";
     SegmentFile = "segment-file", Error,
-        "The file is a composable (child) segment, not a parent segment.",
-        "tdx reads a file with `type: composable_segment` as a segment (S11); a file with a `rule` and no `type` is a segment missing its type, which tdx would read as a parent. cps checks the parent segment; segment files are recognised, not judged as parents.",
-        "`type: composable_segment` with `rule:`",
+        "A composable (child) segment where a parent segment is expected.",
+        "`cps convert`, `cps push`, `--parent` and the embed's parent text take a parent segment; a segment file (`type: composable_segment`, S11) is checked as a segment (`cps validate`), and pushed with `tdx cas push` or `tdx sg push`: TD's published API has no path that writes segments (spec §9.1).",
+        "`cps convert high-value.yml --to api-json`",
+        "S11, S31, S32";
+    SegmentMissingType = "segment-missing-type", Error,
+        "A segment file without `type: composable_segment` (a warning when the value differs only in case).",
+        "tdx reads a file as a segment because of this literal; without it, a file with a `rule` is read as an audience (parent segment) and the push fails or, in a folder, counts as a second audience file. Whether tdx reads other spellings of the value is not documented, so a difference in case is a warning.",
+        "a file with `name` and `rule` and no `type`",
+        "S11";
+    SegmentMixedKeys = "segment-mixed-keys", Error,
+        "A file says `type: composable_segment` and also has parent-segment keys (`master`, `attributes`, `behaviors`).",
+        "tdx reads it as a segment because of `type`, so the audience keys are ignored: either the file is a parent with a stray `type`, or a segment with pasted audience keys (spec rule G1).",
+        "`type: composable_segment` above `master:` and `attributes:`",
+        "S11";
+    SegmentNoRule = "segment-no-rule", Error,
+        "A segment has no `rule` (a warning when the rule is an empty mapping).",
+        "Without a rule, TD's backend answers with a raw database error (tdx CAS skill, spec rule G2). TD's published schema (S31) allows an empty rule object, so `rule: {}` is a warning.",
+        "a segment file with `name` and `activations` only",
+        "S11; S31 (empty rule)";
+    RightValueOutsideOperator = "right-value-outside-operator", Error,
+        "`rightValue` or `rightValues` sits beside `operator` instead of inside it.",
+        "In a composable segment the compared value belongs to the operator: `operator: {type: Greater, rightValue: \"1000\"}`. Written beside it, the operator has no value and the condition is refused or compares with nothing (spec rule G3, a common mistake).",
+        "`rightValue: \"1000\"` at the level of `leftValue`",
+        "S11, S31";
+    InvalidConditionType = "invalid-condition-type", Error,
+        "A condition or group `type` that TD's rule schema does not have.",
+        "Groups are `And`, `Or` (or `Composite`); a condition on a field is `Value`; `Reference`, `FunnelStageReference`, `AbTestVariantReference`, `PredictiveScoreReference` and `MlAttributeReference` point at other segments and models (TD's published schema, S31; spec rule G4). Values are case-sensitive.",
+        "`type: value`, or `type: AND`",
+        "S31, S11";
+    InvalidOperator = "invalid-operator", Error,
+        "An operator `type` that TD's rule schema does not have.",
+        "TD's published schema (S31) lists `Equal`, `Greater`, `GreaterEqual`, `Less`, `LessEqual`, `Between`, `In`, `Contain`, `StartWith`, `EndWith`, `Regexp`, `IsNull`, `TimeRange`, `TimeWithinPast`, `TimeWithinNext`, `TimeToday`, `TimeThis`, `TimeNext` and `TimeInBetweenNext` (spec rule G4); values are case-sensitive.",
+        "`operator: {type: GreaterThan}`",
+        "S31";
+    InvalidTimeUnit = "invalid-time-unit", Error,
+        "A time unit that TD's rule schema does not have.",
+        "Time operators count in `year`, `quarter`, `month`, `week`, `day`, `hour`, `minute` or `second` (TD's published schema, S31; spec §9.4), in the singular.",
+        "`unit: days`",
+        "S31";
+    InvalidArrayMatching = "invalid-array-matching", Error,
+        "`arrayMatching` is not one of the forms TD's rule schema has.",
+        "A condition on an array field matches `all` or `any` element, or `{atLeast: n}`, `{atMost: n}`, `{exactly: n}` elements, or is null (TD's published schema, S31; spec rule G4).",
+        "`arrayMatching: some`",
+        "S31";
+    OperatorMissingValue = "operator-missing-value", Error,
+        "An operator lacks the value it compares with (a warning when it is given under another key that tdx may not convert).",
+        "TD's published schema (S31) gives each operator its values: `rightValue` for `Equal`, `Greater`, `GreaterEqual`, `Less`, `LessEqual`, `Regexp`; a list `rightValues` for `In`, `Contain`, `StartWith`, `EndWith`; `minValue` and `maxValue` for `Between`; `value` and `unit` for `TimeWithinPast` and `TimeWithinNext`; `from` for `TimeRange`, `TimeThis` and `TimeNext`; `from` and `to` for `TimeInBetweenNext`. Without them the condition cannot be evaluated. Standard `tdx sg` rules write `value` where composable segments write `rightValue` (S11).",
+        "`operator: {type: Greater, value: 1000}`",
+        "S31, S11";
+    UnknownAttribute = "unknown-attribute", Error,
+        "A segment names a field its parent segment does not have (`leftValue.name`, an activation's `columns`).",
+        "Names are matched exactly, case included, against the parent's attribute names, behavior names and behavior column names (not the warehouse columns). tdx does not check this: the segment pushes, shows a blank rule in TD's console and matches zero rows (spec rule G5; G8 for activation columns). Checked when the segment's project holds its parent (a `tdx cas pull` folder, or `--parent`).",
+        "`leftValue: {name: LTV}` when the parent's attribute is `ltv`",
+        "S11";
+    OperatorTypeMismatch = "operator-type-mismatch", Warning,
+        "An operator does not fit the type of the field it compares (inferred).",
+        "Inferred from the operator list of TD's published schema (S31; spec rule G6), not stated by TD: time operators work on `timestamp` and `date` fields, `Greater`, `Less` and `Between` on `number`, `timestamp` and `date`, `Contain`, `StartWith`, `EndWith` and `Regexp` on strings, `arrayMatching` on `*_array` fields. A warning because no source says TD refuses the others. Only fields whose `type` the parent declares are judged: a field without `type` gets its type from the warehouse, which cps cannot see.",
+        "`TimeWithinPast` on an attribute with `type: number`",
+        "S31 (inference)";
+    RightValueType = "right-value-type", Warning,
+        "A compared value does not read as the field's type (inferred).",
+        "A `number` field compares with numbers, a `date` field with ISO dates (`2026-12-01`), a `timestamp` field with ISO date-times, a `boolean` field with true or false (spec rule G7, an inference: TD's schema types the values loosely). Only fields whose `type` the parent declares are judged.",
+        "`rightValue: \"1,000\"` on a `number` attribute",
+        "S31 (inference)";
+    ActivationColumns = "activation-columns", Error,
+        "An activation has both `all_columns` and `columns`, or neither.",
+        "An activation exports either every column (`all_columns: true`) or the listed `columns`; tdx requires exactly one of the two (spec rule G8).",
+        "an activation with `connection` and `schedule` but no columns",
+        "S11";
+    InvalidScheduleType = "invalid-schedule-type", Error,
+        "An activation's `schedule.type` is not `none`, `daily`, `weekly` or `monthly` (a warning for `hourly` and `cron`).",
+        "The tdx CAS skill lists four schedule types for composable activations (spec rule G8). TD's activation skill for standard segments also lists `hourly` and `cron`; whether composable activations take them is not documented, so those two are warnings.",
+        "`schedule: {type: dayly}`",
+        "S11 vs td-skills `activation` (not in the spec's index)";
+    MultipleAudiences = "multiple-audiences", Error,
+        "A project (a `tdx cas pull` folder, or the files given together) holds more than one audience file.",
+        "A push target holds exactly one audience (parent segment) file and every segment in it attaches to that audience (tdx CAS skill, spec rule G9); with two, tdx refuses the folder, and cps cannot tell which parent the segments are checked against.",
+        "`cas/customer360.yml` and `cas/customer360-copy.yml` in one folder",
         "S11, S32";
+    JourneySkipped = "journey-skipped", Info,
+        "A journey file in a project is skipped.",
+        "`tdx cas validate` and `tdx cas push` skip `*.journey.yml` files (S32); cps does the same in a folder and says so. Journeys are checked with `tdx journey validate`.",
+        "`cas/winback.journey.yml`",
+        "S32, S11";
+    NoParent = "no-parent", Warning,
+        "A segment was checked without its parent segment, so the names it uses were not checked.",
+        "A segment's conditions name the parent's attributes and behaviors; a wrong name matches zero rows (rule G5). Without the audience file (a folder without one, or a segment given alone) only the file's own rules run. Validate the pulled folder, or give the parent with `--parent`.",
+        "`cps validate cas/high-value.yml`",
+        "S11";
     JourneyFile = "journey-file", Error,
-        "The file is a journey, not a parent segment.",
+        "The file is a journey, not a parent segment (in a project: `journey-skipped`).",
         "tdx names journeys `*.journey.yml` and skips them in `tdx cas validate` and `push` (S32); journey files say `type: journey` or hold `journeys:`. They are checked with `tdx journey validate`.",
         "`onboarding.journey.yml`, or `type: journey`",
         "S11, S32";

@@ -1,7 +1,8 @@
 //! The one diagnostic model that every front-end shows: a stable code, a severity, a one-line
 //! message, the narrowest byte range, a logical path, a help text with the fix, and optional
-//! related ranges ("first defined here"). The codes are one registry ([`codes`]); a human frame
-//! ([`render`]) and the versioned JSON shape ([`report`]) are built from them at the edges.
+//! related ranges ("first defined here"), in the same file or, in a project, in another one. The
+//! codes are one registry ([`codes`]); a human frame ([`render`]) and the versioned JSON shape
+//! ([`report`]) are built from them at the edges.
 
 pub mod codes;
 pub mod render;
@@ -38,6 +39,22 @@ impl Severity {
 pub struct Related {
     pub span: Span,
     pub message: String,
+    /// Another file of the project, named as the project names it (a segment's `leftValue.name`
+    /// points at the parent's attributes in `customer360.yml`); `None` for the diagnostic's own
+    /// file. Positions are made at the edges, as for the diagnostic's range, from that file's
+    /// text.
+    pub file: Option<String>,
+}
+
+impl Related {
+    /// A related place in the diagnostic's own file.
+    pub fn here(span: Span, message: impl Into<String>) -> Related {
+        Related {
+            span,
+            message: message.into(),
+            file: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +66,7 @@ pub struct Diagnostic {
     /// Logical location in the file's own key names, e.g. `behaviors[1].columnMapping[0].cdwColumn`.
     pub path: String,
     pub help: Option<String>,
+    /// Related places, in this file or (in a project) another one.
     pub related: Vec<Related>,
 }
 
@@ -76,9 +94,21 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related::here(span, message));
+        self
+    }
+
+    /// A related place in another file of the project.
+    pub fn related_in(
+        mut self,
+        file: impl Into<String>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         self.related.push(Related {
             span,
             message: message.into(),
+            file: Some(file.into()),
         });
         self
     }

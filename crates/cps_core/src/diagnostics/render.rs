@@ -60,6 +60,19 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 /// A diagnostic as a terminal frame. Everything from the input (the message's names, the help,
 /// the source line, the file name) is shown with control characters escaped ([`escape`]).
 pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: &Style) -> String {
+    render_in(file, text, index, d, style, &|_| None)
+}
+
+/// [`render`] in a project: a related place in another file is framed from that file's text,
+/// found through `others`, under a `:::` line naming it (a file it does not know gets a note).
+pub fn render_in<'a>(
+    file: &str,
+    text: &str,
+    index: &LineIndex,
+    d: &Diagnostic,
+    style: &Style,
+    others: &crate::diagnostics::report::Lookup<'a>,
+) -> String {
     let mut out = String::new();
     let file = escape(file);
     let head = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
@@ -70,11 +83,20 @@ pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: 
         style.paint("1", &escape(&d.message))
     );
     let pos = index.line_col(text, d.span.start, ColumnUnit::Chars);
-    let last_line = d
-        .related
+    let (here, elsewhere): (Vec<_>, Vec<_>) = d.related.iter().partition(|r| r.file.is_none());
+    let elsewhere: Vec<_> = elsewhere
+        .into_iter()
+        .map(|r| (r, r.file.as_deref().and_then(others)))
+        .collect();
+    let last_line = here
         .iter()
         .map(|r| index.line_of(r.span.start))
         .chain([index.line_of(d.span.start)])
+        .chain(
+            elsewhere
+                .iter()
+                .filter_map(|(r, o)| o.map(|(_, i)| i.line_of(r.span.start))),
+        )
         .max()
         .unwrap_or(0);
     let width = (last_line + 1).to_string().len();
@@ -101,18 +123,46 @@ pub fn render(file: &str, text: &str, index: &LineIndex, d: &Diagnostic, style: 
     );
     // A few related places make the point; a long list would bury the message.
     const SHOWN: usize = 3;
-    for r in d.related.iter().take(SHOWN) {
+    for r in here.iter().take(SHOWN) {
         frame(
             &mut out, text, index, r.span, '-', &r.message, "1;34", width, style,
         );
     }
-    if d.related.len() > SHOWN {
+    if here.len() > SHOWN {
         let _ = writeln!(
             out,
             "{gutter} {} and {} more places",
             style.paint("1;34", "="),
-            d.related.len() - SHOWN
+            here.len() - SHOWN
         );
+    }
+    for (r, other) in elsewhere.iter().take(SHOWN) {
+        match other {
+            Some((t, i)) => {
+                let pos = i.line_col(t, r.span.start, ColumnUnit::Chars);
+                let _ = writeln!(
+                    out,
+                    "{gutter}{} {}:{}:{}",
+                    style.paint("1;34", ":::"),
+                    escape(r.file.as_deref().unwrap_or_default()),
+                    pos.line,
+                    pos.column
+                );
+                let _ = writeln!(out, "{gutter} {bar}");
+                frame(
+                    &mut out, t, i, r.span, '-', &r.message, "1;34", width, style,
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{gutter} {} note: {}: {}",
+                    style.paint("1;34", "="),
+                    escape(r.file.as_deref().unwrap_or_default()),
+                    escape(&r.message)
+                );
+            }
+        }
     }
     if !d.path.is_empty() {
         let _ = writeln!(

@@ -47,7 +47,10 @@ pub fn convert(
     options: &Options,
     target: Target,
 ) -> Result<String, Box<crate::Checked>> {
-    let checked = crate::check(text, options);
+    let mut checked = crate::check(text, options);
+    checked.expect_parent(
+        "cps converts parent segments; a segment file is tdx YAML, the only form tdx pushes",
+    );
     if checked.diagnostics.iter().any(blocks_conversion) {
         return Err(Box::new(checked));
     }

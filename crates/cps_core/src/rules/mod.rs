@@ -1,7 +1,8 @@
 //! Rules over the decoded model (spec §5, the checks that need only the file). Each rule skips
-//! what is missing: the decoder has reported it already.
+//! what is missing: the decoder has reported it already. A segment's rules are in [`segment`].
 
 pub mod ident;
+pub mod segment;
 pub mod suggest;
 pub mod tz;
 
@@ -680,10 +681,9 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                     continue;
                 }
                 if let Some(&i) = case_warnings.get(t.value.as_str()) {
-                    out[i].related.push(crate::diagnostics::Related {
-                        span: t.span,
-                        message: "same name".into(),
-                    });
+                    out[i]
+                        .related
+                        .push(crate::diagnostics::Related::here(t.span, "same name"));
                     continue;
                 }
                 let message = match s.identifier_case {
