@@ -70,7 +70,7 @@ pub fn parse<'a>(text: &'a str, index: &LineIndex) -> Result<Node<'a>, Diagnosti
 #[derive(Clone, Debug)]
 enum Fail {
     /// The parser refused the text.
-    Scan(ScanError),
+    Scan(Box<ScanError>),
     /// A budget was exceeded.
     Limit(Limit, Span),
     /// A key that is already in the mapping.
@@ -545,17 +545,20 @@ fn resolve<'a>(
 }
 
 /// An untagged plain scalar: the YAML 1.2 core schema, in the order the serde-saphyr reader tried
-/// it (booleans, integers, floats, else text).
+/// it (booleans, integers, floats, else text). A plain scalar has no surrounding blanks.
 fn resolve_plain<'a>(value: Cow<'a, str>, kind: TagKind, at: Span) -> Result<Value<'a>, Fail> {
-    // Most scalars are names; only these first characters can start a boolean or a number.
+    // Most scalars are names: the first character rules out booleans or numbers for them.
     match value.as_bytes().first() {
-        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b't' | b'T' | b'f' | b'F' | b' ' | b'\t') => {}
+        Some(b't' | b'T' | b'f' | b'F') => {
+            return Ok(match yaml12_bool(&value) {
+                Some(b) => Value::Bool(b),
+                None => Value::Str(value),
+            })
+        }
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.') => {}
         _ => return Ok(Value::Str(value)),
     }
-    if let Some(b) = yaml12_bool(&value) {
-        return Ok(Value::Bool(b));
-    }
-    let t = yaml_trim(&value);
+    let t = value.as_ref();
     let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
     let upper_radix = matches!(unsigned.as_bytes(), [b'0', b'X' | b'O' | b'B', ..]);
     let signed_nan = t.len() != unsigned.len() && matches!(unsigned, ".nan" | ".NaN" | ".NAN");
@@ -566,8 +569,8 @@ fn resolve_plain<'a>(value: Cow<'a, str>, kind: TagKind, at: Span) -> Result<Val
     if let Some(n) = int_text(t) {
         return Ok(Value::Number(Cow::Owned(n)));
     }
-    if let Some(v) = parse_float(&value, kind) {
-        return float_value(v, &value, at);
+    if let Some(v) = parse_float(t, kind) {
+        return float_value(v, t, at);
     }
     Ok(Value::Str(value))
 }
@@ -576,7 +579,7 @@ fn resolve_plain<'a>(value: Cow<'a, str>, kind: TagKind, at: Span) -> Result<Val
 fn binary_text(s: &str, at: Span) -> Result<String, Fail> {
     let bad = || invalid("invalid !!binary base64", at);
     let cleaned: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if cleaned.len() % 4 != 0 {
+    if !cleaned.len().is_multiple_of(4) {
         return Err(bad());
     }
     let val = |c: u8| -> Option<u32> {
@@ -648,6 +651,16 @@ enum KeyTag {
 
 impl<'a> KeyId<'a> {
     fn scalar(value: &Cow<'a, str>, style: ScalarStyle, kind: TagKind, tag: Option<&Tag>) -> Self {
+        // The usual key, a plain name: only these first characters can make it a number or null.
+        if kind == TagKind::None
+            && style == ScalarStyle::Plain
+            && !matches!(
+                value.as_bytes().first(),
+                None | Some(b'0'..=b'9' | b'+' | b'-' | b' ' | b'\t' | b'~' | b'n' | b'N')
+            )
+        {
+            return KeyId::Scalar(value.clone(), KeyTag::Kind(TagKind::Str));
+        }
         if kind == TagKind::Int || (kind == TagKind::None && style == ScalarStyle::Plain) {
             if let Some((negative, magnitude)) = parse_int(value) {
                 // Beyond `i128` a negative integer was not an integer identity.
@@ -762,9 +775,7 @@ struct Anchor<'a> {
     node: Node<'a>,
     /// Its key identity, when it is a scalar (a replayed scalar key compares as the original).
     key: Option<ScalarKey<'a>>,
-    meta: Option<Meta<'a>>,
-    poison: Option<Fail>,
-    fingerprint: Option<String>,
+    extra: Extra<'a>,
     /// What replaying it adds to the totals, and how deep it nests.
     cost: Totals,
     height: usize,
@@ -781,16 +792,17 @@ struct Frame<'a> {
     /// Whether the finished collection keeps its [`Meta`] (anchored, inside an anchor, or inside
     /// a merge value).
     keep_meta: bool,
-    /// Inside the value of a merge key, written in place. The serde-saphyr reader copied such a
-    /// value whole, checked its keys once it ended, and met the errors inside its entries only
-    /// when it deserialized the merged entries at the end of the receiving mapping (and never in
-    /// an entry the mapping overrides). Errors here are held back to be raised at those points.
+    /// Inside the value of a merge key written in place, or inside a key. The serde-saphyr reader
+    /// copied such a node whole before it looked at it: it checked a key once the key ended, it
+    /// checked a merge value's keys once the value ended, and it met the errors inside merged
+    /// entries only when it deserialized them at the end of the receiving mapping (and never in an
+    /// entry the mapping overrides). Errors here are held back to be raised at those points.
     held: bool,
     /// The first error held back in this collection, in the order reading it as a value meets
     /// them.
-    poison: Option<Fail>,
+    poison: Option<Box<Fail>>,
     /// The fingerprints of its items or entries, when it is (inside) a key or an anchor.
-    fingerprints: Option<Fingerprints>,
+    fingerprints: Option<Box<Fingerprints>>,
     kind: FrameKind<'a>,
 }
 
@@ -817,6 +829,7 @@ impl Fingerprints {
 enum FrameKind<'a> {
     Seq {
         items: Vec<Node<'a>>,
+        /// The items' [`Meta`], when the sequence keeps its own.
         metas: Vec<Meta<'a>>,
         /// A merge key's list value: the entries of its items, merged as each item ends.
         merge: Option<Merged<'a>>,
@@ -829,7 +842,7 @@ enum PendingKey<'a> {
         text: Cow<'a, str>,
         span: Span,
         id: KeyId<'a>,
-        held: Option<Fail>,
+        held: Option<Box<Fail>>,
     },
     /// A merge key (`<<`): its value is merged rather than stored.
     Merge,
@@ -838,12 +851,21 @@ enum PendingKey<'a> {
 #[derive(Default)]
 struct MapFrame<'a> {
     entries: Vec<Entry<'a>>,
-    /// The identity of every entry's key, in order.
-    ids: Vec<KeyId<'a>>,
-    /// The same, once the mapping is large enough for lookups to be worth hashing.
-    index: Option<HashSet<KeyId<'a>>>,
+    /// Key identities other than the usual one, a string key written as its text
+    /// (`KeyId::Scalar(key, Str)`), by entry index. Most mappings have none.
+    odd: Vec<(usize, KeyId<'a>)>,
+    /// Every key identity, once the mapping is large enough for lookups to be worth hashing.
+    /// Boxed: the set is rare, and every open mapping carries this field.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashSet<KeyId<'a>>>>,
     /// A key read, waiting for its value.
     key: Option<PendingKey<'a>>,
+    /// What only merges and held mappings need.
+    rare: Option<Box<MapRare<'a>>>,
+}
+
+#[derive(Default)]
+struct MapRare<'a> {
     /// Each entry's held-back error (held mappings only).
     held: Vec<Option<Fail>>,
     /// Entries from merge keys, in order, applied when the mapping ends.
@@ -854,6 +876,28 @@ struct MapFrame<'a> {
     dup_error: Option<Fail>,
 }
 
+/// What a finished node carries besides itself, when anything: rare enough to be boxed.
+#[derive(Clone, Default)]
+struct Extra<'a> {
+    meta: Option<Meta<'a>>,
+    /// The first error held back inside the node.
+    poison: Option<Fail>,
+    /// A merge key's list value: the entries its items gave.
+    merged: Option<Merged<'a>>,
+    /// Its fingerprint, when its parent keeps them or it is anchored.
+    fingerprint: Option<String>,
+}
+
+impl<'a> Extra<'a> {
+    fn boxed(self) -> Option<Box<Extra<'a>>> {
+        let empty = self.meta.is_none()
+            && self.poison.is_none()
+            && self.merged.is_none()
+            && self.fingerprint.is_none();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
 /// A finished node on its way to its parent.
 struct Done<'a> {
     node: Node<'a>,
@@ -862,13 +906,7 @@ struct Done<'a> {
     defined: Span,
     key: Option<ScalarKey<'a>>,
     height: usize,
-    meta: Option<Meta<'a>>,
-    /// The first error held back inside the node.
-    poison: Option<Fail>,
-    /// A merge key's list value: the entries its items gave.
-    merged: Option<Merged<'a>>,
-    /// Its fingerprint, when its parent keeps them or it is anchored.
-    fingerprint: Option<String>,
+    extra: Option<Box<Extra<'a>>>,
 }
 
 struct Reader<'a> {
@@ -891,6 +929,11 @@ struct Reader<'a> {
     /// The last event's position: where a stream without a document, or a budget checked at the
     /// end, is reported.
     end: Span,
+    /// Spare buffers for the items and entries of open collections: a collection is gathered in
+    /// one and copied out at its end into a vector of its exact size, which saves the growing and
+    /// shrinking of a vector per collection.
+    item_buffers: Vec<Vec<Node<'a>>>,
+    entry_buffers: Vec<Vec<Entry<'a>>>,
 }
 
 fn span_of(span: &granit_parser::Span) -> Span {
@@ -936,6 +979,16 @@ fn scalar_meta(node: &Node<'_>, defined: Span) -> Meta<'static> {
     }
 }
 
+/// The usual identity of a key with this text: a string written as itself.
+fn is_plain_id(id: &KeyId<'_>, text: &str) -> bool {
+    matches!(id, KeyId::Scalar(v, KeyTag::Kind(TagKind::Str)) if same_str(v, text))
+}
+
+/// String equality that skips comparing the bytes of two slices of the same text.
+fn same_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
+}
+
 /// The entries a merge key's value brings: a mapping's entries, each item's for a list, nothing
 /// for null; anything else is refused. Merged keys and values take the position the merge refers
 /// to them from: the alias, or the mapping written in place (inside a nested list, the item of
@@ -946,11 +999,10 @@ fn merge_unit<'a>(
     defined: Span,
     at: Option<Span>,
 ) -> Result<Merged<'a>, Fail> {
+    if let Some(Meta::Recursive(e)) = meta {
+        return Err(e.clone());
+    }
     match &node.value {
-        _ if matches!(meta, Some(Meta::Recursive(_))) => match meta {
-            Some(Meta::Recursive(e)) => Err(e.clone()),
-            _ => Err(unreachable_fail(defined)),
-        },
         Value::Null => Ok(Vec::new()),
         Value::Map(entries) => {
             let (ids, held) = match meta {
@@ -1012,6 +1064,8 @@ impl<'a> Reader<'a> {
             anchor_copies: 0,
             anchor_copy_bytes: 0,
             end: Span::empty(text.len()),
+            item_buffers: Vec::new(),
+            entry_buffers: Vec::new(),
         }
     }
 
@@ -1023,7 +1077,7 @@ impl<'a> Reader<'a> {
         options.set_emit_comments(false);
         let parser = Parser::new_from_str_with_options(self.text, options);
         for item in parser {
-            let (event, span) = item.map_err(Fail::Scan)?;
+            let (event, span) = item.map_err(|e| Fail::Scan(Box::new(e)))?;
             let at = span_of(&span);
             self.end = at;
             self.events += 1;
@@ -1132,6 +1186,18 @@ impl<'a> Reader<'a> {
         self.stack.last().is_some_and(|f| f.fingerprints.is_some())
     }
 
+    /// Whether the current collection keeps its children's [`Meta`].
+    fn keeps_meta(&self) -> bool {
+        match self.stack.last() {
+            Some(Frame {
+                kind: FrameKind::Map(m),
+                ..
+            }) => matches!(m.key, Some(PendingKey::Merge)),
+            Some(f) => f.keep_meta,
+            None => false,
+        }
+    }
+
     /// Whether the next node is a merge key's value.
     fn merge_value_next(&self) -> bool {
         matches!(self.stack.last(), Some(Frame { kind: FrameKind::Map(m), .. }) if matches!(m.key, Some(PendingKey::Merge)))
@@ -1142,8 +1208,7 @@ impl<'a> Reader<'a> {
         self.stack.last().is_some_and(|f| f.held) || self.merge_value_next()
     }
 
-    /// Whether errors in a collection starting now are held back: also when it is a key, which
-    /// the serde-saphyr reader read whole before checking anything in it.
+    /// Whether errors in a collection starting now are held back: also when it is a key.
     fn held_collection(&self) -> bool {
         self.held() || self.expecting_key()
     }
@@ -1157,6 +1222,41 @@ impl<'a> Reader<'a> {
         at: Span,
     ) -> Result<(), Fail> {
         self.count_node(anchor, tag, value.len(), at)?;
+        if anchor == 0 && tag.is_none() && self.open_anchors == 0 {
+            // The usual scalar, a plain value in a collection read as it comes, goes straight in.
+            // (Outside anchors the replay totals are not needed.)
+            if let Some(Frame {
+                held: false,
+                fingerprints: None,
+                keep_meta: false,
+                kind,
+                ..
+            }) = self.stack.last_mut()
+            {
+                match kind {
+                    FrameKind::Seq {
+                        items, merge: None, ..
+                    } => {
+                        let value = resolve(value, style, TagKind::None, at)?;
+                        items.push(Node { span: at, value });
+                        return Ok(());
+                    }
+                    FrameKind::Map(map) if matches!(map.key, Some(PendingKey::Key { .. })) => {
+                        if let Some(PendingKey::Key { text, span, id, .. }) = map.key.take() {
+                            let value = resolve(value, style, TagKind::None, at)?;
+                            let entry = Entry {
+                                key: text,
+                                key_span: span,
+                                value: Node { span: at, value },
+                            };
+                            map.push(entry, id, None);
+                        }
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+            }
+        }
         let kind = TagKind::of(tag);
         let is_key = self.expecting_key();
         let merge = value == "<<"
@@ -1175,27 +1275,34 @@ impl<'a> Reader<'a> {
             shown: kind.textual().then(|| value.clone()),
             merge,
         });
-        let fingerprint = (anchor != 0 || self.keeps_fingerprints()).then(|| match &key {
-            Some(k) => k.id.fingerprint(),
-            None => KeyId::scalar(&value, style, kind, tag).fingerprint(),
-        });
-        let (value, poison) = match resolve(value, style, kind, at) {
-            Ok(v) => (v, None),
+        // Anything beyond the node is rare: built only when needed.
+        let mut extra: Option<Box<Extra<'a>>> = None;
+        if anchor != 0 || self.keeps_fingerprints() {
+            extra.get_or_insert_with(Box::default).fingerprint = Some(match &key {
+                Some(k) => k.id.fingerprint(),
+                None => KeyId::scalar(&value, style, kind, tag).fingerprint(),
+            });
+        }
+        let value = match resolve(value, style, kind, at) {
+            Ok(v) => v,
             // A placeholder that is neither null nor a collection, as the scalar was not.
-            Err(e) if self.held() => (Value::Str(Cow::Borrowed("")), Some(e)),
+            Err(e) if self.held() => {
+                extra.get_or_insert_with(Box::default).poison = Some(e);
+                Value::Str(Cow::Borrowed(""))
+            }
             Err(e) => return Err(e),
         };
         let node = Node { span: at, value };
-        let meta = scalar_meta(&node, at);
+        if anchor != 0 || self.keeps_meta() {
+            extra.get_or_insert_with(Box::default).meta = Some(scalar_meta(&node, at));
+        }
         if anchor != 0 {
             self.set_anchor(
                 anchor,
                 Anchor {
                     node: node.clone(),
                     key: key.clone(),
-                    meta: Some(meta.clone()),
-                    poison: poison.clone(),
-                    fingerprint: fingerprint.clone(),
+                    extra: extra.as_deref().cloned().unwrap_or_default(),
                     cost: Totals {
                         recorded: 1,
                         nodes: 1,
@@ -1212,10 +1319,7 @@ impl<'a> Reader<'a> {
             defined: at,
             key,
             height: 0,
-            meta: Some(meta),
-            poison,
-            merged: None,
-            fingerprint,
+            extra,
         })
     }
 
@@ -1240,10 +1344,12 @@ impl<'a> Reader<'a> {
             || self.open_anchors > 0
             || self.expecting_key()
             || self.keeps_fingerprints())
-        .then(|| Fingerprints {
-            tag: collection_tag(TagKind::of(tag), tag, kind),
-            items: Vec::new(),
-            key: None,
+        .then(|| {
+            Box::new(Fingerprints {
+                tag: collection_tag(TagKind::of(tag), tag, kind),
+                items: Vec::new(),
+                key: None,
+            })
         });
         if anchor != 0 {
             self.open_anchors += 1;
@@ -1261,11 +1367,14 @@ impl<'a> Reader<'a> {
             fingerprints,
             kind: match kind {
                 NodeKind::Seq => FrameKind::Seq {
-                    items: Vec::new(),
+                    items: self.item_buffers.pop().unwrap_or_default(),
                     metas: Vec::new(),
                     merge: merge_value.then(Vec::new),
                 },
-                _ => FrameKind::Map(MapFrame::default()),
+                _ => FrameKind::Map(MapFrame {
+                    entries: self.entry_buffers.pop().unwrap_or_default(),
+                    ..MapFrame::default()
+                }),
             },
         });
         Ok(())
@@ -1277,37 +1386,41 @@ impl<'a> Reader<'a> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
-        let mut poison = frame.poison;
-        let node_kind = match frame.kind {
-            FrameKind::Seq { .. } => NodeKind::Seq,
-            FrameKind::Map(_) => NodeKind::Map,
+        let mut extra = Extra {
+            poison: frame.poison.map(|p| *p),
+            ..Extra::default()
         };
-        let fingerprint = frame.fingerprints.map(|f| f.finish(node_kind));
-        let (value, meta, merged) = match frame.kind {
+        let value = match frame.kind {
             FrameKind::Seq {
-                mut items,
+                items,
                 metas,
                 merge,
             } => {
-                items.shrink_to_fit();
-                let meta = frame.keep_meta.then_some(Meta::Seq(metas));
-                (Value::Seq(items), meta, merge)
+                extra.fingerprint = frame.fingerprints.map(|f| f.finish(NodeKind::Seq));
+                if frame.keep_meta {
+                    extra.meta = Some(Meta::Seq(metas));
+                }
+                extra.merged = merge;
+                Value::Seq(exact_size(items, &mut self.item_buffers))
             }
             FrameKind::Map(map) => {
-                let finished = map.finish(frame.held);
+                extra.fingerprint = frame.fingerprints.map(|f| f.finish(NodeKind::Map));
+                let finished = map.finish(frame.held, frame.keep_meta);
                 if let Some(p) = finished.kept_poison {
                     // The merged entries are deserialized when the mapping ends.
                     if !frame.held {
                         return Err(p);
                     }
-                    poison.get_or_insert(p);
+                    extra.poison.get_or_insert(p);
                 }
-                let meta = frame.keep_meta.then_some(Meta::Map {
-                    ids: finished.ids,
-                    held: finished.held,
-                    merge: finished.merge_error,
-                });
-                (Value::Map(finished.entries), meta, None)
+                if frame.keep_meta {
+                    extra.meta = Some(Meta::Map {
+                        ids: finished.ids,
+                        held: finished.held,
+                        merge: finished.merge_error,
+                    });
+                }
+                Value::Map(exact_size(finished.entries, &mut self.entry_buffers))
             }
         };
         let node = Node {
@@ -1322,9 +1435,7 @@ impl<'a> Reader<'a> {
                 Anchor {
                     node: node.clone(),
                     key: None,
-                    meta: meta.clone(),
-                    poison: poison.clone(),
-                    fingerprint: fingerprint.clone(),
+                    extra: extra.clone(),
                     cost: self.totals.since(frame.start),
                     height,
                 },
@@ -1335,10 +1446,7 @@ impl<'a> Reader<'a> {
             node,
             key: None,
             height,
-            meta,
-            poison,
-            merged,
-            fingerprint,
+            extra: extra.boxed(),
         })
     }
 
@@ -1368,15 +1476,18 @@ impl<'a> Reader<'a> {
                 span: at,
                 value: Value::Str(Cow::Borrowed("")),
             };
-            return self.deliver(Done {
+            let extra = Extra {
                 meta: Some(Meta::Recursive(e.clone())),
+                poison: Some(e),
+                merged: None,
+                fingerprint: Some(format!("r{id}")),
+            };
+            return self.deliver(Done {
                 node,
                 defined: at,
                 key: None,
                 height: 0,
-                poison: Some(e),
-                merged: None,
-                fingerprint: Some(format!("r{id}")),
+                extra: extra.boxed(),
             });
         }
         let Some((cost, height, merge, defined)) = self.anchor(id).map(|a| {
@@ -1422,13 +1533,10 @@ impl<'a> Reader<'a> {
         };
         let done = Done {
             node: replay(&anchor.node, at),
-            defined: anchor.node.span,
+            defined,
             key: anchor.key.clone(),
             height,
-            meta: anchor.meta.clone(),
-            poison: anchor.poison.clone(),
-            merged: None,
-            fingerprint: anchor.fingerprint.clone(),
+            extra: anchor.extra.clone().boxed(),
         };
         self.deliver(done)
     }
@@ -1436,25 +1544,45 @@ impl<'a> Reader<'a> {
     /// Hands a finished node to its parent: an item, a key, a value, or the document root.
     fn deliver(&mut self, done: Done<'a>) -> Result<(), Fail> {
         let depth = self.stack.len();
+        let Done {
+            node,
+            defined,
+            key,
+            height,
+            extra,
+        } = done;
+        let (mut meta, mut poison, merged, mut fingerprint) = match extra {
+            Some(e) => {
+                let Extra {
+                    meta,
+                    poison,
+                    merged,
+                    fingerprint,
+                } = *e;
+                (meta, poison, merged, fingerprint)
+            }
+            None => (None, None, None, None),
+        };
         let Some(frame) = self.stack.last_mut() else {
-            if let Some(p) = done.poison {
+            if let Some(p) = poison {
                 return Err(p);
             }
-            self.root = Some(done.node);
+            self.root = Some(node);
             return Ok(());
         };
-        frame.height = frame.height.max(done.height);
+        frame.height = frame.height.max(height);
         let held = frame.held;
         if let Some(f) = &mut frame.fingerprints {
-            let mine = done.fingerprint.clone().unwrap_or_default();
+            let mine = fingerprint.take().unwrap_or_default();
             match &frame.kind {
                 FrameKind::Seq { .. } => f.items.push(mine),
                 FrameKind::Map(m) if m.key.is_none() => {
                     // A scalar key's fingerprint is its identity.
-                    f.key = Some(match &done.key {
-                        Some(k) if done.fingerprint.is_none() => k.id.fingerprint(),
-                        _ => mine,
+                    f.key = Some(match &key {
+                        Some(k) if mine.is_empty() => k.id.fingerprint(),
+                        _ => mine.clone(),
                     });
+                    fingerprint = Some(mine);
                 }
                 FrameKind::Map(_) => {
                     let key = f.key.take().unwrap_or_default();
@@ -1464,31 +1592,31 @@ impl<'a> Reader<'a> {
         }
         // A held-back error that reaches a collection read as it comes is raised (a merge key's
         // value is the exception: its entries keep their own).
-        let raise = !held && done.poison.is_some();
+        let raise = !held && poison.is_some();
         match &mut frame.kind {
             FrameKind::Seq {
                 items,
                 metas,
                 merge,
             } => {
-                if let Some(p) = done.poison {
+                if let Some(p) = poison.take() {
                     if raise {
                         return Err(p);
                     }
-                    frame.poison.get_or_insert(p);
+                    frame.poison.get_or_insert_with(|| Box::new(p));
                 }
                 let mut merge_failure = None;
                 if let Some(acc) = merge {
                     // The items of a merge key's list are merged as each one ends.
-                    match merge_unit(&done.node, done.meta.as_ref(), done.defined, None) {
+                    match merge_unit(&node, meta.as_ref(), defined, None) {
                         Ok(entries) => acc.extend(entries),
                         Err(e) => merge_failure = Some(e),
                     }
                 }
                 if frame.keep_meta {
-                    metas.push(done.meta.unwrap_or(Meta::Null));
+                    metas.push(meta.take().unwrap_or(Meta::Null));
                 }
-                items.push(done.node);
+                items.push(node);
                 if let Some(e) = merge_failure {
                     // Raised, or held, by the mapping that receives the merge.
                     return self.merge_failed(depth - 2, e);
@@ -1496,8 +1624,7 @@ impl<'a> Reader<'a> {
             }
             FrameKind::Map(map) => match map.key.take() {
                 None => {
-                    let node = done.node;
-                    let (id, shown) = match done.key {
+                    let (id, shown) = match key {
                         Some(ScalarKey { merge: true, .. }) => {
                             map.key = Some(PendingKey::Merge);
                             return Ok(());
@@ -1505,35 +1632,36 @@ impl<'a> Reader<'a> {
                         Some(k) if !matches!(node.value, Value::Seq(_) | Value::Map(_)) => {
                             (k.id, k.shown)
                         }
-                        _ => (KeyId::Complex(done.fingerprint.unwrap_or_default()), None),
+                        _ => (KeyId::Complex(fingerprint.take().unwrap_or_default()), None),
                     };
+                    let text = key_text(node.value);
                     let mut key_held = None;
-                    if let Some(first) = map.find(&id) {
+                    if let Some(first) = map.find(&id, &text) {
                         let e = Fail::Duplicate {
                             key: shown.map(Cow::into_owned),
-                            at: done.defined,
+                            at: defined,
                             first: Some(first),
                         };
                         if !held {
                             return Err(e);
                         }
-                        map.dup_error.get_or_insert_with(|| e.clone());
+                        map.rare().dup_error.get_or_insert_with(|| e.clone());
                         key_held = Some(e);
                     }
                     // A key was read whole before anything in it was checked, and checked for
                     // being a duplicate first.
                     if raise {
-                        return Err(done.poison.unwrap_or_else(|| unreachable_fail(node.span)));
+                        return Err(poison.unwrap_or_else(|| unreachable_fail(node.span)));
                     }
-                    let key_held = key_held.or(done.poison);
+                    let key_held = key_held.or(poison);
                     if let Some(p) = &key_held {
-                        frame.poison.get_or_insert_with(|| p.clone());
+                        frame.poison.get_or_insert_with(|| Box::new(p.clone()));
                     }
                     map.key = Some(PendingKey::Key {
-                        text: key_text(node.value),
+                        text,
                         span: node.span,
                         id,
-                        held: key_held,
+                        held: key_held.map(Box::new),
                     });
                 }
                 Some(PendingKey::Key {
@@ -1542,30 +1670,30 @@ impl<'a> Reader<'a> {
                     id,
                     held: key_held,
                 }) => {
-                    if let Some(p) = &done.poison {
+                    if let Some(p) = &poison {
                         if raise {
                             return Err(p.clone());
                         }
-                        frame.poison.get_or_insert_with(|| p.clone());
+                        frame.poison.get_or_insert_with(|| Box::new(p.clone()));
                     }
-                    let entry_held = held.then(|| key_held.or(done.poison));
+                    let entry_held = held.then(|| key_held.map(|b| *b).or(poison));
                     map.push(
                         Entry {
                             key: text,
                             key_span: span,
-                            value: done.node,
+                            value: node,
                         },
                         id,
                         entry_held,
                     );
                 }
                 Some(PendingKey::Merge) => {
-                    let merged = match done.merged {
+                    let merged = match merged {
                         Some(entries) => Ok(entries),
-                        None => merge_unit(&done.node, done.meta.as_ref(), done.defined, None),
+                        None => merge_unit(&node, meta.as_ref(), defined, None),
                     };
                     match merged {
-                        Ok(entries) => map.merged.extend(entries),
+                        Ok(entries) => map.rare().merged.extend(entries),
                         Err(e) => return self.merge_failed(depth - 1, e),
                     }
                 }
@@ -1584,11 +1712,25 @@ impl<'a> Reader<'a> {
             return Err(e);
         }
         if let FrameKind::Map(map) = &mut frame.kind {
-            map.merge_error.get_or_insert_with(|| e.clone());
+            map.rare().merge_error.get_or_insert_with(|| e.clone());
         }
-        frame.poison.get_or_insert(e);
+        frame.poison.get_or_insert_with(|| Box::new(e));
         Ok(())
     }
+}
+
+/// A finished collection's items in a vector of their exact size. Small collections (nearly all)
+/// are copied out of their buffer, which goes back to `spare`; a large one keeps its buffer,
+/// shrunk in place, so that it never exists twice.
+fn exact_size<T>(mut items: Vec<T>, spare: &mut Vec<Vec<T>>) -> Vec<T> {
+    if items.len() >= 256 {
+        items.shrink_to_fit();
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.append(&mut items);
+    spare.push(items);
+    exact
 }
 
 /// A copy of an anchored node for one of its aliases: every span is the alias's, so a problem in
@@ -1637,61 +1779,258 @@ struct Finished<'a> {
 }
 
 impl<'a> MapFrame<'a> {
-    /// The span of an earlier key with the same identity.
-    fn find(&self, id: &KeyId<'a>) -> Option<Span> {
+    fn rare(&mut self) -> &mut MapRare<'a> {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// The identity of entry `i`'s key.
+    fn id_of(&self, i: usize) -> KeyId<'a> {
+        match self.odd.binary_search_by_key(&i, |(j, _)| *j) {
+            Ok(at) => self.odd[at].1.clone(),
+            Err(_) => KeyId::Scalar(self.entries[i].key.clone(), KeyTag::Kind(TagKind::Str)),
+        }
+    }
+
+    /// The span of an earlier key with the same identity (`text` is the new key's tree text).
+    fn find(&self, id: &KeyId<'a>, text: &str) -> Option<Span> {
         if let Some(index) = &self.index {
             if !index.contains(id) {
                 return None;
             }
         }
-        self.ids
-            .iter()
-            .position(|k| k == id)
-            .map(|i| self.entries[i].key_span)
+        let plain = is_plain_id(id, text);
+        let mut odd = self.odd.iter().peekable();
+        for (i, e) in self.entries.iter().enumerate() {
+            let odd_id = match odd.peek() {
+                Some((j, odd_id)) if *j == i => {
+                    odd.next();
+                    Some(odd_id)
+                }
+                _ => None,
+            };
+            let same = match odd_id {
+                Some(odd_id) => odd_id == id,
+                // Entry `i` is a string key written as its text: only that identity matches.
+                None => plain && same_str(&e.key, text),
+            };
+            if same {
+                return Some(e.key_span);
+            }
+        }
+        None
     }
 
     fn push(&mut self, entry: Entry<'a>, id: KeyId<'a>, held: Option<Option<Fail>>) {
         if let Some(index) = &mut self.index {
             index.insert(id.clone());
         }
-        self.ids.push(id);
+        if !is_plain_id(&id, &entry.key) {
+            self.odd.push((self.entries.len(), id));
+        }
         self.entries.push(entry);
         if let Some(held) = held {
-            self.held.push(held);
+            self.rare().held.push(held);
         }
         // Small mappings (every mapping in a config) compare keys directly; a hostile mapping
         // with thousands of keys gets a hash set, so duplicate detection stays linear.
         if self.index.is_none() && self.entries.len() > 32 {
-            self.index = Some(self.ids.iter().cloned().collect());
+            let ids = (0..self.entries.len()).map(|i| self.id_of(i)).collect();
+            self.index = Some(Box::new(ids));
         }
     }
 
     /// The entries: the mapping's own, then merged ones whose key it does not have yet (its
     /// own keys win, and among merged ones the first wins).
-    fn finish(mut self, keep_held: bool) -> Finished<'a> {
+    fn finish(mut self, keep_held: bool, keep_ids: bool) -> Finished<'a> {
         let mut kept_poison = None;
-        if !self.merged.is_empty() {
-            let mut seen: HashSet<KeyId<'a>> = self.ids.iter().cloned().collect();
-            for (e, id, held) in std::mem::take(&mut self.merged) {
+        let mut ids: Vec<KeyId<'a>> = if keep_ids || self.rare.is_some() {
+            (0..self.entries.len()).map(|i| self.id_of(i)).collect()
+        } else {
+            Vec::new()
+        };
+        let rare = self.rare.take().map(|r| *r).unwrap_or_default();
+        let mut held = rare.held;
+        if !rare.merged.is_empty() {
+            let mut seen: HashSet<KeyId<'a>> = ids.iter().cloned().collect();
+            for (e, id, entry_held) in rare.merged {
                 if seen.insert(id.clone()) {
                     if kept_poison.is_none() {
-                        kept_poison.clone_from(&held);
+                        kept_poison.clone_from(&entry_held);
                     }
                     self.entries.push(e);
-                    self.ids.push(id);
+                    ids.push(id);
                     if keep_held {
-                        self.held.push(held);
+                        held.push(entry_held);
                     }
                 }
             }
         }
-        self.entries.shrink_to_fit();
         Finished {
             entries: self.entries,
-            ids: self.ids,
-            held: self.held,
+            ids,
+            held,
             kept_poison,
-            merge_error: self.merge_error.or(self.dup_error),
+            merge_error: rare.merge_error.or(rare.dup_error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Node<'_> {
+        let index = LineIndex::new(text);
+        parse(text, &index).unwrap_or_else(|d| panic!("{text:?}: {d:?}"))
+    }
+
+    fn err(text: &str) -> Diagnostic {
+        let index = LineIndex::new(text);
+        parse(text, &index).expect_err(text)
+    }
+
+    fn value<'a>(root: &'a Node<'a>, key: &str) -> &'a Value<'a> {
+        &root.get(key).unwrap_or_else(|| panic!("no {key}")).value
+    }
+
+    fn number(n: &str) -> Value<'_> {
+        Value::Number(Cow::Borrowed(n))
+    }
+
+    #[test]
+    fn every_key_and_value_has_its_byte_range() {
+        let text = "a: 1\nb: [x, \"y\"]\nc:\n  - d: é\n";
+        let root = ok(text);
+        let map = root.as_map().unwrap();
+        assert_eq!(&text[map[1].key_span.range()], "b");
+        let b = root.get("b").unwrap();
+        assert_eq!(&text[b.as_seq().unwrap()[1].span.range()], "\"y\"");
+        let c = root.get("c").unwrap().as_seq().unwrap()[0]
+            .get("d")
+            .unwrap();
+        assert_eq!(&text[c.span.range()], "é");
+        // Strings that need no unescaping borrow from the text.
+        assert!(matches!(&c.value, Value::Str(Cow::Borrowed("é"))));
+    }
+
+    #[test]
+    fn yaml_1_2_core_schema_scalars() {
+        let root = ok("a: NO\nb: yes\nc: true\nd: False\ne: ~\nf:\ng: 0x1F\nh: 1.5e3\ni: 0777\nj: '1'\nk: -0\nl: 0X1F\n");
+        // A column named `NO` (or `yes`) stays a string: YAML 1.1 booleans are not booleans.
+        assert_eq!(value(&root, "a"), &Value::Str(Cow::Borrowed("NO")));
+        assert_eq!(value(&root, "b"), &Value::Str(Cow::Borrowed("yes")));
+        assert_eq!(value(&root, "c"), &Value::Bool(true));
+        assert_eq!(value(&root, "d"), &Value::Bool(false));
+        assert_eq!(value(&root, "e"), &Value::Null);
+        assert_eq!(value(&root, "f"), &Value::Null);
+        // Numbers are printed as the reader before this one printed them.
+        assert_eq!(value(&root, "g"), &number("31"));
+        assert_eq!(value(&root, "h"), &number("1500"));
+        assert_eq!(value(&root, "i"), &number("777"));
+        assert_eq!(value(&root, "j"), &Value::Str(Cow::Borrowed("1")));
+        assert_eq!(value(&root, "k"), &number("0"));
+        assert_eq!(value(&root, "l"), &Value::Str(Cow::Borrowed("0X1F")));
+    }
+
+    #[test]
+    fn tags_decide_what_a_scalar_is() {
+        let root = ok("a: !!str 12\nb: !custom 12\nc: ! ~\nd: !!binary aGVsbG8=\ne: !!null x\n");
+        assert_eq!(value(&root, "a"), &Value::Str(Cow::Borrowed("12")));
+        assert_eq!(value(&root, "b"), &number("12"));
+        assert_eq!(value(&root, "c"), &Value::Str(Cow::Borrowed("~")));
+        assert_eq!(value(&root, "d"), &Value::Str(Cow::Borrowed("hello")));
+        assert_eq!(value(&root, "e"), &Value::Null);
+        assert_eq!(err("a: !!int x\n").message, "invalid u64");
+        assert_eq!(err("a: !!str [x]\n").message, "unsupported tag `!!str`");
+        assert_eq!(
+            err("a: .inf\n").message,
+            "value `.inf` is not a finite number"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_both_places() {
+        let d = err("name: x\ntimezone: UTC\nname: y\n");
+        assert_eq!(d.code, Code::DuplicateKey);
+        assert_eq!(d.span, Span::new(22, 26));
+        assert_eq!(d.related[0].span, Span::new(0, 4));
+        // Integers are the same key however they are written; a quoted one is a string.
+        assert_eq!(err("1: a\n0x1: b\n").code, Code::DuplicateKey);
+        ok("1: a\n'1': b\n");
+        // Large mappings switch to a hash set and still find the duplicate.
+        let mut big: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        big.push_str("k7: again\n");
+        assert_eq!(err(&big).code, Code::DuplicateKey);
+    }
+
+    #[test]
+    fn aliases_replay_with_the_alias_position_and_merges_apply() {
+        let text = "a: &x {b: 1}\nc: *x\nd:\n  <<: *x\n  e: 2\n";
+        let root = ok(text);
+        let c = root.get("c").unwrap();
+        assert_eq!(&text[c.span.range()], "*x");
+        assert_eq!(&text[c.get("b").unwrap().span.range()], "*x");
+        let d = root.get("d").unwrap().as_map().unwrap();
+        let keys: Vec<&str> = d.iter().map(|e| e.key.as_ref()).collect();
+        assert_eq!(keys, ["e", "b"]);
+        assert_eq!(err("<<: 5\n").code, Code::YamlSyntax);
+        assert_eq!(
+            err("a: &a [*a]\n").message,
+            "Recursive reference not allowed here"
+        );
+    }
+
+    #[test]
+    fn budgets_refuse_hostile_files_early() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..40 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let d = err(&bomb);
+        assert_eq!(d.code, Code::ResourceLimit);
+        assert!(d.message.contains("alias bomb"), "{}", d.message);
+        let deep: String = (0..40)
+            .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+            .collect();
+        let d = err(&deep);
+        assert_eq!(d.code, Code::ResourceLimit);
+        assert_eq!(
+            d.message,
+            format!("the YAML is nested deeper than {MAX_DEPTH} levels")
+        );
+        let d = err(&format!("a: {}", "[".repeat(100)));
+        assert_eq!(d.code, Code::ResourceLimit);
+        assert_eq!(err("a: 1\n---\nb: 2\n").code, Code::ResourceLimit);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_place() {
+        let d = err("name: \"unclosed\ntimezone: UTC\n");
+        assert_eq!(
+            (d.code, d.span.start, d.message.as_str()),
+            (Code::YamlSyntax, 6, "unclosed quote")
+        );
+        let d = err("name: x\nmaster:\n\tschema: PUBLIC\n");
+        assert_eq!(d.span.start, 17);
+        assert!(d.message.contains("tabs"), "{}", d.message);
+        assert!(d.help.unwrap().contains("spaces"));
+        // After a byte-order mark and a lone carriage return, positions stay byte-exact.
+        assert_eq!(err("\u{feff}a: \"x\n").span.start, 6);
+        assert_eq!(err("\r name: x\n- name: y\n").span.start, 10);
+    }
+
+    #[test]
+    fn boms_crlf_and_empty_streams() {
+        let text = "\u{feff}name: x\r\ntimezone: UTC\r\n";
+        let root = ok(text);
+        assert_eq!(
+            &text[root.as_map().unwrap()[1].key_span.range()],
+            "timezone"
+        );
+        assert_eq!(ok("").value, Value::Null);
+        assert_eq!(ok("# only a comment\n").span, Span::empty(17));
     }
 }
