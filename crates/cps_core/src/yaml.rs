@@ -779,6 +779,8 @@ struct Anchor<'a> {
     /// What replaying it adds to the totals, and how deep it nests.
     cost: Totals,
     height: usize,
+    /// Where its events are in [`Reader::positions`].
+    positions: std::ops::Range<usize>,
 }
 
 /// A collection being read.
@@ -787,6 +789,8 @@ struct Frame<'a> {
     anchor: usize,
     /// Totals before the collection started, for an anchored collection's replay cost.
     start: Totals,
+    /// Where its events start in [`Reader::positions`] (anchored collections).
+    first_position: usize,
     /// Nesting below this collection (0 when it holds only scalars).
     height: usize,
     /// Whether the finished collection keeps its [`Meta`] (anchored, inside an anchor, or inside
@@ -929,6 +933,10 @@ struct Reader<'a> {
     /// The last event's position: where a stream without a document, or a budget checked at the
     /// end, is reported.
     end: Span,
+    /// The position of every event recorded into an open anchor, in order (replayed events
+    /// included, at their own positions): where an alias replay that goes over its budget
+    /// mid-way is reported when the replay is being read whole (see [`Reader::alias`]).
+    positions: Vec<Span>,
     /// Spare buffers for the items and entries of open collections: a collection is gathered in
     /// one and copied out at its end into a vector of its exact size, which saves the growing and
     /// shrinking of a vector per collection.
@@ -1064,6 +1072,7 @@ impl<'a> Reader<'a> {
             anchor_copies: 0,
             anchor_copy_bytes: 0,
             end: Span::empty(text.len()),
+            positions: Vec::new(),
             item_buffers: Vec::new(),
             entry_buffers: Vec::new(),
         }
@@ -1296,7 +1305,11 @@ impl<'a> Reader<'a> {
         if anchor != 0 || self.keeps_meta() {
             extra.get_or_insert_with(Box::default).meta = Some(scalar_meta(&node, at));
         }
+        if anchor != 0 || self.open_anchors > 0 {
+            self.positions.push(at);
+        }
         if anchor != 0 {
+            let last = self.positions.len();
             self.set_anchor(
                 anchor,
                 Anchor {
@@ -1311,6 +1324,7 @@ impl<'a> Reader<'a> {
                         merge_keys: 0,
                     },
                     height: 0,
+                    positions: last - 1..last,
                 },
             );
         }
@@ -1356,10 +1370,15 @@ impl<'a> Reader<'a> {
         }
         self.copy_into_anchors(self.open_anchors, 1, owned, at)?;
         self.totals.owned_bytes += owned;
+        let first_position = self.positions.len();
+        if self.open_anchors > 0 {
+            self.positions.push(at);
+        }
         self.stack.push(Frame {
             span: at,
             anchor,
             start,
+            first_position,
             height: 0,
             keep_meta,
             held,
@@ -1383,6 +1402,9 @@ impl<'a> Reader<'a> {
     fn end_collection(&mut self, at: Span) -> Result<(), Fail> {
         self.totals.recorded += 1;
         self.copy_into_anchors(self.open_anchors, 1, 0, at)?;
+        if self.open_anchors > 0 {
+            self.positions.push(at);
+        }
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
@@ -1438,6 +1460,7 @@ impl<'a> Reader<'a> {
                     extra: extra.clone(),
                     cost: self.totals.since(frame.start),
                     height,
+                    positions: frame.first_position..self.positions.len(),
                 },
             );
         }
@@ -1490,17 +1513,24 @@ impl<'a> Reader<'a> {
                 extra: extra.boxed(),
             });
         }
-        let Some((cost, height, merge, defined)) = self.anchor(id).map(|a| {
+        let Some((cost, height, merge, defined, positions)) = self.anchor(id).map(|a| {
             let merge = a.key.as_ref().is_some_and(|k| k.merge);
-            (a.cost, a.height, merge, a.node.span)
+            (a.cost, a.height, merge, a.node.span, a.positions.clone())
         }) else {
             return Err(invalid("reference to unknown value", at));
         };
         if self.replayed.saturating_add(cost.recorded) > MAX_REPLAYED_EVENTS {
-            // The serde-saphyr reader counted replayed events one by one: when the very first one
-            // is over the limit, it pointed at the anchored node, else at the alias.
-            let place = if self.replayed >= MAX_REPLAYED_EVENTS {
+            // The serde-saphyr reader counted replayed events one by one and pointed at the event
+            // that went over: at the anchored node when it was the first, else at the alias, or,
+            // where it read the replay whole (a key, a merge key's value), at that event.
+            let over = MAX_REPLAYED_EVENTS.saturating_sub(self.replayed);
+            let place = if over == 0 {
                 defined
+            } else if self.held_collection() {
+                self.positions
+                    .get(positions.start + over)
+                    .copied()
+                    .unwrap_or(at)
             } else {
                 at
             };
@@ -1523,6 +1553,9 @@ impl<'a> Reader<'a> {
             return Err(Fail::Limit(Limit::Depth, at));
         }
         self.copy_into_anchors(self.open_anchors, cost.recorded, cost.owned_bytes, at)?;
+        if self.open_anchors > 0 {
+            self.positions.extend_from_within(positions);
+        }
         self.totals.replay_bytes += cost.replay_bytes;
         self.totals.owned_bytes += cost.owned_bytes;
         if merge && self.expecting_key() {

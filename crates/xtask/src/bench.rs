@@ -353,7 +353,7 @@ fn measure() -> crate::Result<String> {
         ratio(v)
     ));
     for (label, d) in [
-        ("`check()` in process (read, decode, rules)", median(c)),
+        ("`check()` in process (parse, decode, rules)", median(c)),
         ("the YAML reader alone (`yaml::parse`)", median(r)),
         (
             "before issue 11: the serde-saphyr reader alone (`tests/support/old_yaml.rs`)",
