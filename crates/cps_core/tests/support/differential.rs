@@ -16,8 +16,8 @@
 //! - A duplicate key now also points at its first occurrence (`related`), and help texts differ.
 //! - The old reader placed every error by the parser's line and column, which it translated back
 //!   into a byte offset with our line index. The two count differently after a lone carriage
-//!   return (a line break to YAML, not to the index) and after a byte-order mark at the start of a
-//!   line (which the parser skips without counting a column), so there it pointed at
+//!   return (a line break to YAML, not to the index) and after a byte-order mark before the content
+//!   (which the parser skips without counting a column), so there it pointed at
 //!   the wrong place; the new reader uses the parser's byte offsets. Such an old position is
 //!   accepted when it is exactly that translation of the new one.
 
@@ -37,15 +37,16 @@ fn describe(text: &str, index: &LineIndex, d: &Diagnostic) -> String {
 }
 
 /// Line (1-based) and column (0-based) of `at` as granit-parser counts them: `\r\n`, `\r` and
-/// `\n` each end a line, and a byte-order mark at the start of a line (skipped by the parser)
-/// takes no column.
+/// `\n` each end a line, and a byte-order mark that the parser skips (at the start of a line,
+/// before any content) takes no column.
 fn parser_line_col(text: &str, at: usize) -> (u64, u64) {
     let (mut line, mut col) = (1u64, 0u64);
-    let mut chars = text[..at].char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    let mut content = false;
+    let mut chars = text[..at].chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\r' => {
-                if chars.peek().is_some_and(|&(_, n)| n == '\n') {
+                if chars.peek() == Some(&'\n') {
                     chars.next();
                 }
                 line += 1;
@@ -55,8 +56,12 @@ fn parser_line_col(text: &str, at: usize) -> (u64, u64) {
                 line += 1;
                 col = 0;
             }
-            '\u{feff}' if col == 0 => {}
-            _ => col += 1,
+            '\u{feff}' if col == 0 && !content => {}
+            ' ' | '\t' => col += 1,
+            _ => {
+                content = true;
+                col += 1;
+            }
         }
     }
     (line, col)
