@@ -16,13 +16,14 @@
 //! - A duplicate key now also points at its first occurrence (`related`), and help texts differ.
 //! - The old reader placed every error by the parser's line and column, which it translated back
 //!   into a byte offset with our line index. The two count differently after a lone carriage
-//!   return (a line break to YAML, not to the index) and after a byte-order mark before the content
-//!   (which the parser skips without counting a column), so there it pointed at
-//!   the wrong place; the new reader uses the parser's byte offsets. Such an old position is
-//!   accepted when it is exactly that translation of the new one.
+//!   return (a line break to YAML, not to the index) and after a byte-order mark the parser skips
+//!   (it takes no column), so there the old reader pointed at the wrong place; the new reader uses
+//!   the parser's byte offsets. Such an old position is accepted when it is exactly that
+//!   translation of the parser position the new one points at.
 
 use super::old_yaml;
 use cps_core::{Code, Diagnostic, LineIndex};
+use std::collections::HashMap;
 
 fn describe(text: &str, index: &LineIndex, d: &Diagnostic) -> String {
     let at = index.line_col(text, d.span.start, cps_core::ColumnUnit::Chars);
@@ -36,48 +37,40 @@ fn describe(text: &str, index: &LineIndex, d: &Diagnostic) -> String {
     )
 }
 
-/// Line (1-based) and column (0-based) of `at` as granit-parser counts them: `\r\n`, `\r` and
-/// `\n` each end a line, and a byte-order mark that the parser skips (at the start of a line,
-/// before any content) takes no column.
-fn parser_line_col(text: &str, at: usize) -> (u64, u64) {
-    let (mut line, mut col) = (1u64, 0u64);
-    let mut content = false;
-    let mut chars = text[..at].chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                line += 1;
-                col = 0;
-            }
-            '\n' => {
-                line += 1;
-                col = 0;
-            }
-            '\u{feff}' if col == 0 && !content => {}
-            ' ' | '\t' => col += 1,
-            _ => {
-                content = true;
-                col += 1;
-            }
+/// Line (1-based) and column (0-based), as granit-parser counts them, of every event start and of
+/// the parser's error, by byte offset: where the old reader's line:column came from.
+fn parser_positions(text: &str) -> HashMap<usize, (u64, u64)> {
+    let mut options = granit_parser::Options::default();
+    options.flow_nesting_limit = cps_core::MAX_DEPTH;
+    options.set_emit_comments(false);
+    let mut positions = HashMap::new();
+    for item in granit_parser::Parser::new_from_str_with_options(text, options) {
+        let marker = match &item {
+            Ok((_, span)) => span.start,
+            Err(e) => *e.marker(),
+        };
+        if let Some(at) = marker.byte_offset() {
+            positions
+                .entry(at)
+                .or_insert((marker.line() as u64, marker.col() as u64));
+        }
+        if item.is_err() {
+            break;
         }
     }
-    (line, col)
+    positions
 }
 
 /// Whether the old reader's error offset is the new one's, or the line:column translation the old
-/// reader made of it.
+/// reader made of the same parser position.
 fn same_place(text: &str, index: &LineIndex, old: usize, new: usize) -> bool {
     if old == new {
         return true;
     }
-    if new > text.len() || !text.is_char_boundary(new) {
-        return false;
+    match parser_positions(text).get(&new) {
+        Some(&(line, col)) => index.offset_of(text, line, col + 1) == old,
+        None => false,
     }
-    let (line, col) = parser_line_col(text, new);
-    index.offset_of(text, line, col + 1) == old
 }
 
 /// `None` when the readers agree, else what differs.
