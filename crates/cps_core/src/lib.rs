@@ -24,13 +24,6 @@ pub mod project;
 pub mod rules;
 pub mod syntax;
 
-// `syntax/yaml.rs` is being rewritten on another branch and keeps its old crate paths until that
-// lands; these private aliases let it build unedited (not visible outside the crate).
-#[cfg(feature = "yaml")]
-use diagnostics as diagnostic;
-#[cfg(feature = "yaml")]
-use syntax::{span, tree};
-
 pub use config::fields::Dialect;
 pub use config::kind::FileKind;
 pub use config::model::{Config, Syntax};
@@ -44,8 +37,8 @@ pub use project::{Project, ProjectFile};
 pub use syntax::span::{ColumnUnit, LineIndex, Span};
 
 /// Nesting deeper than this is refused, in both syntaxes. A parent-segment config is at most 6
-/// levels deep. The limit is low on purpose: serde's recursive descent costs tens of kilobytes of
-/// stack per level in debug builds, and the page runs on wasm's 1 MiB stack.
+/// levels deep. The readers keep their own stacks, but decoding and the rules recurse over the tree,
+/// and the page runs on wasm's 1 MiB stack.
 pub const MAX_DEPTH: usize = 16;
 
 /// Inputs larger than this are refused with a diagnostic instead of being read (16 MiB: a real

@@ -43,6 +43,41 @@ fn alias_bombs_are_refused() {
 }
 
 #[test]
+fn every_way_to_amplify_through_aliases_is_refused() {
+    // A large scalar replayed many times (the scalar-byte budget counts every copy).
+    let big = "x".repeat(2_000_000);
+    let mut doc = format!("a: &a \"{big}\\t\"\nb: [");
+    doc.push_str(&"*a, ".repeat(40));
+    doc.push_str("*a]\n");
+    assert_eq!(codes(&doc), vec![Code::ResourceLimit]);
+    // Merge keys replaying the same mapping over and over.
+    let mut doc = String::from("m: &m {");
+    doc.push_str(
+        &(0..500)
+            .map(|i| format!("k{i}: {i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    doc.push_str("}\nl:\n");
+    for _ in 0..300 {
+        doc.push_str("  - <<: *m\n");
+    }
+    assert_eq!(codes(&doc), vec![Code::ResourceLimit]);
+    // One huge anchored list, and anchors nested in anchors: every event is copied into each
+    // open anchor, so 15 nested anchors around 7,000 items cost 105,000 copies.
+    let wide = format!("a: &w [{}]\n", ["y"; 120_000].join(", "));
+    assert_eq!(codes(&wide), vec![Code::ResourceLimit]);
+    let items = ["y"; 7_000].join(", ");
+    let nested = format!("a: {}{items}{}\n", "&a [".repeat(15), "]".repeat(15));
+    assert_eq!(codes(&nested), vec![Code::ResourceLimit]);
+    // Many aliases to one anchor.
+    let mut doc = String::from("a: &a x\nb: [");
+    doc.push_str(&"*a, ".repeat(200));
+    doc.push_str("*a]\n");
+    assert_eq!(codes(&doc), vec![Code::ResourceLimit]);
+}
+
+#[test]
 fn self_referencing_alias_is_an_error() {
     assert_eq!(codes("a: &a [*a]\n"), vec![Code::YamlSyntax]);
 }

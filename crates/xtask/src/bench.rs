@@ -1,8 +1,14 @@
-//! `cargo xtask bench [--write]`: validate vs bare parse, and peak heap on a 10 MB input.
+//! `cargo xtask bench [--write]`: `cps validate` against libyaml (PyYAML's C loader) on the same
+//! file, validate against a bare parse, and peak heap on a 10 MB input.
 //!
-//! Numbers are ratios against a baseline measured in the same process, interleaved run by run,
-//! so machine speed and load cancel out. `--write` replaces the generated section of
-//! BENCHMARKS.md. The measuring itself runs in a release build (`bench-inner`).
+//! Numbers are ratios against a baseline measured in the same run, interleaved run by run, so
+//! machine speed and load cancel out. `--write` replaces the generated section of BENCHMARKS.md.
+//! The measuring itself runs in a release build (`bench --inner`); the libyaml baseline runs in a
+//! Python process that the measuring drives one parse at a time.
+
+// The YAML reader cps shipped before issue 11, kept as cps_core test support: the "before" rows.
+#[path = "../../cps_core/tests/support/old_yaml.rs"]
+mod old_yaml;
 
 // The generated configs are the core's test support, shared with its tests.
 #[path = "../../cps_core/tests/support/sample.rs"]
@@ -80,7 +86,7 @@ fn markers(name: &str) -> (String, String) {
 
 pub fn main(args: &[String]) -> crate::Result {
     if args.first().map(String::as_str) == Some("--inner") {
-        print!("{}", measure());
+        print!("{}", measure()?);
         return Ok(());
     }
     if let (Some("--check-native"), Some(dir)) = (args.first().map(String::as_str), args.get(1)) {
@@ -88,9 +94,22 @@ pub fn main(args: &[String]) -> crate::Result {
         return Ok(());
     }
     let write = args.iter().any(|a| a == "--write");
-    eprintln!("==> building the benchmark (release) and measuring; this takes about a minute");
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let python = pyyaml_python()?;
+    eprintln!(
+        "==> building cps and the benchmark (release) and measuring; this takes a few minutes"
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    crate::sh(Command::new(&cargo).args([
+        "build",
+        "--quiet",
+        "--release",
+        "--package",
+        "cps_cli",
+    ]))?;
+    let out = Command::new(&cargo)
         .current_dir(crate::root())
+        .env("CPS_BENCH_PYTHON", &python)
+        .env("CPS_BENCH_CPS", crate::root().join("target/release/cps"))
         .args([
             "run",
             "--quiet",
@@ -155,6 +174,43 @@ fn check_native(dir: &std::path::Path) -> crate::Result<String> {
     Ok(out)
 }
 
+/// The libyaml baseline needs PyYAML built with its C extension (`yaml.__with_libyaml__`). Uses
+/// `python3` when it has one; else installs PyYAML from PyPI (`pip install --user`, or into a
+/// virtual environment in target/ where the system Python refuses user installs). Returns the
+/// Python to run.
+fn pyyaml_python() -> crate::Result<String> {
+    let has_libyaml = |python: &str| {
+        Command::new(python)
+            .args([
+                "-c",
+                "import sys, yaml; sys.exit(0 if yaml.__with_libyaml__ else 1)",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has_libyaml("python3") {
+        return Ok("python3".into());
+    }
+    eprintln!("==> installing PyYAML (with libyaml) for the baseline");
+    let user = Command::new("python3")
+        .args(["-m", "pip", "install", "--user", "--quiet", "pyyaml"])
+        .status();
+    if user.is_ok_and(|s| s.success()) && has_libyaml("python3") {
+        return Ok("python3".into());
+    }
+    let venv = crate::root().join("target/bench-pyyaml");
+    let venv_python = venv.join("bin/python3").display().to_string();
+    if !has_libyaml(&venv_python) {
+        crate::sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        crate::sh(Command::new(&venv_python).args(["-m", "pip", "install", "--quiet", "pyyaml"]))?;
+    }
+    if has_libyaml(&venv_python) {
+        Ok(venv_python)
+    } else {
+        Err("PyYAML was installed without its libyaml extension (yaml.__with_libyaml__ is false); the baseline needs libyaml".into())
+    }
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -187,14 +243,89 @@ fn peak_during(f: impl FnOnce()) -> usize {
     PEAK.load(Ordering::Relaxed) - before
 }
 
-fn measure() -> String {
+/// A Python process that parses one file with PyYAML's C loader each time it reads a line, and
+/// answers with the seconds the parse took (interpreter start and file reading excluded).
+const LIBYAML_TIMER: &str = r#"
+import sys, time, yaml
+text = open(sys.argv[1], encoding="utf-8").read()
+print("ready", yaml.__version__, yaml.__with_libyaml__, flush=True)
+for _ in sys.stdin:
+    start = time.perf_counter()
+    yaml.load(text, Loader=yaml.CSafeLoader)
+    print(time.perf_counter() - start, flush=True)
+"#;
+
+struct Libyaml {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+    version: String,
+}
+
+impl Libyaml {
+    fn start(python: &str, path: &std::path::Path) -> crate::Result<Libyaml> {
+        use std::io::BufRead;
+        let mut child = Command::new(python)
+            .args(["-c", LIBYAML_TIMER])
+            .arg(path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{python}: {e}"))?;
+        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("no pipes to the Python timer".into());
+        };
+        let mut output = std::io::BufReader::new(output);
+        let mut line = String::new();
+        output.read_line(&mut line).map_err(|e| e.to_string())?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["ready", version, "True"] => Ok(Libyaml {
+                version: version.to_string(),
+                child,
+                input,
+                output,
+            }),
+            _ => Err(format!(
+                "the Python timer did not start with libyaml: {line:?}"
+            )),
+        }
+    }
+
+    /// One parse, timed inside Python.
+    fn parse(&mut self) -> crate::Result<Duration> {
+        use std::io::{BufRead, Write};
+        self.input
+            .write_all(b"\n")
+            .and_then(|()| self.input.flush())
+            .map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let secs: f64 = line
+            .trim()
+            .parse()
+            .map_err(|_| format!("the Python timer answered {line:?}"))?;
+        Ok(Duration::from_secs_f64(secs))
+    }
+}
+
+impl Drop for Libyaml {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn measure() -> crate::Result<String> {
     let options = cps_core::Options::default();
     let yaml = sample::tdx_config(2_000, 10);
     let settings = cps_core::resolve_settings(None, &options);
     let json = cps_core::output::convert::to_api_json(
         &cps_core::check(&yaml, &options)
             .config
-            .expect("generated config decodes"),
+            .ok_or("the generated config does not decode")?,
         &settings,
     );
     let runs = 15;
@@ -204,28 +335,105 @@ fn measure() -> String {
         yaml.len() / 1024,
         json.len() / 1024
     ));
+
+    // `cps validate` against libyaml, on the same file, run by run.
+    let dir = crate::root().join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join("tdx-2000x10.yaml");
+    std::fs::write(&path, &yaml).map_err(|e| e.to_string())?;
+    let python = std::env::var("CPS_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let cps = std::env::var("CPS_BENCH_CPS").map_err(|_| "CPS_BENCH_CPS is not set")?;
+    let mut libyaml = Libyaml::start(&python, &path)?;
+    let validate = || -> crate::Result<Duration> {
+        let t = Instant::now();
+        let status = Command::new(&cps)
+            .arg("validate")
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        let took = t.elapsed();
+        if !status.success() {
+            return Err(format!("cps validate failed ({status})"));
+        }
+        Ok(took)
+    };
+    let index = cps_core::LineIndex::new(&yaml);
+    let check = || {
+        let t = Instant::now();
+        std::hint::black_box(cps_core::check(&yaml, &options).diagnostics.len());
+        t.elapsed()
+    };
+    let reader = || {
+        let t = Instant::now();
+        std::hint::black_box(cps_core::syntax::yaml::parse(&yaml, &index).is_ok());
+        t.elapsed()
+    };
+    let before = || {
+        let t = Instant::now();
+        std::hint::black_box(old_yaml::parse(&yaml, &index).is_ok());
+        t.elapsed()
+    };
+    libyaml.parse()?;
+    validate()?;
+    let (mut l, mut v, mut c, mut r, mut b) = (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..runs {
+        l.push(libyaml.parse()?);
+        v.push(validate()?);
+        c.push(check());
+        r.push(reader());
+        b.push(before());
+    }
+    let base = median(l);
+    let ratio = |d: Duration| d.as_secs_f64() / base.as_secs_f64();
+    out.push_str(&format!(
+        "Against libyaml: PyYAML {} `yaml.load(text, Loader=yaml.CSafeLoader)` on the same tdx YAML, timed inside Python (its start and the file read excluded):\n\n",
+        libyaml.version
+    ));
+    out.push_str("| measured | median | ÷ libyaml parse | target |\n|---|---|---|---|\n");
+    out.push_str(&format!(
+        "| libyaml parse (PyYAML C loader), baseline | {} | 1.00× | |\n",
+        ms(base)
+    ));
+    let v = median(v);
+    out.push_str(&format!(
+        "| `cps validate FILE` (the release binary: start, read, check, report) | {} | **{:.3}×** | ≤ 0.07× |\n",
+        ms(v),
+        ratio(v)
+    ));
+    for (label, d) in [
+        ("`check()` in process (parse, decode, rules)", median(c)),
+        ("the YAML reader alone (`yaml::parse`)", median(r)),
+        (
+            "before issue 11: the serde-saphyr reader alone (`tests/support/old_yaml.rs`)",
+            median(b),
+        ),
+    ] {
+        out.push_str(&format!("| {label} | {} | {:.3}× | |\n", ms(d), ratio(d)));
+    }
+    drop(libyaml);
+    out.push('\n');
+
+    out.push_str("Full validate against a bare parse of the same text:\n\n");
     out.push_str("| input | baseline: bare parse | full validate (`check`) | ratio | target |\n|---|---|---|---|---|\n");
-    let yaml_index = cps_core::LineIndex::new(&yaml);
     // (input, baseline label, baseline, marked as the target row)
     type Baseline<'b> = Box<dyn Fn() + 'b>;
     let rows: Vec<(&str, &str, &String, Baseline, bool)> = vec![
         (
             "tdx YAML",
-            "serde-saphyr → spanned tree",
+            "cps YAML reader → spanned tree",
             &yaml,
             Box::new(|| {
-                std::hint::black_box(cps_core::syntax::yaml::parse(&yaml, &yaml_index).is_ok());
+                std::hint::black_box(cps_core::syntax::yaml::parse(&yaml, &index).is_ok());
             }),
             true,
         ),
         (
             "tdx YAML",
-            "serde-saphyr → `IgnoredAny`, no tree",
+            "serde-saphyr → spanned tree, the reader before issue 11",
             &yaml,
             Box::new(|| {
-                std::hint::black_box(
-                    serde_saphyr::from_str::<serde::de::IgnoredAny>(&yaml).is_ok(),
-                );
+                std::hint::black_box(old_yaml::parse(&yaml, &index).is_ok());
             }),
             false,
         ),
@@ -271,7 +479,7 @@ fn measure() -> String {
     let big_json = cps_core::output::convert::to_api_json(
         &cps_core::check(&sample::tdx_config(7_700, 10), &options)
             .config
-            .expect("generated config decodes"),
+            .ok_or("the generated config does not decode")?,
         &settings,
     );
     for (name, text) in [("tdx YAML", &big_yaml), ("API JSON", &big_json)] {
@@ -285,7 +493,7 @@ fn measure() -> String {
         });
         let peak = peak_during(|| {
             let checked = cps_core::check(text, &options);
-            assert!(!checked.has_errors());
+            assert!(!checked.has_errors(), "the generated config has errors");
             std::hint::black_box(checked);
         });
         out.push_str(&format!(
@@ -296,5 +504,5 @@ fn measure() -> String {
             peak as f64 / text.len() as f64
         ));
     }
-    out
+    Ok(out)
 }
