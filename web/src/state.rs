@@ -143,6 +143,71 @@ struct StepFindings {
     withdrawn: Vec<cps_bridge::Mark>,
 }
 
+impl StepFindings {
+    /// These findings (made for `old`) in `new`, an edit of it: those before the edited range
+    /// as they were, those after it moved by the length change, those touching it dropped.
+    /// Only the catalog's carry over (see `State::set_text`).
+    fn carried(&self, old: &str, new: &str) -> Option<StepFindings> {
+        if self.source != Source::Catalog {
+            return None;
+        }
+        let (old_b, new_b) = (old.as_bytes(), new.as_bytes());
+        let mut prefix = old_b.iter().zip(new_b).take_while(|(a, b)| a == b).count();
+        while !old.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let max_suffix = old.len().min(new.len()) - prefix;
+        let mut suffix = old_b
+            .iter()
+            .rev()
+            .zip(new_b.iter().rev())
+            .take(max_suffix)
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !old.is_char_boundary(old.len() - suffix) {
+            suffix -= 1;
+        }
+        let (edit_end, shift) = (old.len() - suffix, new.len() as i64 - old.len() as i64);
+        let moved = |span: Span| -> Option<Span> {
+            let (start, end) = (span.start as usize, span.end as usize);
+            if end <= prefix && (end < prefix || start < end) {
+                Some(span)
+            } else if start >= edit_end && (start > edit_end || start < end) {
+                let at = |b: usize| (b as i64 + shift) as usize;
+                Some(Span::new(at(start), at(end)))
+            } else {
+                None
+            }
+        };
+        let diagnostics: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                let mut d = d.clone();
+                d.span = moved(d.span)?;
+                Some(d)
+            })
+            .collect();
+        let withdrawn: Vec<cps_bridge::Mark> = self
+            .withdrawn
+            .iter()
+            .filter_map(|m| {
+                let span = moved(Span::new(m.start as usize, m.end as usize))?;
+                Some(cps_bridge::Mark {
+                    code: m.code.clone(),
+                    start: span.start,
+                    end: span.end,
+                })
+            })
+            .collect();
+        (!diagnostics.is_empty() || !withdrawn.is_empty()).then_some(StepFindings {
+            source: self.source,
+            diagnostics,
+            withdrawn,
+        })
+    }
+}
+
 pub struct State {
     /// Shared, so that every view and callback holds the text without copying it per keystroke.
     pub text: Rc<str>,
@@ -295,8 +360,24 @@ impl State {
         } else {
             text
         };
-        self.text = Rc::from(text);
+        let old = std::mem::replace(&mut self.text, Rc::from(text));
+        // A keystroke keeps the catalog's findings outside the edited range, moved with the
+        // text, until the step answers for the new text (after the studio's paint): no
+        // underline or count flickers away and back on every key. TD's refusal was for the
+        // uploaded text only, and text from elsewhere replaces too much to carry anything.
+        let carried: Vec<StepFindings> = match origin {
+            Origin::Editor => self
+                .findings
+                .iter()
+                .filter_map(|f| f.carried(&old, &self.text))
+                .collect(),
+            Origin::Elsewhere => Vec::new(),
+        };
         self.recheck();
+        if !carried.is_empty() {
+            self.findings = carried;
+            self.checked = self.checked.with_findings(&self.findings);
+        }
         self.origin = origin;
         if origin == Origin::Elsewhere {
             self.revision += 1;
@@ -825,6 +906,85 @@ mod tests {
         };
         let s = then(s, |s| findings(s, Source::Catalog, vec![wild]));
         assert_eq!(s.checked.diagnostics().len(), s.checked.diagnostics.len());
+    }
+
+    #[test]
+    fn a_keystroke_carries_catalog_findings_outside_the_edit_until_the_step_answers() {
+        let s = state(SNOWFLAKE);
+        let f = catalog_finding(&s);
+        let td = cps_bridge::Finding {
+            code: "server-refused".into(),
+            ..f.clone()
+        };
+        let s = then(s, |s| findings(s, Source::Catalog, vec![f.clone()]));
+        let s = then(s, |s| findings(s, Source::Td, vec![td]));
+        assert_eq!(s.checked.count(cps_core::Severity::Error), 2);
+        // A comment typed above: the catalog's finding moves with its text, TD's mark goes.
+        let typed = format!("# new\n{SNOWFLAKE}");
+        let s = s.reduce(Action::Edited(typed.clone()));
+        let shown = s.checked.diagnostics();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert_eq!(shown[0].code.as_str(), "catalog-unknown-column");
+        let span = shown[0].span.range();
+        assert_eq!(&typed[span], "CDP_CUSTOMER_ID");
+        // Typed below it: it stays where it was.
+        let below = format!("{typed}# end\n");
+        let s = s.reduce(Action::Edited(below.clone()));
+        assert_eq!(
+            &below[s.checked.diagnostics()[0].span.range()],
+            "CDP_CUSTOMER_ID"
+        );
+        // Typed inside it: it goes (the step answers for the new text).
+        let inside = below.replacen("CDP_CUSTOMER_ID", "CDP_CUSTOMERS_ID", 1);
+        let s = s.reduce(Action::Edited(inside));
+        assert_eq!(s.checked.diagnostics().len(), s.checked.diagnostics.len());
+        // The step's answer replaces what was carried.
+        let s = state(SNOWFLAKE);
+        let s = then(s, |s| findings(s, Source::Catalog, vec![f.clone()]));
+        let s = s.reduce(Action::Edited(format!("{SNOWFLAKE}# end\n")));
+        let s = then(s, |s| findings(s, Source::Catalog, vec![]));
+        assert!(s.checked.diagnostics().is_empty());
+        // Text from elsewhere (a form edit, a file) carries nothing.
+        let s = then(s, |s| {
+            findings(s, Source::Catalog, vec![catalog_finding(s)])
+        });
+        let s = s.reduce(Action::Load(SNOWFLAKE.to_string()));
+        assert!(s.checked.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn carrying_respects_characters_and_empty_ranges() {
+        let f = |start: usize, end: usize| {
+            Diagnostic::new(
+                cps_core::Code::CatalogUnknownColumn,
+                "m",
+                Span::new(start, end),
+            )
+        };
+        let old = "a: 顧客\nb: x\n";
+        let found = StepFindings {
+            source: Source::Catalog,
+            diagnostics: vec![f(3, 9), f(13, 14), f(9, 9), f(10, 10)],
+            withdrawn: Vec::new(),
+        };
+        // The second character of 顧客 changes (its first byte is common): the range over it
+        // goes, and so does the empty one at the edit's edge; those after it stay in place (the
+        // length did not change).
+        let new = "a: 顧問\nb: x\n";
+        let c = found.carried(old, new).unwrap();
+        let spans: Vec<Span> = c.diagnostics.iter().map(|d| d.span).collect();
+        assert_eq!(spans, [Span::new(13, 14), Span::new(10, 10)]);
+        assert_eq!(&new[13..14], "x");
+        // Longer by a character: they move.
+        let new = "a: 顧問です\nb: x\n";
+        let c = found.carried(old, new).unwrap();
+        assert_eq!(&new[c.diagnostics[0].span.range()], "x");
+        // TD's refusal never carries.
+        let td = StepFindings {
+            source: Source::Td,
+            ..found
+        };
+        assert!(td.carried(old, new).is_none());
     }
 
     #[test]
