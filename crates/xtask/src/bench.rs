@@ -151,7 +151,7 @@ fn check_native(dir: &std::path::Path) -> crate::Result<String> {
     for (name, text) in &texts {
         std::fs::write(dir.join(name), text).map_err(|e| e.to_string())?;
     }
-    let runs = 15;
+    let runs = 31;
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); texts.len()];
     for round in 0..=runs {
         for (i, (_, text)) in texts.iter().enumerate() {
