@@ -187,7 +187,7 @@ try {
       lines.push(`| \`${n.file}\` (${(n.bytes / 1024).toFixed(0)} KB) | ${ms(n.native_ms)} | ${ms(wasm)} | **${ratio.toFixed(2)}×** | ≤ 2× | ${ratio <= 2 ? "met" : "**missed**"} |`);
     }
     await opened.context.close();
-    embed = `\nThe checker in wasm against the same function natively: the embed's raw \`check(text, "{}")\` export (check, JSON report with UTF-16 columns, serialised; text in and report out across the wasm boundary), median of 15 runs in headless Chromium, against \`cps_embed::check_report\` in a release build of the benchmark process (the core in-process, not the \`cps validate\` process), median of 15 interleaved runs:\n\n| config (tdx YAML, \`sample::tdx_config\`) | native | wasm (Chromium) | ratio | target | |\n|---|---|---|---|---|---|\n${lines.join("\n")}\n`;
+    embed = `\nThe checker in wasm against the same function natively: the embed's raw \`check(text, "{}")\` export (check, JSON report with UTF-16 columns, serialised; text in and report out across the wasm boundary), median of 31 runs in headless Chromium, against \`cps_embed::check_report\` in a release build of the benchmark process (the core in-process, not the \`cps validate\` process), median of 31 interleaved runs:\n\n| config (tdx YAML, \`sample::tdx_config\`) | native | wasm (Chromium) | ratio | target | |\n|---|---|---|---|---|---|\n${lines.join("\n")}\n`;
   }
 
   console.log(`Keystroke → diagnostics painted, median of ${RUNS} runs each, edits and no-ops interleaved, headless Chromium; the target is the difference to the no-op baseline:\n`);
