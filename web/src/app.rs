@@ -63,6 +63,8 @@ pub fn app() -> Html {
         move |_| Typing::new(dispatch, *first_check_ms.borrow())
     });
     let selection = use_state(Selection::default);
+    // The editor's selection, reported only while the diagram is shown (it highlights there).
+    let editor_selection = use_state_eq(|| None::<(u32, u32)>);
     let theme = use_state(|| services::load(services::THEME_KEY).unwrap_or_else(|| "auto".into()));
     let share_url = use_state(|| None::<String>);
 
@@ -113,6 +115,10 @@ pub fn app() -> Html {
                 nonce: selection.nonce + 1,
             });
         })
+    };
+    let on_select = {
+        let editor_selection = editor_selection.clone();
+        Callback::from(move |range| editor_selection.set(Some(range)))
     };
     // Every other action acts on the editor's newest text: an edit still waiting for a pause in
     // typing is checked first.
@@ -247,7 +253,8 @@ pub fn app() -> Html {
             <main class="panes">
                 <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
                     <Editor text={AttrValue::Rc(state.text.clone())} revision={state.revision} {language}
-                        diagnostics={(*diagnostics_json).clone()} completions={state.completions.clone()} selection={*selection} {on_change} />
+                        diagnostics={(*diagnostics_json).clone()} completions={state.completions.clone()} selection={*selection} {on_change}
+                        watch_selection={state.tab == Tab::Diagram} {on_select} />
                     <p class="hint">{"Drop a .json or .yaml file here. Everything stays in this browser; the draft is saved locally as you type."}</p>
                 </section>
                 <section class="pane side-pane">
@@ -264,7 +271,7 @@ pub fn app() -> Html {
                         { match state.tab {
                             Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} /> },
                             Tab::Form => html! { <Form checked={checked.clone()} options={state.options} dispatch={dispatch.clone()} /> },
-                            Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
+                            Tab::Diagram => html! { <Diagram checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} selection={*editor_selection} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
                             Tab::Settings => html! { <Settings options={state.options} settings={checked.settings} dispatch={dispatch.clone()} /> },
                             // Rendered below, always: it holds the Upload module and its state.

@@ -30,6 +30,8 @@ extern "C" {
     fn cm_set_completions(json: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = select)]
     fn cm_select(id: u32, from: u32, to: u32);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = watchSelection)]
+    fn cm_watch_selection(id: u32, on_select: &JsValue);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = destroy)]
     fn cm_destroy(id: u32);
 }
@@ -68,6 +70,12 @@ pub struct EditorProps {
     pub completions: Rc<Vec<String>>,
     pub selection: Selection,
     pub on_change: Callback<Doc>,
+    /// While true, `on_select` hears the editor's selection (UTF-16 `from`, `to`) now and after
+    /// every change (the diagram highlights what it is in); off, the editor reports nothing.
+    #[prop_or_default]
+    pub watch_selection: bool,
+    #[prop_or_default]
+    pub on_select: Callback<(u32, u32)>,
 }
 
 #[function_component(Editor)]
@@ -133,6 +141,29 @@ pub fn editor(props: &EditorProps) -> Html {
             if sel.nonce > 0 {
                 if let Some(i) = *id.borrow() {
                     cm_select(i, sel.from, sel.to);
+                }
+            }
+        });
+    }
+    let on_select = use_mut_ref(|| props.on_select.clone());
+    *on_select.borrow_mut() = props.on_select.clone();
+    {
+        let id = id.clone();
+        use_effect_with(props.watch_selection, move |watch| {
+            let watching = (*watch).then(|| {
+                let closure = Closure::<dyn FnMut(u32, u32)>::new(move |from, to| {
+                    let cb = on_select.borrow().clone();
+                    cb.emit((from, to));
+                });
+                if let Some(i) = *id.borrow() {
+                    cm_watch_selection(i, closure.as_ref());
+                }
+                closure
+            });
+            move || {
+                if let (Some(closure), Some(i)) = (watching, *id.borrow()) {
+                    cm_watch_selection(i, &JsValue::NULL);
+                    drop(closure);
                 }
             }
         });

@@ -21,6 +21,10 @@
 //       When painted, parent.dataset.diagnosticsVersion is bumped and a
 //       bubbling "cps-diagnostics-painted" CustomEvent fires on parent.
 //   select(id, from, to)     Select (UTF-16 offsets), scroll to centre, focus.
+//   watchSelection(id, onSelect) Calls onSelect(from, to) (the main selection,
+//       UTF-16 offsets) now and after every change of it, at most once per
+//       animation frame; null stops. The data-model diagram highlights the
+//       table or field the selection is in, and only watches while shown.
 //   focus(id), destroy(id)
 //   setCompletions(json)     JSON array of names (tables, columns) offered as
 //       completions in every editor; [] turns completion off.
@@ -249,6 +253,8 @@ function create(parent, doc, language, onChange) {
     parent,
     language: compartment,
     onChange,
+    onSelect: null,
+    selectionFrame: 0,
     version: 0,
     alive: true,
   };
@@ -275,6 +281,8 @@ function create(parent, doc, language, onChange) {
       theme,
       EditorView.contentAttributes.of({ "aria-label": "Config editor" }),
       EditorView.updateListener.of((update) => {
+        if (editor.onSelect && (update.selectionSet || update.docChanged))
+          reportSelection(editor);
         if (!update.docChanged || typeof editor.onChange !== "function") return;
         const user = update.transactions.some(
           (tr) => tr.docChanged && !tr.annotation(external),
@@ -436,6 +444,26 @@ function select(id, from, to) {
   view.focus();
 }
 
+function reportSelection(editor) {
+  if (editor.selectionFrame) return;
+  editor.selectionFrame = requestAnimationFrame(() => {
+    editor.selectionFrame = 0;
+    if (!editor.alive || typeof editor.onSelect !== "function") return;
+    const { from, to } = editor.view.state.selection.main;
+    editor.onSelect(from, to);
+  });
+}
+
+function watchSelection(id, onSelect) {
+  const editor = get(id, "watchSelection");
+  if (!editor) return;
+  editor.onSelect = typeof onSelect === "function" ? onSelect : null;
+  if (editor.onSelect) {
+    const { from, to } = editor.view.state.selection.main;
+    editor.onSelect(from, to);
+  }
+}
+
 function focus(id) {
   const editor = get(id, "focus");
   if (editor) editor.view.focus();
@@ -446,6 +474,7 @@ function destroy(id) {
   if (!editor) return;
   editor.alive = false;
   editor.onChange = null;
+  editor.onSelect = null;
   editor.view.destroy();
   editors.delete(id);
 }
@@ -458,6 +487,7 @@ window.cpsEditor = {
   setDiagnostics: setDiagnosticsJson,
   setCompletions,
   select,
+  watchSelection,
   focus,
   destroy,
 };
