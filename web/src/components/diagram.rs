@@ -49,8 +49,10 @@ fn fit(c: &crate::state::Shared, segments: &[SegmentUse], width: i32, height: i3
 
 /// The pane's width and the height left below the diagram's top.
 fn measure(el: &web_sys::Element) -> (i32, i32) {
-    let width = el.client_width();
-    let top = el.get_bounding_client_rect().top();
+    // The exact width, rounded down: `clientWidth` rounds to the nearest pixel, and a drawing
+    // half a pixel too wide would be scaled down by `max-width`.
+    let rect = el.get_bounding_client_rect();
+    let (width, top) = (rect.width().floor() as i32, rect.top());
     let bottom = el
         .closest(".tab-body")
         .ok()
@@ -228,7 +230,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 <button onclick={export(false)} data-testid="diagram-svg">{"Export SVG"}</button>
                 <button onclick={export(true)} data-testid="diagram-png">{"Export PNG"}</button>
             </div>
-            <div class="diagram-canvas" ref={canvas} {onclick} {onkeydown}>
+            <div class="diagram-canvas" data-testid="diagram-canvas" ref={canvas} {onclick} {onkeydown}>
                 if let Some(svg) = (*svg).clone() { { Html::from_html_unchecked(AttrValue::from(svg)) } }
             </div>
             <p class="note">
