@@ -122,12 +122,14 @@ test("errors and warnings are marked on the element they point at", async () => 
   await openDiagram(page);
   await page.waitForSelector(`${SVG} g.row.err[data-name=sku]`);
   const sku = page.locator(`${SVG} g[data-name=sku]`);
-  assert.match(await sku.getAttribute("aria-label"), /`strang` is not a type the backend accepts/);
+  // Said in its accessible name (and tooltip), the row's <title>.
+  assert.match(await sku.locator("title").textContent(), /`strang` is not a type the backend accepts/);
+  assert.equal(await page.getByRole("button", { name: /^Field sku, type strang\. error: / }).count(), 1);
   assert.equal(await sku.locator("circle.me").count(), 1, "an error mark is drawn on the row");
   assert.equal(await page.getAttribute(`${SVG} [data-testid=diagram-behavior-1]`, "data-mark"), "error");
   // The lower-case table name is a warning on the page-views table's header.
   assert.equal(await page.getAttribute(`${SVG} [data-testid=diagram-behavior-0]`, "data-mark"), "warning");
-  assert.match(await page.getAttribute(`${SVG} [data-testid=diagram-behavior-0] .hd`, "aria-label"), /warning: /);
+  assert.match(await page.textContent(`${SVG} [data-testid=diagram-behavior-0] .hd > title`), /warning: /);
   assert.equal(await page.getAttribute(`${SVG} [data-testid=diagram-master]`, "data-mark"), "none");
   assert.deepEqual(problems, []);
   await context.close();

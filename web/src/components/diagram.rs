@@ -34,11 +34,21 @@ pub struct DiagramProps {
 const SCALES: [f64; 3] = [1.3, 1.15, 1.0];
 
 /// A layout that fits `width` px, drawn larger when it still fits `height`.
-fn fit(c: &crate::state::Shared, segments: &[SegmentUse], width: i32, height: i32) -> (Layout, f64) {
+fn fit(
+    c: &crate::state::Shared,
+    segments: &[SegmentUse],
+    width: i32,
+    height: i32,
+) -> (Layout, f64) {
     let config = c.config.as_ref().expect("checked by the caller");
     let mut last = None;
     for s in SCALES {
-        let l = layout::layout(config, c.diagnostics(), segments, (f64::from(width) / s) as i32);
+        let l = layout::layout(
+            config,
+            c.diagnostics(),
+            segments,
+            (f64::from(width) / s) as i32,
+        );
         if f64::from(l.height) * s <= f64::from(height) || s == 1.0 {
             return (l, s);
         }
@@ -139,7 +149,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 size.set(Some(measure(&el)));
                 let target = el.clone();
                 let on_resize = Closure::<dyn Fn()>::new(move || size.set(Some(measure(&target))));
-                let observer = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
+                let observer =
+                    web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
                 observer.observe(&el);
                 if let Some(body) = el.closest(".tab-body").ok().flatten() {
                     observer.observe(&body);
@@ -168,7 +179,13 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let svg = use_memo((drawn.clone(), selected), |(drawn, selected)| {
         drawn.as_ref().as_ref().map(|d| {
             let (l, s) = &**d;
-            layout::svg(l, *selected, true, &layout::style(&|n| format!("var({n})")), *s)
+            layout::svg(
+                l,
+                *selected,
+                true,
+                &layout::style(&|n| format!("var({n})")),
+                *s,
+            )
         })
     });
 

@@ -34,7 +34,9 @@ fn big(attrs: usize, behaviors: usize) -> String {
             "  - name: behavior_{i}\n    connection: '1'\n    schema: PUBLIC\n    table: EVENTS_WITH_A_LONG_TABLE_NAME_{i}\n    join: {{ table_key: CUSTOMER_ID_IN_EVENTS, master_key: CUSTOMER_ID }}\n    time_column: TIME\n    columns:\n"
         );
         for j in 0..(1 + i % 4) {
-            s += &format!("      - {{ name: col_{j}, type: timestamp, column: SOURCE_COLUMN_{j} }}\n");
+            s += &format!(
+                "      - {{ name: col_{j}, type: timestamp, column: SOURCE_COLUMN_{j} }}\n"
+            );
         }
     }
     s
@@ -49,10 +51,21 @@ fn overlaps(a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)) -> bool {
 fn assert_sound(l: &Layout) {
     let r = |t: &Table| (t.x, t.y, t.w, t.h);
     for (i, a) in l.tables.iter().enumerate() {
-        assert!(a.x >= 0 && a.x + a.w <= l.width, "table {i} inside the width");
-        assert!(a.y >= 0 && a.y + a.h <= l.height, "table {i} inside the height");
+        assert!(
+            a.x >= 0 && a.x + a.w <= l.width,
+            "table {i} inside the width"
+        );
+        assert!(
+            a.y >= 0 && a.y + a.h <= l.height,
+            "table {i} inside the height"
+        );
         for b in &l.tables[i + 1..] {
-            assert!(!overlaps(r(a), r(b)), "{} and {} overlap", a.testid, b.testid);
+            assert!(
+                !overlaps(r(a), r(b)),
+                "{} and {} overlap",
+                a.testid,
+                b.testid
+            );
         }
         let items = &l.items[a.items.clone()];
         for (j, it) in items.iter().enumerate() {
@@ -63,7 +76,10 @@ fn assert_sound(l: &Layout) {
             );
             for other in &items[j + 1..] {
                 assert!(
-                    !overlaps((it.x, it.y, it.w, it.h), (other.x, other.y, other.w, other.h)),
+                    !overlaps(
+                        (it.x, it.y, it.w, it.h),
+                        (other.x, other.y, other.w, other.h)
+                    ),
                     "{}: {} and {} overlap",
                     a.testid,
                     it.name,
@@ -74,10 +90,17 @@ fn assert_sound(l: &Layout) {
     }
     for e in &l.edges {
         let t = &l.tables[e.table];
-        assert!(e.bus_y < e.y - 16 && e.y == t.y, "the label fits between bus and table");
+        assert!(
+            e.bus_y < e.y - 16 && e.y == t.y,
+            "the label fits between bus and table"
+        );
         // No bus crosses a table.
         for other in &l.tables {
-            assert!(!(e.bus_y > other.y && e.bus_y < other.y + other.h), "bus over {}", other.testid);
+            assert!(
+                !(e.bus_y > other.y && e.bus_y < other.y + other.h),
+                "bus over {}",
+                other.testid
+            );
         }
     }
 }
@@ -112,7 +135,9 @@ fn lays_out_the_template_with_join_keys_types_and_icons() {
     assert!(svg.contains("CDP_CUSTOMER_ID → CDP_CUSTOMER_ID</text>"));
     assert!(svg.contains(">timestamp<") || svg.contains(">string<"));
     // Icons are drawn, not characters: no emoji or pictographs anywhere.
-    assert!(!svg.chars().any(|c| ('\u{1F000}'..='\u{1FFFF}').contains(&c) || ('\u{2300}'..='\u{23FF}').contains(&c)));
+    assert!(!svg.chars().any(
+        |c| ('\u{1F000}'..='\u{1FFFF}').contains(&c) || ('\u{2300}'..='\u{23FF}').contains(&c)
+    ));
     assert_eq!(l.unplaced, 0);
 }
 
@@ -152,7 +177,11 @@ fn diagnostics_are_marked_on_their_element() {
     let l = lay(&c, 560);
     let sku = l.items.iter().find(|i| i.name == "sku").unwrap();
     assert!(sku.mark.is_some(), "{:?}", c.diagnostics);
-    assert!(sku.notes.iter().any(|n| n.contains("strang")), "{:?}", sku.notes);
+    assert!(
+        sku.notes.iter().any(|n| n.contains("strang")),
+        "{:?}",
+        sku.notes
+    );
     assert!(l.tables[2].errors);
     assert!(!l.tables[1].errors && l.tables[1].mark.is_none());
     assert!(!l.tables[0].errors);
@@ -181,12 +210,20 @@ fn forty_attributes_and_thirty_behaviors_stay_legible_at_every_width() {
         assert_eq!(l.tables.len(), 31);
         assert_eq!(l.width, width);
         // Every row at least 260 px wide: a name and its type badge fit.
-        assert!(l.items.iter().all(|i| i.w >= 250 || width < 560), "rows wide enough at {width}");
+        assert!(
+            l.items.iter().all(|i| i.w >= 250 || width < 560),
+            "rows wide enough at {width}"
+        );
     }
     // Wide panes put the attributes and the behaviors in columns.
     let wide = lay(&c, 1400);
     let narrow = lay(&c, 428);
-    assert!(wide.height * 2 < narrow.height, "{} vs {}", wide.height, narrow.height);
+    assert!(
+        wide.height * 2 < narrow.height,
+        "{} vs {}",
+        wide.height,
+        narrow.height
+    );
 }
 
 #[test]
@@ -195,7 +232,10 @@ fn text_is_cut_to_fit_and_escaped() {
     let cut = fit("a_very_long_name_that_does_not_fit", 100.0, 13);
     assert!(cut.ends_with('…'));
     assert!(text_width(&cut, 13) <= 100.0);
-    assert_eq!(esc("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{FFFD}");
+    assert_eq!(
+        esc("<a href=\"x\">&'\u{1}"),
+        "&lt;a href=&quot;x&quot;&gt;&amp;&#39;\u{FFFD}"
+    );
     // A hostile name stays text.
     let text = SNOWFLAKE.replace("name: email", "name: \"<script>alert(1)</script>\"");
     let c = check(&text);
@@ -223,7 +263,11 @@ fn every_text_fits_its_row() {
             if let Some(s) = &f.source {
                 used += text_width(s, FONT);
             }
-            assert!(f64::from(f.text_x) + used <= f64::from(f.text_end), "{} at {width}", it.name);
+            assert!(
+                f64::from(f.text_x) + used <= f64::from(f.text_end),
+                "{} at {width}",
+                it.name
+            );
             if let Some(k) = &f.kind {
                 assert!(f64::from(f.text_x) + text_width(k, SMALL) <= f64::from(it.x + it.w));
             }
@@ -250,7 +294,14 @@ fn segments_are_counted_on_the_fields_they_use() {
     ];
     let c = check(SNOWFLAKE);
     let l = layout(c.config.as_ref().unwrap(), &c.diagnostics, &uses, 560);
-    let by = |n: &str| l.items.iter().find(|i| i.name == n).unwrap().used_by.clone();
+    let by = |n: &str| {
+        l.items
+            .iter()
+            .find(|i| i.name == n)
+            .unwrap()
+            .used_by
+            .clone()
+    };
     assert_eq!(by("lifetime_value"), ["vip.yml", "churn.yml"]);
     assert_eq!(by("email"), ["vip.yml"]);
     assert_eq!(by("membership_tier"), Vec::<String>::new());
