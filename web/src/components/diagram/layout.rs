@@ -200,37 +200,34 @@ fn val(t: &Option<Text>) -> Option<&str> {
     t.as_ref().map(|t| t.value.as_str())
 }
 
-/// The smallest range holding every span given (the entry as written, key to last value).
-fn extent(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
-    spans.into_iter().fold(None, |acc: Option<Span>, s| {
-        Some(match acc {
-            None => s,
-            Some(a) => Span {
-                start: a.start.min(s.start),
-                end: a.end.max(s.end),
-            },
-        })
+/// The smallest range holding `anchor` and every span given (an entry as written, first key
+/// to last value). Not generic, like the helpers below: every copy costs the page's size.
+fn extent(anchor: Span, spans: &[Span]) -> Span {
+    spans.iter().fold(anchor, |a, s| Span {
+        start: a.start.min(s.start),
+        end: a.end.max(s.end),
     })
 }
 
-fn text_spans<'a>(ts: impl IntoIterator<Item = &'a Option<Text>>) -> impl Iterator<Item = Span> {
-    ts.into_iter()
-        .flatten()
-        .map(|t| t.span)
-        .collect::<Vec<_>>()
-        .into_iter()
+/// The spans of the values given, onto `out`.
+fn text_spans(out: &mut Vec<Span>, ts: &[&Option<Text>]) {
+    out.extend(ts.iter().filter_map(|t| t.as_ref()).map(|t| t.span));
 }
 
 fn table_spans(t: &TableRef) -> Vec<Span> {
-    text_spans([
-        &t.conn.federated_query_config_id,
-        &t.conn.connection_id,
-        &t.conn.connection,
-        &t.conn.catalog,
-        &t.schema,
-        &t.table,
-    ])
-    .collect()
+    let mut out = Vec::new();
+    text_spans(
+        &mut out,
+        &[
+            &t.conn.federated_query_config_id,
+            &t.conn.connection_id,
+            &t.conn.connection,
+            &t.conn.catalog,
+            &t.schema,
+            &t.table,
+        ],
+    );
+    out
 }
 
 fn flag_span(f: &Option<Flag>) -> Option<Span> {
@@ -301,14 +298,12 @@ pub fn layout(
         None => Vec::new(),
         Some(m) => {
             let mut spans = table_spans(&m.table);
-            spans.extend(text_spans([&m.name, &m.key_column]));
+            text_spans(&mut spans, &[&m.name, &m.key_column]);
             if config.dialect == Dialect::Get {
                 // Its keys are top-level keys among all the others: each stands for itself.
                 spans
             } else {
-                extent(spans.into_iter().chain([m.span]))
-                    .into_iter()
-                    .collect()
+                vec![extent(m.span, &spans)]
             }
         }
     };
@@ -339,20 +334,15 @@ pub fn layout(
         .map(|a| {
             let name = q(&a.name);
             let mut spans = table_spans(&a.table);
-            spans.extend(text_spans([
-                &a.name,
-                &a.table_key,
-                &a.master_key,
-                &a.column,
-                &a.type_,
-            ]));
+            text_spans(
+                &mut spans,
+                &[&a.name, &a.table_key, &a.master_key, &a.column, &a.type_],
+            );
             Proto {
                 source: source(&name, val(&a.column), val(&a.table.table), master_table),
                 type_: val(&a.type_).map(str::to_string),
-                jump: extent(spans.iter().copied().chain([a.span])).unwrap_or(a.span),
-                ranges: extent(spans.into_iter().chain([a.span]))
-                    .into_iter()
-                    .collect(),
+                jump: extent(a.span, &spans),
+                ranges: vec![extent(a.span, &spans)],
                 used_by: used_by(segments, &name),
                 kind: Kind::Field,
                 name,
@@ -414,18 +404,18 @@ pub fn layout(
             let name = q(&b.name);
             let cols: Vec<_> = b.columns.iter().flat_map(|c| &c.items).collect();
             let col_extent = |c: &cps_core::config::model::Column| {
-                extent(text_spans([&c.name, &c.type_, &c.cdw_column]).chain([c.span]))
+                let mut s = Vec::new();
+                text_spans(&mut s, &[&c.name, &c.type_, &c.cdw_column]);
+                extent(c.span, &s)
             };
             let mut spans = table_spans(&b.table);
-            spans.extend(text_spans([
-                &b.name,
-                &b.table_key,
-                &b.master_key,
-                &b.time_column,
-            ]));
+            text_spans(
+                &mut spans,
+                &[&b.name, &b.table_key, &b.master_key, &b.time_column],
+            );
             spans.extend(flag_span(&b.all_columns));
             spans.extend(b.columns.iter().map(|l| l.key_span));
-            spans.extend(cols.iter().filter_map(|c| col_extent(c)));
+            spans.extend(cols.iter().map(|c| col_extent(c)));
             let table = l.tables.len();
             let first = l.items.len();
             let mut protos = vec![Proto {
@@ -434,9 +424,7 @@ pub fn layout(
                 source: None,
                 type_: None,
                 jump: b.table.table.as_ref().map_or(b.span, |t| t.span),
-                ranges: extent(spans.into_iter().chain([b.span]))
-                    .into_iter()
-                    .collect(),
+                ranges: vec![extent(b.span, &spans)],
                 used_by: used_by(segments, &name),
             }];
             for (kind, t) in [(Kind::Key, &b.table_key), (Kind::Time, &b.time_column)] {
@@ -465,7 +453,7 @@ pub fn layout(
             }
             for c in &cols {
                 let cname = q(&c.name);
-                let ext = col_extent(c).unwrap_or(c.span);
+                let ext = col_extent(c);
                 protos.push(Proto {
                     kind: Kind::Field,
                     source: source(&cname, val(&c.cdw_column), None, None),
@@ -820,8 +808,8 @@ pub fn svg(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"cps-er\" viewBox=\"0 0 {w} {h}\" width=\"{sw}\" height=\"{sh}\" role=\"group\" aria-label=\"Data model: the Customers table joined one-to-many to {n}\" data-testid=\"diagram\"><style>{css}</style><rect class=\"bg\" width=\"{w}\" height=\"{h}\" rx=\"8\"/>",
         w = l.width,
         h = l.height,
-        sw = (f64::from(l.width) * scale).round(),
-        sh = (f64::from(l.height) * scale).round(),
+        sw = (f64::from(l.width) * scale).round() as i32,
+        sh = (f64::from(l.height) * scale).round() as i32,
         n = plural(l.tables.len().saturating_sub(1), "behavior table"),
     );
     // Edges first, under the tables: the trunk from the master's key, then one bus per row of
