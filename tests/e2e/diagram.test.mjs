@@ -192,6 +192,18 @@ test("40 attributes and 30 behaviors stay legible: type at least 12 px, no overl
   }
 });
 
+test("a text that does not read yet says so, and the drawing appears once it does", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await replaceText(page, "master: [\n");
+  await page.click("[data-tab=diagram]");
+  await page.waitForSelector(".diagram-canvas, .blocked");
+  assert.match(await page.textContent(".tab-body"), /does not read as a config yet/);
+  await replaceText(page, SNOWFLAKE);
+  await page.waitForSelector(`${SVG} [data-testid=diagram-behavior-1]`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the drawing follows the window: wider pane, wider drawing, same type size", async () => {
   const { page, problems, context } = await openPage(browser, server.url);
   await openDiagram(page);

@@ -141,10 +141,11 @@ pub fn diagram(props: &DiagramProps) -> Html {
     let canvas = use_node_ref();
     let size = use_state_eq(|| None::<(i32, i32)>);
     // Measured after the first paint and whenever the pane changes size (window, zoom, a
-    // scrollbar): the drawing is laid out again for the width it has.
+    // scrollbar): the drawing is laid out again for the width it has. The pane exists only
+    // while there is a config to draw, so it is observed again when one appears.
     {
         let (canvas, size) = (canvas.clone(), size.clone());
-        use_effect_with((), move |_| {
+        use_effect_with(props.checked.config.is_some(), move |_| {
             let observer = canvas.cast::<web_sys::Element>().and_then(|el| {
                 size.set(Some(measure(&el)));
                 let target = el.clone();
@@ -238,7 +239,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
             }
         })
     };
-    let unplaced = drawn.as_ref().as_ref().map_or(0, |d| d.0.unplaced);
+    let (unplaced, hidden) = drawn
+        .as_ref()
+        .as_ref()
+        .map_or((0, 0), |d| (d.0.unplaced, d.0.hidden));
     let segments = props.segments.len();
     html! {
         <div class="diagram">
@@ -253,7 +257,8 @@ pub fn diagram(props: &DiagramProps) -> Html {
             <p class="note">
                 {"Each behavior table joins the Customers table one-to-many on the keys written on its edge. A key marks a join key, a clock the time column; the grey badges are types. Tables and fields with errors or warnings are outlined and marked."}
                 if segments > 0 { {format!(" The blue badges count how many of the {segments} open segments use a field (hover for their names).")} }
-                if unplaced > 0 { {format!(" {unplaced} problem{} concern top-level settings, not a table: see Problems.", if unplaced == 1 { "" } else { "s" })} }
+                if hidden > 0 { {format!(" {hidden} attributes, behaviors or columns are not drawn: the drawing stops at {} attributes, {} behavior tables and {} columns a table.", layout::MAX_ATTRIBUTES, layout::MAX_BEHAVIORS, layout::MAX_COLUMNS)} }
+                if unplaced > 0 { {format!(" {unplaced} {} to no table drawn here (top-level settings): see Problems.", if unplaced == 1 { "problem belongs" } else { "problems belong" })} }
             </p>
         </div>
     }

@@ -37,6 +37,11 @@ const MIN_BOX: i32 = 280;
 const MIN_ATTR: i32 = 270;
 /// The narrowest drawing: narrower panes scale it down rather than cut it.
 pub const MIN_WIDTH: i32 = 300;
+/// What is drawn at most: far beyond what a person reads in one drawing, and it keeps a hostile
+/// or generated file (thousands of behaviors) from making the page draw for seconds.
+pub const MAX_ATTRIBUTES: usize = 300;
+pub const MAX_BEHAVIORS: usize = 150;
+pub const MAX_COLUMNS: usize = 200;
 
 /// A segment open beside the parent: its name and the names its rule and activations use
 /// (`leftValue.name`s and activation columns), as [`fields_used`] reads them.
@@ -173,7 +178,14 @@ pub struct Layout {
     pub key_y: i32,
     /// Diagnostics (errors and warnings) that belong to no table: the top-level settings.
     pub unplaced: usize,
+    /// Attributes, behaviors and columns past the `MAX_` limits, not drawn.
+    pub hidden: usize,
+    /// Every element's ranges sorted by start (then widest first), each with its element and
+    /// the range enclosing it (`NONE` for none): [`Layout::at`] in logarithmic time.
+    spans: Vec<(Span, usize, usize)>,
 }
+
+const NONE: usize = usize::MAX;
 
 fn chars(s: &str) -> usize {
     s.chars().count()
@@ -288,6 +300,8 @@ pub fn layout(
         edges: Vec::new(),
         key_y: 0,
         unplaced: 0,
+        hidden: 0,
+        spans: Vec::new(),
     };
 
     // The master: its header, its key, the attributes (in columns when the pane is wide).
@@ -327,10 +341,13 @@ pub fn layout(
         ranges: vec![k.span],
         used_by: Vec::new(),
     });
+    let all_attrs = config.attributes.as_ref().map_or(0, |a| a.items.len());
+    l.hidden += all_attrs.saturating_sub(MAX_ATTRIBUTES);
     let attrs: Vec<Proto> = config
         .attributes
         .iter()
         .flat_map(|a| &a.items)
+        .take(MAX_ATTRIBUTES)
         .map(|a| {
             let name = q(&a.name);
             let mut spans = table_spans(&a.table);
@@ -392,7 +409,9 @@ pub fn layout(
     });
 
     // The behaviors, in rows of as many columns as fit.
-    let behaviors: Vec<_> = config.behaviors.iter().flat_map(|b| &b.items).collect();
+    let mut behaviors: Vec<_> = config.behaviors.iter().flat_map(|b| &b.items).collect();
+    l.hidden += behaviors.len().saturating_sub(MAX_BEHAVIORS);
+    behaviors.truncate(MAX_BEHAVIORS);
     let bcols = (((avail + GAP_X) / (MIN_BOX + GAP_X)).max(1) as usize).min(behaviors.len().max(1));
     let bw = (avail - (bcols as i32 - 1) * GAP_X) / bcols as i32;
     let mut y = my + master_h;
@@ -451,7 +470,8 @@ pub fn layout(
                     used_by: Vec::new(),
                 });
             }
-            for c in &cols {
+            l.hidden += cols.len().saturating_sub(MAX_COLUMNS);
+            for c in cols.iter().take(MAX_COLUMNS) {
                 let cname = q(&c.name);
                 let ext = col_extent(c);
                 protos.push(Proto {
@@ -503,6 +523,7 @@ pub fn layout(
         y = bottom;
     }
     l.height = y + MARGIN;
+    index(&mut l);
     mark(&mut l, diagnostics, config);
     l
 }
@@ -575,24 +596,48 @@ fn mark(l: &mut Layout, diagnostics: &[Diagnostic], config: &Config) {
     }
 }
 
+/// Sorts the elements' ranges and links each to the one enclosing it. Entries nest (a column in
+/// its behavior) or are apart, so the enclosing ranges form a tree.
+fn index(l: &mut Layout) {
+    let mut spans: Vec<(Span, usize, usize)> = l
+        .items
+        .iter()
+        .enumerate()
+        .flat_map(|(i, it)| it.ranges.iter().map(move |r| (*r, i, NONE)))
+        .collect();
+    spans.sort_by_key(|(r, i, _)| (r.start, std::cmp::Reverse(r.end), *i));
+    let mut open: Vec<usize> = Vec::new();
+    for k in 0..spans.len() {
+        let start = spans[k].0.start;
+        while open.last().is_some_and(|&o| spans[o].0.end < start) {
+            open.pop();
+        }
+        spans[k].2 = open.last().copied().unwrap_or(NONE);
+        open.push(k);
+    }
+    l.spans = spans;
+}
+
 impl Layout {
-    /// The narrowest element whose text holds byte `at`.
+    /// The narrowest element whose text holds byte `at` (ends included: a cursor right after
+    /// an entry's last value is still in it).
     pub fn at(&self, at: u32) -> Option<usize> {
-        self.items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                item.ranges
-                    .iter()
-                    .filter(|r| {
-                        r.start <= at && (at < r.end || (r.start == r.end && at == r.start))
-                    })
-                    .map(|r| r.end - r.start)
-                    .min()
-                    .map(|len| (len, i))
-            })
-            .min()
-            .map(|(_, i)| i)
+        let mut k = self
+            .spans
+            .partition_point(|(r, _, _)| r.start <= at)
+            .checked_sub(1)?;
+        // The last range starting at or before `at`; if it ended before `at`, the range holding
+        // `at` (if any) encloses it.
+        loop {
+            let (r, item, parent) = self.spans[k];
+            if at <= r.end {
+                return Some(item);
+            }
+            if parent == NONE {
+                return None;
+            }
+            k = parent;
+        }
     }
 }
 

@@ -321,3 +321,49 @@ fn utf16_offsets_become_byte_offsets() {
     assert_eq!(byte_offset(t, 3), 6);
     assert_eq!(byte_offset(t, 4), 7);
 }
+
+#[test]
+fn the_index_finds_the_innermost_element_at_every_offset() {
+    // Against a direct search: of the ranges holding the offset (ends included), the one that
+    // starts last, then the narrowest, then the later element (a row before its header).
+    let text = big(12, 9);
+    let c = check(&text);
+    let l = lay(&c, 560);
+    for at in 0..=text.len() as u32 {
+        let direct = l
+            .items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, it)| it.ranges.iter().map(move |r| (*r, i)))
+            .filter(|(r, _)| r.start <= at && at <= r.end)
+            .max_by_key(|(r, i)| (r.start, std::cmp::Reverse(r.end), *i))
+            .map(|(_, i)| i);
+        assert_eq!(l.at(at), direct, "at {at}");
+    }
+}
+
+#[test]
+fn a_huge_config_is_drawn_in_part() {
+    // 2,000 behaviors and 400 attributes: the drawing stops at its limits and says how much it
+    // left out; 20,000 diagnostics are placed through the index.
+    let text = big(400, 2000);
+    let c = check(&text);
+    let config = c.config.as_ref().unwrap();
+    let many: Vec<Diagnostic> = (0..20_000u32)
+        .map(|i| {
+            let at = (i as usize * 97) % text.len();
+            Diagnostic::new(cps_core::Code::InvalidType, "x", Span::new(at, at + 1))
+        })
+        .collect();
+    let l = layout(config, &many, &[], 560);
+    assert_eq!(l.tables.len(), 1 + MAX_BEHAVIORS);
+    assert_eq!(
+        l.items
+            .iter()
+            .filter(|i| i.table == 0 && i.kind == Kind::Field)
+            .count(),
+        MAX_ATTRIBUTES
+    );
+    assert_eq!(l.hidden, (400 - MAX_ATTRIBUTES) + (2000 - MAX_BEHAVIORS));
+    assert_sound(&l);
+}
