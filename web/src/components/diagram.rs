@@ -239,10 +239,10 @@ pub fn diagram(props: &DiagramProps) -> Html {
             }
         })
     };
-    let (unplaced, hidden) = drawn
+    let (unplaced, hidden, unmarked) = drawn
         .as_ref()
         .as_ref()
-        .map_or((0, 0), |d| (d.0.unplaced, d.0.hidden));
+        .map_or((0, 0, 0), |d| (d.0.unplaced, d.0.hidden, d.0.unmarked));
     let segments = props.segments.len();
     html! {
         <div class="diagram">
@@ -258,6 +258,7 @@ pub fn diagram(props: &DiagramProps) -> Html {
                 {"Each behavior table joins the Customers table one-to-many on the keys written on its edge. A key marks a join key, a clock the time column; the grey badges are types. Tables and fields with errors or warnings are outlined and marked."}
                 if segments > 0 { {format!(" The blue badges count how many of the {segments} open segments use a field (hover for their names).")} }
                 if hidden > 0 { {format!(" {hidden} attributes, behaviors or columns are not drawn: the drawing stops at {} attributes, {} behavior tables and {} columns a table.", layout::MAX_ATTRIBUTES, layout::MAX_BEHAVIORS, layout::MAX_COLUMNS)} }
+                if unmarked > 0 { {format!(" The first {} errors and warnings are marked here; Problems lists all of them.", layout::MAX_MARKS)} }
                 if unplaced > 0 { {format!(" {unplaced} {} to no table drawn here (top-level settings): see Problems.", if unplaced == 1 { "problem belongs" } else { "problems belong" })} }
             </p>
         </div>

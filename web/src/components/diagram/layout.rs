@@ -40,8 +40,11 @@ pub const MIN_WIDTH: i32 = 300;
 /// What is drawn at most: far beyond what a person reads in one drawing, and it keeps a hostile
 /// or generated file (thousands of behaviors) from making the page draw for seconds.
 pub const MAX_ATTRIBUTES: usize = 300;
-pub const MAX_BEHAVIORS: usize = 150;
-pub const MAX_COLUMNS: usize = 200;
+pub const MAX_BEHAVIORS: usize = 100;
+pub const MAX_COLUMNS: usize = 100;
+/// Errors and warnings marked at most (the first by position; Problems lists them all): each
+/// is placed by a scan of the elements (at most about 10,000), so this bounds the work.
+pub const MAX_MARKS: usize = 500;
 
 /// A segment open beside the parent: its name and the names its rule and activations use
 /// (`leftValue.name`s and activation columns), as [`fields_used`] reads them.
@@ -180,12 +183,9 @@ pub struct Layout {
     pub unplaced: usize,
     /// Attributes, behaviors and columns past the `MAX_` limits, not drawn.
     pub hidden: usize,
-    /// Every element's ranges sorted by start (then widest first), each with its element and
-    /// the range enclosing it (`NONE` for none): [`Layout::at`] in logarithmic time.
-    spans: Vec<(Span, usize, usize)>,
+    /// Errors and warnings past `MAX_MARKS`, not marked.
+    pub unmarked: usize,
 }
-
-const NONE: usize = usize::MAX;
 
 fn chars(s: &str) -> usize {
     s.chars().count()
@@ -301,7 +301,7 @@ pub fn layout(
         key_y: 0,
         unplaced: 0,
         hidden: 0,
-        spans: Vec::new(),
+        unmarked: 0,
     };
 
     // The master: its header, its key, the attributes (in columns when the pane is wide).
@@ -523,7 +523,6 @@ pub fn layout(
         y = bottom;
     }
     l.height = y + MARGIN;
-    index(&mut l);
     mark(&mut l, diagnostics, config);
     l
 }
@@ -558,10 +557,13 @@ fn mark(l: &mut Layout, diagnostics: &[Diagnostic], config: &Config) {
         "federatedQueryConfigId",
         "connectionId",
     ];
-    for d in diagnostics {
-        if d.severity == Severity::Info {
+    let mut marked = 0;
+    for d in diagnostics.iter().filter(|d| d.severity != Severity::Info) {
+        if marked == MAX_MARKS {
+            l.unmarked += 1;
             continue;
         }
+        marked += 1;
         let by_path = || {
             let p = d.path.as_str();
             let under = |prefix: &str| {
@@ -596,48 +598,21 @@ fn mark(l: &mut Layout, diagnostics: &[Diagnostic], config: &Config) {
     }
 }
 
-/// Sorts the elements' ranges and links each to the one enclosing it. Entries nest (a column in
-/// its behavior) or are apart, so the enclosing ranges form a tree.
-fn index(l: &mut Layout) {
-    let mut spans: Vec<(Span, usize, usize)> = l
-        .items
-        .iter()
-        .enumerate()
-        .flat_map(|(i, it)| it.ranges.iter().map(move |r| (*r, i, NONE)))
-        .collect();
-    spans.sort_by_key(|(r, i, _)| (r.start, std::cmp::Reverse(r.end), *i));
-    let mut open: Vec<usize> = Vec::new();
-    for k in 0..spans.len() {
-        let start = spans[k].0.start;
-        while open.last().is_some_and(|&o| spans[o].0.end < start) {
-            open.pop();
-        }
-        spans[k].2 = open.last().copied().unwrap_or(NONE);
-        open.push(k);
-    }
-    l.spans = spans;
-}
-
 impl Layout {
-    /// The narrowest element whose text holds byte `at` (ends included: a cursor right after
-    /// an entry's last value is still in it).
+    /// The narrowest element whose text holds byte `at` (ends included).
     pub fn at(&self, at: u32) -> Option<usize> {
-        let mut k = self
-            .spans
-            .partition_point(|(r, _, _)| r.start <= at)
-            .checked_sub(1)?;
-        // The last range starting at or before `at`; if it ended before `at`, the range holding
-        // `at` (if any) encloses it.
-        loop {
-            let (r, item, parent) = self.spans[k];
-            if at <= r.end {
-                return Some(item);
+        let mut best: Option<(u32, usize)> = None;
+        for (i, it) in self.items.iter().enumerate() {
+            for r in &it.ranges {
+                if r.start <= at
+                    && at <= r.end
+                    && best.is_none_or(|(len, _)| r.end - r.start <= len)
+                {
+                    best = Some((r.end - r.start, i));
+                }
             }
-            if parent == NONE {
-                return None;
-            }
-            k = parent;
         }
+        best.map(|(_, i)| i)
     }
 }
 

@@ -323,29 +323,9 @@ fn utf16_offsets_become_byte_offsets() {
 }
 
 #[test]
-fn the_index_finds_the_innermost_element_at_every_offset() {
-    // Against a direct search: of the ranges holding the offset (ends included), the one that
-    // starts last, then the narrowest, then the later element (a row before its header).
-    let text = big(12, 9);
-    let c = check(&text);
-    let l = lay(&c, 560);
-    for at in 0..=text.len() as u32 {
-        let direct = l
-            .items
-            .iter()
-            .enumerate()
-            .flat_map(|(i, it)| it.ranges.iter().map(move |r| (*r, i)))
-            .filter(|(r, _)| r.start <= at && at <= r.end)
-            .max_by_key(|(r, i)| (r.start, std::cmp::Reverse(r.end), *i))
-            .map(|(_, i)| i);
-        assert_eq!(l.at(at), direct, "at {at}");
-    }
-}
-
-#[test]
 fn a_huge_config_is_drawn_in_part() {
     // 2,000 behaviors and 400 attributes: the drawing stops at its limits and says how much it
-    // left out; 20,000 diagnostics are placed through the index.
+    // left out; of 20,000 diagnostics the first `MAX_MARKS` are marked.
     let text = big(400, 2000);
     let c = check(&text);
     let config = c.config.as_ref().unwrap();
@@ -364,6 +344,16 @@ fn a_huge_config_is_drawn_in_part() {
             .count(),
         MAX_ATTRIBUTES
     );
-    assert_eq!(l.hidden, (400 - MAX_ATTRIBUTES) + (2000 - MAX_BEHAVIORS));
+    let columns: usize = (MAX_BEHAVIORS..2000).map(|i| 1 + i % 4).sum();
+    assert_eq!(
+        l.hidden,
+        (400 - MAX_ATTRIBUTES) + (2000 - MAX_BEHAVIORS),
+        "{columns} columns of hidden tables are not counted"
+    );
+    assert_eq!(l.unmarked, 20_000 - MAX_MARKS);
+    assert_eq!(
+        l.items.iter().map(|i| i.notes.len()).sum::<usize>() + l.unplaced,
+        MAX_MARKS
+    );
     assert_sound(&l);
 }
