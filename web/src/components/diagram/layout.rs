@@ -929,7 +929,8 @@ impl Item {
             kind: None,
         };
         if let Some(ty) = self.type_.as_ref().filter(|_| !header) {
-            let shown = fit(ty, f64::from(self.w / 3), SMALL);
+            // Room for the longest type TD names, `number_array`, in any row.
+            let shown = fit(ty, f64::from((self.w / 3).max(92)), SMALL);
             let bw = text_width(&shown, SMALL).ceil() as i32 + 12;
             right -= bw;
             f.badge = Some((right, bw, shown));

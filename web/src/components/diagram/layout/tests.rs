@@ -133,6 +133,18 @@ fn lays_out_the_template_with_join_keys_types_and_icons() {
     assert_eq!(l.tables[2].kind, "Behavior · purchases");
     let svg = svg(&l, None, true, "", 1.0);
     assert!(svg.contains("CDP_CUSTOMER_ID → CDP_CUSTOMER_ID</text>"));
+    // Every type TD names fits its badge uncut, even in the narrowest drawing.
+    let narrow = lay(
+        &check(&SNOWFLAKE.replace("type: number", "type: number_array")),
+        300,
+    );
+    let ltv = narrow
+        .items
+        .iter()
+        .find(|i| i.name == "lifetime_value")
+        .unwrap();
+    let (_, _, shown) = ltv.fitted(&narrow.tables[0]).badge.unwrap();
+    assert_eq!(shown, "number_array");
     assert!(svg.contains(">timestamp<") || svg.contains(">string<"));
     // Icons are drawn, not characters: no emoji or pictographs anywhere.
     assert!(!svg.chars().any(
