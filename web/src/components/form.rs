@@ -46,6 +46,28 @@ fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid:
     }
 }
 
+/// A long text (the description): a textarea that shows all of it, wrapped.
+fn long_field(
+    label: &str,
+    value: &Option<Text>,
+    dispatch: &Callback<Action>,
+    testid: String,
+) -> Html {
+    match value {
+        Some(t) => {
+            let on = set(dispatch, t.span);
+            html! {
+                <label class="field wide">
+                    <span class="label">{label.to_string()}</span>
+                    <textarea rows="3" value={t.value.to_string()} data-testid={testid}
+                        onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
+                </label>
+            }
+        }
+        None => field(label, value, dispatch, testid),
+    }
+}
+
 /// The value of the type dropdown that leaves `type` out: TD fills it from the warehouse
 /// column (S31).
 const INFERRED: &str = "";
@@ -179,7 +201,7 @@ pub fn form(props: &FormProps) -> Html {
             <fieldset class="card">
                 <legend>{"Parent segment"}</legend>
                 { field("Name", &config.name, d, "form-name".into()) }
-                { field("Description", &config.description, d, "form-description".into()) }
+                { long_field("Description", &config.description, d, "form-description".into()) }
                 { field("Time zone", &config.timezone, d, "form-timezone".into()) }
             </fieldset>
             <fieldset class="card master">

@@ -9,7 +9,7 @@
 //! file the user downloads.
 
 use crate::services;
-use cps_bridge::{Finding, Findings, Mark, Revision, Source, ToStudio};
+use cps_bridge::{Finding, Findings, Mark, Progress, Revision, Source, Stage, Standing, ToStudio};
 use cps_core::{Checked, Severity};
 use cps_snowflake::keys::{self, KeyKind, KeyReport};
 use cps_snowflake::sql::{self, KeySlot};
@@ -66,11 +66,11 @@ pub fn snowflake_step(props: &SnowflakeProps) -> Html {
     html! {
         <div class="snowflake" data-testid="snowflake">
             <p class="lead">{"Set up Snowflake for a zero-copy parent segment: a key pair for the user TD connects as, the zero-copy connection and its grants, then checks of the config against your warehouse's catalog. Everything here runs in this browser; keys never leave it."}</p>
-            <KeyPair />
-            <KeyCheck />
+            <KeyPair host={props.host.clone()} />
+            <KeyCheck host={props.host.clone()} />
             <ZeroCopy current={(*current).clone()} host={props.host.clone()} />
             <CatalogCheck current={(*current).clone()} host={props.host.clone()} />
-            <CheckPack current={(*current).clone()} />
+            <CheckPack current={(*current).clone()} host={props.host.clone()} />
         </div>
     }
 }
@@ -109,6 +109,39 @@ fn drop_into(state: &UseStateHandle<String>) -> Callback<DragEvent> {
             });
         }
     })
+}
+
+#[derive(Properties, PartialEq)]
+struct HostProps {
+    host: web_sys::Element,
+}
+
+/// Tells the studio's guided path where a stage stands (`None`: not started).
+fn report(host: &web_sys::Element, stage: Stage, word: Option<(Standing, &str)>) {
+    let (standing, status) = word.unwrap_or((Standing::NotStarted, "not started"));
+    services::tell(
+        host,
+        &ToStudio::Progress(Progress {
+            stage,
+            standing,
+            status: status.to_string(),
+        }),
+    );
+}
+
+/// A stage's word, told when it changes (not on every render).
+#[hook]
+fn use_report(host: &web_sys::Element, stage: Stage, word: Option<(Standing, String)>) {
+    let host = host.clone();
+    let told = use_mut_ref(|| None::<Option<(Standing, String)>>);
+    use_effect_with(word, move |word| {
+        let mut told = told.borrow_mut();
+        // Nothing to say before the user did anything here.
+        if told.as_ref() != Some(word) && (told.is_some() || word.is_some()) {
+            report(&host, stage, word.as_ref().map(|(s, w)| (*s, w.as_str())));
+        }
+        *told = Some(word.clone());
+    });
 }
 
 fn copy_button(text: &str, testid: &'static str) -> Html {
@@ -228,7 +261,7 @@ async fn generate_pair() -> Result<Generated, String> {
 }
 
 #[function_component(KeyPair)]
-fn key_pair() -> Html {
+fn key_pair(props: &HostProps) -> Html {
     let generated = use_state(|| None::<Rc<Generated>>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
@@ -259,6 +292,15 @@ fn key_pair() -> Html {
         .as_ref()
         .filter(|_| !desc.trim().is_empty())
         .map(|g| keys::fingerprint_matches(&g.fingerprint, &desc));
+    use_report(
+        &props.host,
+        Stage::KeyPair,
+        generated.as_ref().map(|_| match matched {
+            Some(Some(true)) => (Standing::Done, "Snowflake holds it".to_string()),
+            Some(Some(false)) => (Standing::Attention, "Snowflake holds another".to_string()),
+            _ => (Standing::Done, "generated".to_string()),
+        }),
+    );
     html! {
         <section class="step-section" data-testid="sf-keypair">
             <h3>{"1. Key pair"}</h3>
@@ -274,7 +316,7 @@ fn key_pair() -> Html {
                         <a class="button" href="#" data-testid="sf-download-public"
                             onclick={download_on_click("rsa_key.pub", &g.public_pem)}>{"Download rsa_key.pub (public)"}</a>
                     </p>
-                    <p class="note">{"Fingerprint (what DESC USER shows as RSA_PUBLIC_KEY_FP): "}<code data-testid="sf-fingerprint">{g.fingerprint.clone()}</code></p>
+                    <p class="note fingerprint">{"Fingerprint (what DESC USER shows as RSA_PUBLIC_KEY_FP): "}<code data-testid="sf-fingerprint">{g.fingerprint.clone()}</code>{" "}{ copy_button(&g.fingerprint, "sf-copy-fingerprint") }</p>
                     <label class="field"><span class="label">{"Snowflake user TD connects as"}</span>
                         <input value={(*user).clone()} oninput={text_setter(&user)} placeholder="TD_USER" data-testid="sf-user" />
                     </label>
@@ -326,7 +368,7 @@ fn download_on_click(name: &'static str, content: &str) -> Callback<MouseEvent> 
 // ---- key checker ------------------------------------------------------------------------------
 
 #[function_component(KeyCheck)]
-fn key_check() -> Html {
+fn key_check(props: &HostProps) -> Html {
     let first = use_state(String::new);
     let second = use_state(String::new);
     // An encrypted key's passphrase: in this component's memory only (never stored or sent),
@@ -343,6 +385,19 @@ fn key_check() -> Html {
         (Some(a), Some(b)) => keys::same_pair(a, b),
         _ => None,
     };
+    // A checked key counts for the path's key pair stage: one TD can use, or one to fix.
+    use_report(
+        &props.host,
+        Stage::KeyPair,
+        a.as_ref().map(|r| {
+            let errors = r.diagnostics.iter().any(|d| d.severity == Severity::Error);
+            if errors || pair == Some(false) {
+                (Standing::Attention, "the key needs a fix".to_string())
+            } else {
+                (Standing::Done, "key checked".to_string())
+            }
+        }),
+    );
     html! {
         <section class="step-section" data-testid="sf-keycheck">
             <h3>{"2. Check a key"}</h3>
@@ -585,6 +640,28 @@ fn catalog_check(props: &CatalogProps) -> Html {
             );
         });
     }
+    use_report(
+        &props.host,
+        Stage::Catalog,
+        match (&*parsed, &*findings) {
+            (Some(Err(_)), _) => Some((Standing::Attention, "export not read".to_string())),
+            (Some(Ok(_)), Some((f, _))) if f.is_empty() => {
+                Some((Standing::Done, "matches".to_string()))
+            }
+            (Some(Ok(_)), Some((f, _))) => {
+                let errors = f.iter().filter(|d| d.severity == Severity::Error).count();
+                Some(if errors > 0 {
+                    (
+                        Standing::Attention,
+                        format!("{} against it", plural(errors, "error")),
+                    )
+                } else {
+                    (Standing::Done, plural(f.len(), "warning"))
+                })
+            }
+            _ => None,
+        },
+    );
     {
         let (host, parsed) = (props.host.clone(), parsed.clone());
         use_effect_with((*export).clone(), move |_| {
@@ -637,8 +714,18 @@ fn catalog_check(props: &CatalogProps) -> Html {
 
 // ---- check pack -------------------------------------------------------------------------------
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+#[derive(Properties, PartialEq)]
+struct CheckPackProps {
+    current: Current,
+    host: web_sys::Element,
+}
+
 #[function_component(CheckPack)]
-fn check_pack(props: &CurrentProps) -> Html {
+fn check_pack(props: &CheckPackProps) -> Html {
     let database = use_state(String::new);
     let results = use_state(String::new);
     let config = props.current.checked.config.as_ref();
@@ -646,6 +733,21 @@ fn check_pack(props: &CurrentProps) -> Html {
     let report = config
         .filter(|_| !results.trim().is_empty())
         .map(|c| pack::check_pack_report(c, &results));
+    use_report(
+        &props.host,
+        Stage::Data,
+        report.as_ref().map(|r| match r {
+            Err(_) => (Standing::Attention, "results not read".to_string()),
+            Ok(f) => {
+                let bad = f.iter().filter(|f| f.severity != Severity::Info).count();
+                if bad > 0 {
+                    (Standing::Attention, plural(bad, "finding"))
+                } else {
+                    (Standing::Done, "data checked".to_string())
+                }
+            }
+        }),
+    );
     let text = &props.current.revision.text;
     let index = cps_core::LineIndex::new(text);
     html! {
