@@ -9,7 +9,7 @@ import { startServer, launch, openPage, replaceText, axeViolations, layoutProble
 const SNOWFLAKE = readFileSync(new URL("../../examples/snowflake.yaml", import.meta.url), "utf8");
 // One error, and a group of warnings (lower-case names), so every kind of row is drawn.
 const MIXED = SNOWFLAKE.replace("timezone: Asia/Tokyo", "timezone: Tokyo")
-  .replaceAll("table: CUSTOMERS", "table: customers")
+  .replace(/: ([A-Z][A-Z_]+)\b/g, (_, name) => `: ${name.toLowerCase()}`)
   .replace("description: Zero-copy parent segment on the CDP_PROD Snowflake database",
     "description: Zero-copy parent segment on the CDP_PROD Snowflake database, with a description long enough to need more than one line in the form so that nothing of it may be cut off");
 const TABS = ["problems", "form", "diagram", "output", "settings", "snowflake", "upload"];

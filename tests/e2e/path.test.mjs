@@ -59,7 +59,7 @@ test("errors need attention and block the upload; warnings are summarised; not r
   assert.equal(await ready.getAttribute("data-ready"), "false");
   assert.match(await ready.textContent(), /Not ready to upload: 1 error/);
   // Lower-case names: warnings of one kind, counted in one line; still ready.
-  await replaceText(page, SNOWFLAKE.replaceAll("table: CUSTOMERS", "table: customers"));
+  await replaceText(page, SNOWFLAKE.replace(/: ([A-Z][A-Z_]+)\b/g, (_, name) => `: ${name.toLowerCase()}`));
   await page.waitForSelector("[data-testid=readiness][data-ready=true]");
   assert.match(await ready.textContent(), /Ready to upload, with \d+ warnings \(identifier-case ×\d+\)/);
   // A syntax error: the config is not read, and the toolbar says why, not "unparsed".

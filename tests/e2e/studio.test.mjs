@@ -290,9 +290,9 @@ test("a file opened with the picker replaces the text; the keyboard reaches ever
   await page.evaluate((t) => window.cpsEditor.setDoc(1, t), json);
   const { replaceText } = await import("./harness.mjs");
   await replaceText(page, json.replace('"America/New_York"', '"Mars/Base"'));
-  const item = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
+  const item = page.locator("[data-testid=problems] li[data-code=invalid-timezone] button.problem-jump");
   await item.focus();
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.code), "invalid-timezone");
+  assert.equal(await page.evaluate(() => document.activeElement?.closest("li")?.dataset.code), "invalid-timezone");
   await page.keyboard.press("Enter");
   assert.equal(await page.evaluate(() => window.getSelection().toString()), '"Mars/Base"');
   // Focus is visible: the focused control has an outline.

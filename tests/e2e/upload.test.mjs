@@ -307,9 +307,13 @@ test("a JSON:API answer with two errors: both listed, both marked at their colum
   await underline.nth(1).waitFor();
   assert.deepEqual(await underline.allTextContents(), ["LTV", "TD_TITLE"]);
   await page.click("[data-tab=problems]");
+  // Two places of one kind: one row with its count, both places listed underneath.
   const refused = page.locator("[data-testid=problems] li[data-code=server-refused]");
-  assert.equal(await refused.count(), 2);
-  assert.match(await refused.nth(1).textContent(), /behaviors\[0\]\.columns\[1\]\.column/);
+  assert.equal(await refused.count(), 1);
+  assert.equal(await refused.getAttribute("data-count"), "2");
+  const places = refused.locator("li.place");
+  assert.equal(await places.count(), 2);
+  assert.match(await places.nth(1).textContent(), /behaviors\[0\]\.columns\[1\]\.column/);
   assert.equal((await fake.state()).segments.length, 0);
   assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
   await assertNoKeyLeft(page, problems);

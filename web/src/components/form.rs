@@ -217,7 +217,7 @@ pub fn form(props: &FormProps) -> Html {
                     <p class="blocked">{"No master table: add `master` in the editor."}</p>
                 }
             </fieldset>
-            <h3 class="section">{"Attributes"}</h3>
+            <h2 class="section">{"Attributes"}</h2>
             { for config.attributes.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, a)| html! {
                 <fieldset class="card" data-testid={format!("attribute-{i}")}>
                     <legend>{name_of(&a.name, format!("attribute {}", i + 1))}</legend>
@@ -231,7 +231,7 @@ pub fn form(props: &FormProps) -> Html {
                 </fieldset>
             }) }
             { add(d, FormEdit::AddAttribute, "+ Add attribute", "add-attribute") }
-            <h3 class="section">{"Behaviors"}</h3>
+            <h2 class="section">{"Behaviors"}</h2>
             { for config.behaviors.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, b)| {
                 let cols: Vec<(usize, &Column)> = b.columns.iter().flat_map(|l| l.items.iter().enumerate()).collect();
                 html! {

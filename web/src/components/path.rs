@@ -13,7 +13,7 @@ use yew::prelude::*;
     const el = document.querySelector(`[data-testid=\"${testid}\"]`);
     if (el && el.offsetParent !== null) {
       el.scrollIntoView({ block: 'start' });
-      const h = el.querySelector('h3');
+      const h = el.querySelector('h2, h3');
       if (h) h.tabIndex = -1;
       (h || el.querySelector('select, input, textarea'))?.focus({ preventScroll: true });
     } else if (++tries < 600) {

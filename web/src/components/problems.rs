@@ -45,7 +45,9 @@ fn icon(severity: Severity) -> &'static str {
     }
 }
 
-/// One place: a row that jumps to it. `alone`: the finding is a kind of its own (its code shown).
+/// One place: a row whose button jumps to it (its name is what it shows: position, code, path,
+/// message); the help sits beside the button, so a link to a setting is no control inside
+/// another. `alone`: the finding is a kind of its own (its code shown).
 fn place(props: &ProblemsProps, d: &Diagnostic, alone: bool, shared_help: bool) -> Html {
     let c = &props.checked;
     let pos = c
@@ -53,24 +55,22 @@ fn place(props: &ProblemsProps, d: &Diagnostic, alone: bool, shared_help: bool) 
         .line_col(&props.text, d.span.start, ColumnUnit::Chars);
     let span = d.span;
     let jump = props.on_jump.clone();
-    let jump_key = props.on_jump.clone();
     let sev = d.severity.as_str();
     html! {
-        <li class={classes!("problem", sev, (!alone).then_some("place"))} tabindex="0" role="button"
-            data-code={alone.then(|| d.code.as_str())} data-line={pos.line.to_string()}
-            aria-label={format!("{sev} at line {}, column {}: {}", pos.line, pos.column, d.message)}
-            onclick={Callback::from(move |_| jump.emit(span))}
-            onkeydown={Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); jump_key.emit(span) })}>
-            if alone { <span class={classes!("sev-icon", sev)} aria-hidden="true">{icon(d.severity)}</span> }
-            <div class="problem-body">
-                <div class="problem-head">
-                    <span class="pos">{format!("{}:{}", pos.line, pos.column)}</span>
-                    if alone { <code class="code">{d.code.as_str()}</code> }
-                    if !d.path.is_empty() { <span class="path">{d.path.clone()}</span> }
-                </div>
-                <div class="message">{d.message.clone()}</div>
-                if let (false, Some(h)) = (shared_help, &d.help) { <div class="help">{help_text(h, &props.on_setting)}</div> }
-            </div>
+        <li class={classes!("problem", sev, (!alone).then_some("place"))}
+            data-code={alone.then(|| d.code.as_str())} data-line={pos.line.to_string()}>
+            <button class="problem-jump" onclick={Callback::from(move |_| jump.emit(span))}>
+                if alone { <span class={classes!("sev-icon", sev)}>{icon(d.severity)}<span class="visually-hidden">{format!(" {sev}")}</span></span> }
+                <span class="problem-body">
+                    <span class="problem-head">
+                        <span class="pos">{format!("{}:{}", pos.line, pos.column)}</span>
+                        if alone { <code class="code">{d.code.as_str()}</code> }
+                        if !d.path.is_empty() { <span class="path">{d.path.clone()}</span> }
+                    </span>
+                    <span class="message">{d.message.clone()}</span>
+                </span>
+            </button>
+            if let (false, Some(h)) = (shared_help, &d.help) { <div class="help">{help_text(h, &props.on_setting)}</div> }
         </li>
     }
 }
@@ -91,7 +91,7 @@ fn group_row(props: &ProblemsProps, g: &Group<'_>) -> Html {
     html! {
         <li class={classes!("problem-group", sev)} data-code={g.code.as_str()} data-count={g.places.len().to_string()} data-line={line.to_string()}>
             <div class="group-head">
-                <span class={classes!("sev-icon", sev)} aria-hidden="true">{icon(g.severity)}</span>
+                <span class={classes!("sev-icon", sev)}>{icon(g.severity)}<span class="visually-hidden">{format!(" {sev}")}</span></span>
                 <div class="problem-body">
                     <div class="problem-head">
                         <code class="code">{g.code.as_str()}</code>
@@ -101,7 +101,7 @@ fn group_row(props: &ProblemsProps, g: &Group<'_>) -> Html {
                     if let Some(h) = shared { <div class="help">{help_text(h, &props.on_setting)}</div> }
                 </div>
             </div>
-            <ul class="places" aria-label={format!("{}: {} places", g.code.as_str(), g.places.len())}>
+            <ul class="places">
                 { for g.places.iter().map(|d| place(props, d, false, shared.is_some())) }
             </ul>
         </li>

@@ -393,7 +393,7 @@ pub fn upload(props: &UploadProps) -> Html {
                 <p class="note" data-testid="dry-run-sent">{state.sent_note()}</p>
                 { match &preview {
                     Ok((text, _, note)) => html! { <>
-                        <pre class="request" data-testid="dry-run-request">{text.clone()}</pre>
+                        <pre class="request" tabindex="0" data-testid="dry-run-request">{text.clone()}</pre>
                         <button onclick={on_copy_curl} data-testid="copy-curl">{"Copy as curl"}</button>
                         <span class="note" data-testid="curl-note">{note.clone()}</span>
                     </> },
@@ -512,7 +512,7 @@ fn failed_view(e: &ApiError) -> Html {
             if let Some(r) = reply.filter(|r| !r.raw.trim().is_empty()) {
                 <details class="raw" data-testid="td-raw">
                     <summary>{format!("{who}'s answer as received ({}, HTTP {})", r.shape.as_str(), e.status().unwrap_or(0))}</summary>
-                    <pre>{r.raw.clone()}</pre>
+                    <pre tabindex="0">{r.raw.clone()}</pre>
                 </details>
             }
             <p class="note">{"Your config is unchanged."}</p>

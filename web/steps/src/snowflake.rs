@@ -303,7 +303,7 @@ fn key_pair(props: &HostProps) -> Html {
     );
     html! {
         <section class="step-section" data-testid="sf-keypair">
-            <h3>{"1. Key pair"}</h3>
+            <h2>{"1. Key pair"}</h2>
             <p class="note">{"TD connects to Snowflake as a user with an RSA key pair (2048 bits, private key in PKCS#8). Generate one here instead of the OpenSSL recipe: it is made by this browser (WebCrypto) and never sent or stored; download both files and keep the private one safe."}</p>
             <button class="primary" onclick={on_generate} disabled={*busy} data-testid="sf-generate">{ if generated.is_some() { "Generate another key pair" } else { "Generate key pair" } }</button>
             if let Some(e) = &*error { <p class="note warn" role="alert">{format!("Could not generate a key: {e}")}</p> }
@@ -326,14 +326,14 @@ fn key_pair(props: &HostProps) -> Html {
                     { match &alter {
                         Some(Ok(sql)) => html! { <>
                             <p class="note">{"Run this as SECURITYADMIN (or a role that can alter the user):"}</p>
-                            <pre class="sql" data-testid="sf-alter-user">{sql.clone()}</pre>
+                            <pre class="sql" tabindex="0" data-testid="sf-alter-user">{sql.clone()}</pre>
                             { copy_button(sql, "sf-copy-alter-user") }
                             <p class="note" data-testid="sf-service-user">{sql::service_user_advice(Some(&user))}</p>
                         </> },
                         Some(Err(e)) if !user.is_empty() => html! { <p class="note warn" data-testid="sf-user-error">{e.clone()}</p> },
                         _ => html! {},
                     } }
-                    <details><summary>{"Public key body (without the BEGIN/END lines)"}</summary><pre class="sql" data-testid="sf-public-body">{g.public_body.clone()}</pre></details>
+                    <details><summary>{"Public key body (without the BEGIN/END lines)"}</summary><pre class="sql" tabindex="0" data-testid="sf-public-body">{g.public_body.clone()}</pre></details>
                     <label class="field"><span class="label">{"Then paste the output of DESC USER here to check the key Snowflake holds"}</span>
                         <textarea rows="3" value={(*desc).clone()} oninput={text_setter(&desc)} data-testid="sf-desc-user" />
                     </label>
@@ -400,7 +400,7 @@ fn key_check(props: &HostProps) -> Html {
     );
     html! {
         <section class="step-section" data-testid="sf-keycheck">
-            <h3>{"2. Check a key"}</h3>
+            <h2>{"2. Check a key"}</h2>
             <p class="note">{"Paste or drop a key (private or public) to see what it is and whether TD can use it. Copy-paste damage (one long line, missing lines, CRLF, stray spaces) is repaired; PKCS#1 keys are converted to PKCS#8. Nothing leaves this browser."}</p>
             <textarea rows="5" placeholder="-----BEGIN PRIVATE KEY-----" value={(*first).clone()} oninput={text_setter(&first)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&first)} data-testid="sf-key-input" spellcheck="false" />
@@ -448,11 +448,6 @@ fn key_report(text: &str, r: &KeyReport, testid: &'static str) -> Html {
 }
 
 // ---- zero-copy connection ---------------------------------------------------------------------
-
-#[derive(Properties, PartialEq)]
-struct CurrentProps {
-    current: Current,
-}
 
 #[derive(Properties, PartialEq)]
 struct ZeroCopyProps {
@@ -514,7 +509,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
     };
     html! {
         <section class="step-section" data-testid="sf-zerocopy">
-            <h3>{"3. Zero-copy connection"}</h3>
+            <h2>{"3. Zero-copy connection"}</h2>
             <p class="note">{"TD reads the tables in place through a zero-copy (federated query) config, made in the TD console. Fill in what it will ask for; cps writes the grants the role needs and the checklist."}</p>
             <div class="grid2">
                 { field("Account identifier", &account, "myorg-account123", "sf-account") }
@@ -535,7 +530,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
             { match &grants {
                 Some(Ok(sql)) => html! { <>
                     <p class="note">{"Grants for the role (run as an admin role in Snowsight): USAGE on the warehouse, database and schemas, SELECT on every table the config names."}</p>
-                    <pre class="sql" data-testid="sf-grants">{sql.clone()}</pre>
+                    <pre class="sql" tabindex="0" data-testid="sf-grants">{sql.clone()}</pre>
                     { copy_button(sql, "sf-copy-grants") }
                 </> },
                 Some(Err(e)) => html! { <p class="note warn" data-testid="sf-grants-error">{e.clone()}</p> },
@@ -688,13 +683,13 @@ fn catalog_check(props: &CatalogProps) -> Html {
     });
     html! {
         <section class="step-section" data-testid="sf-catalog">
-            <h3>{"4. Check against the catalog"}</h3>
+            <h2>{"4. Check against the catalog"}</h2>
             <p class="note">{"cps cannot reach Snowflake from here, so it checks against what you export: run this query in Snowsight, download the result (CSV, TSV or JSON) and drop or paste it below. cps then checks that every schema, table and column exists under the name Snowflake resolves, that types fit and that time columns are timestamps; the editor underlines what is wrong and completes table and column names. Without an export these checks are simply not run."}</p>
             <label class="field"><span class="label">{"Database"}</span>
                 <input value={(*database).clone()} oninput={text_setter(&database)} placeholder="CDP_PROD" data-testid="sf-catalog-database" />
             </label>
             if other_warehouse && query.is_none() { <p class="note warn" data-testid="sf-catalog-other">{"This config names its tables with connectionId and catalog: Databricks or BigQuery, which the file cannot tell apart. Choose the warehouse in Settings for its own catalog query."}</p> }
-            if let Some(q) = &query { <pre class="sql" data-testid="sf-catalog-query">{q.clone()}</pre> { copy_button(q, "sf-copy-catalog-query") } }
+            if let Some(q) = &query { <pre class="sql" tabindex="0" data-testid="sf-catalog-query">{q.clone()}</pre> { copy_button(q, "sf-copy-catalog-query") } }
             <textarea rows="5" placeholder="TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE" value={(*export).clone()} oninput={text_setter(&export)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&export)} data-testid="sf-catalog-input" spellcheck="false" />
             { match (&*parsed, &*findings) {
@@ -752,12 +747,12 @@ fn check_pack(props: &CheckPackProps) -> Html {
     let index = cps_core::LineIndex::new(text);
     html! {
         <section class="step-section" data-testid="sf-checkpack">
-            <h3>{"5. Data checks"}</h3>
+            <h2>{"5. Data checks"}</h2>
             <p class="note">{"One script for Snowsight measures what only the data can tell: duplicate or null customer keys, behavior rows whose key has no customer (the join), and the range and nulls of each time column. Run it, then paste its result below."}</p>
             <label class="field"><span class="label">{"Database"}</span>
                 <input value={(*database).clone()} oninput={text_setter(&database)} placeholder="CDP_PROD" data-testid="sf-checkpack-database" />
             </label>
-            if let Some(q) = &sql { <pre class="sql" data-testid="sf-checkpack-sql">{q.clone()}</pre> { copy_button(q, "sf-copy-checkpack") } }
+            if let Some(q) = &sql { <pre class="sql" tabindex="0" data-testid="sf-checkpack-sql">{q.clone()}</pre> { copy_button(q, "sf-copy-checkpack") } }
             <textarea rows="5" placeholder="CHECK_NAME,SUBJECT,VALUE" value={(*results).clone()} oninput={text_setter(&results)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&results)} data-testid="sf-checkpack-input" spellcheck="false" />
             { match report {
