@@ -346,3 +346,42 @@ test("typing on a very large config: the check waits for a pause, and the newest
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("findings of one kind are one row with their count and every place; the editor marks each place", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  // Lower-case names: several identifier-case warnings.
+  const lower = SNOWFLAKE.replace(/: ([A-Z][A-Z_]+)\b/g, (_, name) => `: ${name.toLowerCase()}`);
+  await replaceText(page, lower);
+  const group = page.locator("[data-testid=problems] li.problem-group[data-code=identifier-case]");
+  await group.waitFor();
+  const count = Number(await group.getAttribute("data-count"));
+  assert.ok(count > 1, `${count}`);
+  assert.equal(await page.locator("[data-testid=problems] [data-code=identifier-case]").count(), 1);
+  assert.equal(await group.locator("li.place").count(), count);
+  assert.equal(await page.locator(".cm-lintRange-warning").count(), count);
+  // A place jumps to its range.
+  await group.locator("li.place button").nth(1).click();
+  const selected = await page.evaluate(() => window.getSelection().toString());
+  assert.equal(selected, selected.toLowerCase());
+  assert.ok(selected.length > 0);
+  // The help names the setting and links to it: the Settings tab opens at it.
+  await group.locator("a.setting-link[data-setting=case]").first().click();
+  await page.waitForSelector("[data-tab=settings][aria-selected=true]");
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "setting-case");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the description is a textarea that keeps all of its text", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=form]");
+  const d = page.locator("[data-testid=form-description]");
+  assert.equal(await d.evaluate((e) => e.tagName), "TEXTAREA");
+  const long = "A description long enough to wrap over several lines in the form, which an input would cut off on the right.";
+  await d.fill(long);
+  await d.press("Tab");
+  await page.waitForFunction((l) => window.cpsEditor.getDoc(1).includes(l), long);
+  assert.equal(await d.evaluate((e) => e.scrollWidth <= e.clientWidth), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
