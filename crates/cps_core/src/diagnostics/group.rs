@@ -37,21 +37,22 @@ impl<'a> Group<'a> {
 
 /// `diagnostics` grouped by code and severity; groups come in the order of their first place, so
 /// a list sorted by position stays sorted by where each kind first occurs.
+///
+/// A linear search of the groups so far: there are at most as many as codes (about a hundred),
+/// and a map would cost the page's wasm a hash table of its own.
 pub fn group(diagnostics: &[Diagnostic]) -> Vec<Group<'_>> {
     let mut groups: Vec<Group<'_>> = Vec::new();
-    let mut index: std::collections::HashMap<(Code, Severity), usize> =
-        std::collections::HashMap::new();
     for d in diagnostics {
-        match index.get(&(d.code, d.severity)) {
-            Some(&i) => groups[i].places.push(d),
-            None => {
-                index.insert((d.code, d.severity), groups.len());
-                groups.push(Group {
-                    code: d.code,
-                    severity: d.severity,
-                    places: vec![d],
-                });
-            }
+        match groups
+            .iter_mut()
+            .find(|g| g.code == d.code && g.severity == d.severity)
+        {
+            Some(g) => g.places.push(d),
+            None => groups.push(Group {
+                code: d.code,
+                severity: d.severity,
+                places: vec![d],
+            }),
         }
     }
     groups
