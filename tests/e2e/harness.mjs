@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const BIN = process.env.CPS_BIN;
+const AXE = new URL("../../node_modules/axe-core/axe.min.js", import.meta.url).pathname;
 const DIST = process.env.CPS_DIST;
 
 /// Spawns a server that prints its address on its first line; resolves to that URL.
@@ -63,8 +64,16 @@ export async function launch() {
 /// A fresh page (own storage) that records page errors and console errors: a CSP violation or
 /// a panic in the wasm shows up there and fails the test. `ready` is what to wait for (the
 /// studio's editor by default).
-export async function openPage(browser, url, ready = ".cm-content") {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+/// `options`: `viewport` (1280×860 by default), `colorScheme` (`light` by default), `axe` (inject
+/// axe-core from node_modules before the page's own scripts, through the browser's debugging
+/// protocol, so the page's CSP stays in force).
+export async function openPage(browser, url, ready = ".cm-content", options = {}) {
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    colorScheme: options.colorScheme ?? "light",
+  });
+  if (options.axe) await context.addInitScript({ path: AXE });
   const page = await context.newPage();
   const problems = [];
   // Offline by design: every request stays on the page's own origin (no CDN, no telemetry).
@@ -97,4 +106,52 @@ export async function replaceText(page, text) {
       new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
   }, text);
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, text);
+}
+
+/// axe-core's violations of WCAG 2.1 A and AA and its best practices on the page as it is now,
+/// each as `rule: targets` (the page must have been opened with `{ axe: true }`).
+export async function axeViolations(page) {
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return r.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+}
+
+/// Everything in the panes that does not fit: a pane (or a scroll area inside it that must not
+/// scroll sideways) wider than its box, and text elements whose box reaches past the pane's or
+/// is cut off in its own box (scrollWidth beyond clientWidth with overflow hidden). Measured on
+/// element boxes, not pixels.
+export async function layoutProblems(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const name = (el) => el.dataset.testid ? `[data-testid=${el.dataset.testid}]`
+      : el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
+    const visible = (el) => el.offsetParent !== null && el.getClientRects().length > 0;
+    // The page itself never scrolls sideways.
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page: ${doc.scrollWidth} > ${doc.clientWidth}`);
+    const containers = [...document.querySelectorAll(".toolbar, .path, .pane, .tab-body, .hint")];
+    for (const c of containers.filter(visible)) {
+      // Code blocks scroll inside themselves on purpose (a long SQL line, the editor): they are
+      // checked as boxes below, not by their content.
+      if (c.scrollWidth > c.clientWidth + 1) out.push(`${name(c)} overflows sideways: ${c.scrollWidth} > ${c.clientWidth}`);
+      const box = c.getBoundingClientRect();
+      for (const el of c.querySelectorAll("*")) {
+        if (!visible(el) || el.closest(".cm-editor, svg, .visually-hidden")) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        if (r.right > box.right + 1 || r.left < box.left - 1) {
+          out.push(`${name(el)} reaches past ${name(c)} (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(box.left)}–${Math.round(box.right)})`);
+          continue;
+        }
+        const style = getComputedStyle(el);
+        const clips = style.overflowX === "hidden" || style.overflowX === "clip" || style.textOverflow === "ellipsis";
+        const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        if (text && clips && el.scrollWidth > el.clientWidth + 1) out.push(`${name(el)} cuts its text off: ${el.scrollWidth} > ${el.clientWidth}`);
+      }
+    }
+    return [...new Set(out)];
+  });
 }

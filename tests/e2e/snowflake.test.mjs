@@ -50,6 +50,20 @@ test("a key pair made in the browser is PKCS#8, a pair, and has the fingerprint 
   await page.click("[data-testid=sf-generate]");
   await page.waitForSelector("[data-testid=sf-fingerprint]");
   const shown = await page.textContent("[data-testid=sf-fingerprint]");
+  // The fingerprint has its copy button, apart from it, and the next field's label does not
+  // touch it.
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.click("[data-testid=sf-copy-fingerprint]");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
+  const gaps = await page.evaluate(() => {
+    const box = (s) => document.querySelector(s).getBoundingClientRect();
+    const fp = box("[data-testid=sf-fingerprint]"), copy = box("[data-testid=sf-copy-fingerprint]");
+    const row = document.querySelector("[data-testid=sf-fingerprint]").closest("p").getBoundingClientRect();
+    const next = document.querySelector("[data-testid=sf-user]").closest("label").getBoundingClientRect();
+    return { beside: copy.left - fp.right, below: next.top - row.bottom, wrapped: copy.top >= fp.bottom };
+  });
+  assert.ok(gaps.wrapped || gaps.beside >= 4, JSON.stringify(gaps));
+  assert.ok(gaps.below >= 4, JSON.stringify(gaps));
   const privatePath = await download(page, "[data-testid=sf-download-private]", "rsa_key.p8");
   const publicPath = await download(page, "[data-testid=sf-download-public]", "rsa_key.pub");
   const pem = readFileSync(privatePath, "utf8");

@@ -290,9 +290,9 @@ test("a file opened with the picker replaces the text; the keyboard reaches ever
   await page.evaluate((t) => window.cpsEditor.setDoc(1, t), json);
   const { replaceText } = await import("./harness.mjs");
   await replaceText(page, json.replace('"America/New_York"', '"Mars/Base"'));
-  const item = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
+  const item = page.locator("[data-testid=problems] li[data-code=invalid-timezone] button.problem-jump");
   await item.focus();
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.code), "invalid-timezone");
+  assert.equal(await page.evaluate(() => document.activeElement?.closest("li")?.dataset.code), "invalid-timezone");
   await page.keyboard.press("Enter");
   assert.equal(await page.evaluate(() => window.getSelection().toString()), '"Mars/Base"');
   // Focus is visible: the focused control has an outline.
@@ -343,6 +343,45 @@ test("typing on a very large config: the check waits for a pause, and the newest
   // The check has run on that text: the duplicate key is an error at the end of the file.
   await page.waitForFunction(() => document.querySelector("[data-testid=counts] .errors").textContent !== "0 errors");
   assert.equal(await editorText(page), big + "timezone: Mars/Base\n");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("findings of one kind are one row with their count and every place; the editor marks each place", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  // Lower-case names: several identifier-case warnings.
+  const lower = SNOWFLAKE.replace(/: ([A-Z][A-Z_]+)\b/g, (_, name) => `: ${name.toLowerCase()}`);
+  await replaceText(page, lower);
+  const group = page.locator("[data-testid=problems] li.problem-group[data-code=identifier-case]");
+  await group.waitFor();
+  const count = Number(await group.getAttribute("data-count"));
+  assert.ok(count > 1, `${count}`);
+  assert.equal(await page.locator("[data-testid=problems] [data-code=identifier-case]").count(), 1);
+  assert.equal(await group.locator("li.place").count(), count);
+  assert.equal(await page.locator(".cm-lintRange-warning").count(), count);
+  // A place jumps to its range.
+  await group.locator("li.place button").nth(1).click();
+  const selected = await page.evaluate(() => window.getSelection().toString());
+  assert.equal(selected, selected.toLowerCase());
+  assert.ok(selected.length > 0);
+  // The help names the setting and links to it: the Settings tab opens at it.
+  await group.locator("a.setting-link[data-setting=case]").first().click();
+  await page.waitForSelector("[data-tab=settings][aria-selected=true]");
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === "setting-case");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the description is a textarea that keeps all of its text", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await page.click("[data-tab=form]");
+  const d = page.locator("[data-testid=form-description]");
+  assert.equal(await d.evaluate((e) => e.tagName), "TEXTAREA");
+  const long = "A description long enough to wrap over several lines in the form, which an input would cut off on the right.";
+  await d.fill(long);
+  await d.press("Tab");
+  await page.waitForFunction((l) => window.cpsEditor.getDoc(1).includes(l), long);
+  assert.equal(await d.evaluate((e) => e.scrollWidth <= e.clientWidth), true);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -307,9 +307,13 @@ test("a JSON:API answer with two errors: both listed, both marked at their colum
   await underline.nth(1).waitFor();
   assert.deepEqual(await underline.allTextContents(), ["LTV", "TD_TITLE"]);
   await page.click("[data-tab=problems]");
+  // Two places of one kind: one row with its count, both places listed underneath.
   const refused = page.locator("[data-testid=problems] li[data-code=server-refused]");
-  assert.equal(await refused.count(), 2);
-  assert.match(await refused.nth(1).textContent(), /behaviors\[0\]\.columns\[1\]\.column/);
+  assert.equal(await refused.count(), 1);
+  assert.equal(await refused.getAttribute("data-count"), "2");
+  const places = refused.locator("li.place");
+  assert.equal(await places.count(), 2);
+  assert.match(await places.nth(1).textContent(), /behaviors\[0\]\.columns\[1\]\.column/);
   assert.equal((await fake.state()).segments.length, 0);
   assert.deepEqual(problems.filter((p) => !p.includes("400")), []);
   await assertNoKeyLeft(page, problems);
@@ -356,5 +360,34 @@ test("a 403 with a permissionCode names the policy, not only the key, and marks 
   assert.match(error, /polic/);
   assert.equal(await page.locator(".cm-lintRange-error").count(), 0);
   assert.deepEqual(problems.filter((p) => !p.includes("403")), []);
+  await context.close();
+});
+
+test("retries after 429 are said in the Upload result: how many times and why", async () => {
+  await fake.faults([{ method: "POST", path: "/composable_audiences", status: 429, times: 2 }]);
+  const { page, problems, context } = await uploadTab();
+  await page.click("[data-testid=td-review]");
+  await page.click("[data-testid=td-apply]");
+  await page.waitForSelector("[data-testid=td-done]");
+  assert.equal(
+    await page.textContent("[data-testid=td-retried]"),
+    "cps tried again 2 times (waiting 0.9 s in all), after “429: too many requests” twice.",
+  );
+  assert.equal((await fake.state()).segments.length, 1);
+  assert.deepEqual(problems.filter((p) => !p.includes("429")), []);
+  await assertNoKeyLeft(page, problems);
+  await context.close();
+});
+
+test("the region list reads plainly, and what cps assumes about TD's paths is in the dry run's details", async () => {
+  const { page, problems, context } = await uploadTab();
+  const labels = await page.locator("[data-testid=td-region] option").allTextContents();
+  assert.ok(labels.includes("AP02 (Korea) — no documented CAS host"), labels.join(" | "));
+  assert.ok(!labels.some((l) => l.includes(")(") || l.includes(") (")), labels.join(" | "));
+  const note = page.locator("[data-testid=dry-run-assumptions]");
+  assert.equal(await note.isVisible(), false, "inside the closed details");
+  await page.click("[data-testid=dry-run] summary");
+  assert.match(await note.textContent(), /If TD answers one of those calls otherwise \(404 or 405\), cps stops there/);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -2,7 +2,8 @@
 //! the side effects: autosave, share links, files, theme.
 
 use crate::components::{
-    diagram::Diagram, form::Form, output::Output, problems::Problems, settings::Settings,
+    diagram::Diagram, form::Form, output::Output, path::Path, problems::Problems,
+    settings::Settings,
 };
 use crate::editor::{Editor, Selection};
 use crate::services;
@@ -195,6 +196,28 @@ pub fn app() -> Html {
             theme.set(next.to_string());
         })
     };
+    // The guided path: every stage's state, and a click opens its place.
+    let path_steps = crate::path::steps(&state);
+    let readiness = crate::path::readiness(&state);
+    let on_go = {
+        let dispatch = dispatch.clone();
+        let set_tab = Callback::from(move |tab| dispatch.emit(Action::SetTab(tab)));
+        Callback::from(move |place| crate::components::path::go(place, &set_tab))
+    };
+    let on_setting = {
+        let on_go = on_go.clone();
+        Callback::from(move |id: &'static str| {
+            let section = match id {
+                "warehouse" => "setting-field-warehouse",
+                "types" => "setting-field-types",
+                _ => "setting-field-case",
+            };
+            on_go.emit(crate::path::Place {
+                tab: Tab::Settings,
+                section: Some(section),
+            })
+        })
+    };
     let tab_button = |tab: Tab, label: String| {
         let dispatch = dispatch.clone();
         let selected = state.tab == tab;
@@ -215,12 +238,12 @@ pub fn app() -> Html {
                 .filter(|k| *k != cps_core::FileKind::ParentSegment)
                 .map(|k| k.as_str())
         })
-        .unwrap_or("unparsed");
+        .unwrap_or("not read: syntax error");
 
     html! {
         <div class="app">
             <header class="toolbar">
-                <div class="brand"><span class="logo" aria-hidden="true">{"◆"}</span>{" cps "}<span class="tagline">{"Composable Parent Segment studio"}</span></div>
+                <h1 class="brand"><span class="logo" aria-hidden="true">{"◆"}</span>{" cps "}<span class="tagline">{"Composable Parent Segment studio"}</span></h1>
                 <div class="counts" aria-live="polite" data-testid="counts">
                     <span class={classes!("count", "errors", (errors > 0).then_some("some"))}>{format!("{errors} error{}", if errors == 1 { "" } else { "s" })}</span>
                     <span class={classes!("count", "warnings", (warnings > 0).then_some("some"))}>{format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" })}</span>
@@ -241,6 +264,7 @@ pub fn app() -> Html {
                     <button onclick={on_theme} title="Theme: auto, dark, light" aria-label={format!("Theme: {}", *theme)}>{ match theme.as_str() { "dark" => "☾ Dark", "light" => "☀ Light", _ => "◐ Auto" } }</button>
                 </div>
             </header>
+            <Path steps={path_steps} {readiness} {on_go} />
             if let Some(url) = (*share_url).clone() {
                 <div class="notice share" role="status">
                     {"Share link copied. It carries the config in the URL fragment, which browsers never send to a server: "}
@@ -269,7 +293,7 @@ pub fn app() -> Html {
                     </div>
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
-                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} /> },
+                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} on_setting={on_setting.clone()} /> },
                             Tab::Form => html! { <Form checked={checked.clone()} options={state.options} dispatch={dispatch.clone()} /> },
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} selection={*editor_selection} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },

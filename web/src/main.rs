@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod editor;
 mod keyedit;
+mod path;
 mod services;
 mod state;
 mod step_host;

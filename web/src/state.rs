@@ -230,6 +230,35 @@ pub struct State {
     pub shown: u64,
     /// Names the editor completes (a catalog's tables and columns), from the Snowflake step.
     pub completions: Rc<Vec<String>>,
+    /// What the steps reported for the guided path's stages only they see, newest per stage
+    /// (see `path.rs`).
+    pub progress: Rc<Vec<Reported>>,
+    /// How the last upload ended, for the guided path.
+    pub upload: Option<Rc<cps_bridge::UploadResult>>,
+}
+
+/// A stage's word from the steps, with the connection ids the config named when it came: a
+/// connection confirmed for one id says nothing about another.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reported {
+    pub progress: cps_bridge::Progress,
+    pub ids: Vec<String>,
+}
+
+/// The connection ids the config's entries name, each once, in order.
+pub fn connection_ids(checked: &Checked) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for c in checked.config.iter() {
+        for (_, _, t) in c.table_refs() {
+            if let Some(id) = t.conn.id() {
+                let id = id.value.to_string();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    ids
 }
 
 impl State {
@@ -249,7 +278,22 @@ impl State {
             findings: Vec::new(),
             shown: 0,
             completions: Rc::default(),
+            progress: Rc::default(),
+            upload: None,
         }
+    }
+
+    /// Records a stage's word from the steps (the newest per stage).
+    fn report(&mut self, progress: cps_bridge::Progress) {
+        let ids = connection_ids(&self.checked);
+        let mut all: Vec<Reported> = self
+            .progress
+            .iter()
+            .filter(|r| r.progress.stage != progress.stage)
+            .cloned()
+            .collect();
+        all.push(Reported { progress, ids });
+        self.progress = Rc::new(all);
     }
 }
 
@@ -287,6 +331,8 @@ impl Reducible for State {
             findings: self.findings.clone(),
             shown: self.shown,
             completions: self.completions.clone(),
+            progress: self.progress.clone(),
+            upload: self.upload.clone(),
         };
         match action {
             Action::Edited(text) => {
@@ -324,10 +370,31 @@ impl Reducible for State {
                     }
                     ToStudio::Completions(names) => next.completions = Rc::new(names),
                     ToStudio::SetConnection(id) => {
-                        return self.reduce(Action::Form(FormEdit::SetConnection(id)));
+                        // The user took this id from TD's list or from the console: the path's
+                        // connection stage is done while the config names it alone.
+                        next.notice = None;
+                        match apply(
+                            &self.text,
+                            &self.checked,
+                            &FormEdit::SetConnection(id.clone()),
+                        ) {
+                            Ok(text) => {
+                                next.set_text(text, Origin::Elsewhere);
+                                if connection_ids(&next.checked) == [id.clone()] {
+                                    next.report(cps_bridge::Progress {
+                                        stage: cps_bridge::Stage::Connection,
+                                        standing: cps_bridge::Standing::Done,
+                                        status: format!("config {id}"),
+                                    });
+                                }
+                            }
+                            Err(why) => next.notice = Some(why),
+                        }
                     }
+                    ToStudio::Progress(p) => next.report(p),
                     ToStudio::Upload(result) => {
                         next.notice = Some(result.notice());
+                        next.upload = Some(Rc::new(result.clone()));
                         // TD's refusal is marked while the studio holds the text it was for;
                         // a success clears an earlier refusal of the same text.
                         if result.revision == self.checks {

@@ -168,6 +168,9 @@ pub fn push(
             if outcome.recovered {
                 println!("     (the first answer was lost; cps found the segment by name instead of creating it again)");
             }
+            if let Some(retried) = cps_td_api::retry_summary(&outcome.retries) {
+                println!("     ({})", crate::human(&retried));
+            }
             if let Some(link) = outcome.console {
                 println!("     {link}");
             }

@@ -7,7 +7,8 @@
 use crate::{
     ci, display_name, human, name_of, plural, read_input, snowflake, ReportFormat as Format,
 };
-use cps_core::diagnostics::render::{render_in, Style};
+use cps_core::diagnostics::group::group;
+use cps_core::diagnostics::render::{render_group, Style};
 use cps_core::diagnostics::report::{self, FileReport, Report};
 use cps_core::{ColumnUnit, FileKind, Options, Project, ProjectFile, Severity};
 use std::io::Write;
@@ -265,11 +266,13 @@ fn human_output(out: &mut impl Write, project: &Project, style: &Style) {
             .map(|f| (f.text.as_str(), &f.checked.line_index))
     };
     for f in &project.files {
-        for d in &f.checked.diagnostics {
+        // Findings of one kind are one entry with every place listed (`--format json` keeps
+        // one entry per place).
+        for g in group(&f.checked.diagnostics) {
             let _ = writeln!(
                 out,
                 "{}",
-                render_in(&f.name, &f.text, &f.checked.line_index, d, style, &lookup)
+                render_group(&f.name, &f.text, &f.checked.line_index, &g, style, &lookup)
             );
         }
         let parent = f.parent.map(|p| project.files[p].name.as_str());

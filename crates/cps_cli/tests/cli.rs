@@ -285,10 +285,12 @@ fn convert_fills_in_what_tdx_files_lack() {
     );
     let v = cps(&["validate", p.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(0), "{}", stdout(&v));
+    // One kind, three places: said once, with every place.
     for note in [
-        "info[added-on-upload]: no `kind`",
-        "info[added-on-upload]: no `isComposable`",
-        "info[added-on-upload]: no `master.name`: cps sends the table name, `Customers`",
+        "info[added-on-upload]: 3 places: ",
+        "^^^^ no `kind`: cps adds",
+        "isComposable: no `isComposable`",
+        "master.name: no `master.name`: cps sends the table name, `Customers`",
     ] {
         assert!(stdout(&v).contains(note), "{note}: {}", stdout(&v));
     }
@@ -351,7 +353,10 @@ fn the_published_contract_validates_without_errors() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("error[invalid-type]: `date`"),
+        stdout(&o).contains("error[invalid-type]: 3 places: ")
+            && stdout(&o).contains("`date` is not a type the backend accepts")
+            // The help names the setting, and the CLI adds its flag.
+            && stdout(&o).contains("the type profile setting (--types)"),
         "{}",
         stdout(&o)
     );
@@ -381,7 +386,11 @@ fn a_get_response_validates_and_converts_to_the_nested_body() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("(get-json;"), "{out}");
-    assert!(out.contains("info[server-field]: `population`"), "{out}");
+    assert!(out.contains("info[server-field]: 15 places: "), "{out}");
+    assert!(
+        out.contains("population: `population` is assigned by the server"),
+        "{out}"
+    );
     let o = cps(&["convert", &f, "--to", "api-json"]);
     assert_eq!(
         o.status.code(),
@@ -492,7 +501,10 @@ fn validate_dir_checks_a_pulled_folder_as_one_project() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     // The segment's error names the parent's file and line, and frames the attribute there.
     assert!(
-        out.contains("error[unknown-attribute]: `LTV` is not an attribute of `Customer360 Snowflake` (customer360.yml:18)"),
+        out.contains("error[unknown-attribute]: 3 places: ")
+            && out.contains(
+                "^^^ `LTV` is not an attribute of `Customer360 Snowflake` (customer360.yml:18)"
+            ),
         "{out}"
     );
     assert!(out.contains("did you mean `ltv`?"), "{out}");

@@ -486,7 +486,7 @@ fn wrong_connection_key_help_fits_what_is_there() {
     let out = stdout(&o);
     assert!(out.contains("error[wrong-connection-key]"), "{out}");
     assert!(
-        out.contains("help: rename the key to `connectionId`, or check with --warehouse snowflake"),
+        out.contains("help: rename the key to `connectionId`, or set the warehouse setting (--warehouse) to snowflake"),
         "{out}"
     );
     assert!(!out.contains("add `catalog`"), "{out}");

@@ -868,7 +868,7 @@ fn type_fits(ctx: &Ctx, out: &mut Vec<Diagnostic>, loc: Loc, col: &Text, ty: &Te
     let help = match type_for(fam, allowed) {
         Some(t) if allowed.contains(&t) => format!("write `type: {t}`"),
         Some(t) => format!(
-            "the `{}` type profile has no `{t}`: expose the column as VARCHAR or NUMBER in a view, or check the type profile setting",
+            "the type profile setting (which `type` values the backend accepts) is `{}`, whose set has no `{t}`: expose the column as VARCHAR or NUMBER in a view, or choose another set in the type profile setting",
             ctx.settings.types.as_str()
         ),
         None if matches!(fam, Family::Array(_)) => {

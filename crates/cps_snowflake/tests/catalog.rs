@@ -283,7 +283,7 @@ fn types_must_fit_the_columns() {
         d.help
             .as_deref()
             .unwrap()
-            .contains("the `tdx-2026-08` type profile has no `boolean`"),
+            .contains("is `tdx-2026-08`, whose set has no `boolean`"),
         "{d:?}"
     );
     // Arrays read with an array type are fine.

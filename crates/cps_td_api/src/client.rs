@@ -126,6 +126,47 @@ pub struct Outcome {
     /// The create's answer was lost, and the segment was found by name afterwards.
     pub recovered: bool,
     pub console: Option<String>,
+    /// The tries that failed before this outcome, each retried (429, 5XX, a lost answer).
+    pub retries: Vec<Retry>,
+}
+
+/// A try that failed and was made again: why, and how long the client waited first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    /// The failure's one-line title (`ApiError::title`), e.g. "429: too many requests".
+    pub reason: String,
+    pub waited_ms: u64,
+}
+
+/// The retries in words, for the user ("cps tried again 2 times: …"); `None` without any.
+pub fn retry_summary(retries: &[Retry]) -> Option<String> {
+    if retries.is_empty() {
+        return None;
+    }
+    // The reasons in the order first met, each with how often.
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for r in retries {
+        match reasons.iter_mut().find(|(why, _)| *why == r.reason) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((&r.reason, 1)),
+        }
+    }
+    let why: Vec<String> = reasons
+        .iter()
+        .map(|(why, n)| match n {
+            1 => format!("“{why}” once"),
+            2 => format!("“{why}” twice"),
+            n => format!("“{why}” {n} times"),
+        })
+        .collect();
+    let waited: u64 = retries.iter().map(|r| r.waited_ms).sum();
+    let n = retries.len();
+    Some(format!(
+        "cps tried again {n} time{} (waiting {:.1} s in all), after {}.",
+        if n == 1 { "" } else { "s" },
+        waited as f64 / 1000.0,
+        why.join(", then ")
+    ))
 }
 
 pub struct Client<T> {
@@ -135,6 +176,8 @@ pub struct Client<T> {
     pub policy: RetryPolicy,
     /// What happened along the way (retries, lookups), for the user. Never keys or bodies.
     notes: RefCell<Vec<String>>,
+    /// Every retry since the last [`Client::take_retries`].
+    retries: RefCell<Vec<Retry>>,
 }
 
 impl<T: Transport> Client<T> {
@@ -145,11 +188,17 @@ impl<T: Transport> Client<T> {
             key,
             policy: RetryPolicy::default(),
             notes: RefCell::new(Vec::new()),
+            retries: RefCell::new(Vec::new()),
         }
     }
 
     pub fn take_notes(&self) -> Vec<String> {
         std::mem::take(&mut self.notes.borrow_mut())
+    }
+
+    /// The retries made since the last call of this (or since the client was made).
+    pub fn take_retries(&self) -> Vec<Retry> {
+        std::mem::take(&mut self.retries.borrow_mut())
     }
 
     fn note(&self, s: String) {
@@ -226,6 +275,10 @@ impl<T: Transport> Client<T> {
             retry + 2,
             self.policy.attempts
         ));
+        self.retries.borrow_mut().push(Retry {
+            reason: error.title(),
+            waited_ms: wait,
+        });
         self.transport.sleep(wait).await;
         true
     }
@@ -317,6 +370,8 @@ impl<T: Transport> Client<T> {
         body: &Value,
         allow_removals: bool,
     ) -> Result<Outcome, ApiError> {
+        // Only this upload's retries (the review's lookups had their own).
+        drop(self.take_retries());
         let (done, segment, recovered) = match plan {
             Plan::Create => {
                 let (s, recovered) = self.create(body).await?;
@@ -336,6 +391,7 @@ impl<T: Transport> Client<T> {
             segment,
             recovered,
             console,
+            retries: self.take_retries(),
         })
     }
 

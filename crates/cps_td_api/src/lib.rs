@@ -24,7 +24,10 @@ pub mod browser;
 #[cfg(feature = "native")]
 pub mod native;
 
-pub use client::{Client, Done, Outcome, Plan, RetryPolicy, Segment, Transport, ZeroCopyConfig};
+pub use client::{
+    retry_summary, Client, Done, Outcome, Plan, Retry, RetryPolicy, Segment, Transport,
+    ZeroCopyConfig,
+};
 pub use diff::Diff;
 pub use endpoints::{region, Region, Target, REGIONS};
 pub use error::{ApiError, Problem, Reply};

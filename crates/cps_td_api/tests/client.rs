@@ -659,3 +659,41 @@ fn an_update_is_retried_and_removals_need_confirmation() {
         smaller["attributes"]
     );
 }
+
+#[test]
+fn an_upload_reports_its_retries_how_many_and_why() {
+    // Rate limited twice, then a 503: three retries, each with its reason and wait.
+    let c = client(vec![
+        fault("POST", LIST, Answer::RetryAfter(2)),
+        fault("POST", LIST, Answer::Status(429, "")),
+        fault("POST", LIST, Answer::Status(503, "<html>busy</html>")),
+    ]);
+    let new = body("s", &["a"]);
+    let outcome = run(c.apply(&Plan::Create, &new, false)).unwrap();
+    assert_eq!(outcome.done, Done::Created);
+    let reasons: Vec<(&str, u64)> = outcome
+        .retries
+        .iter()
+        .map(|r| (r.reason.as_str(), r.waited_ms))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("429: too many requests", 2000),
+            ("429: too many requests", 600),
+            ("503: TD had an internal error", 1200),
+        ],
+        "{:?}",
+        c.transport.log()
+    );
+    assert_eq!(
+        cps_td_api::retry_summary(&outcome.retries).as_deref(),
+        Some("cps tried again 3 times (waiting 3.8 s in all), after “429: too many requests” twice, then “503: TD had an internal error” once.")
+    );
+    // Only that upload's: the client starts the next one with none.
+    assert!(c.take_retries().is_empty());
+    let c = client(Vec::new());
+    let outcome = run(c.apply(&Plan::Create, &new, false)).unwrap();
+    assert!(outcome.retries.is_empty());
+    assert_eq!(cps_td_api::retry_summary(&outcome.retries), None);
+}

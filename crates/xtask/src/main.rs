@@ -420,8 +420,19 @@ fn bench_web(rest: &[String]) -> Result {
     Ok(())
 }
 
+/// Every tab of the page, light (and the first dark), into docs/: the Upload tab's plan comes
+/// from the fake TD API (tests/td_fake), never the live one.
 fn screenshot() -> Result {
-    node_with_site("tests/bench/screenshot.mjs", &["docs/screenshot.png"], &[]).map(|_| ())
+    sh(cargo().args(["build", "-p", "td_fake", "--bins"]))?;
+    node_with_site(
+        "tests/bench/screenshot.mjs",
+        &["docs/screenshot.png"],
+        &[(
+            "TD_FAKE_BIN",
+            root().join("target/debug/td-fake").display().to_string(),
+        )],
+    )
+    .map(|_| ())
 }
 
 fn fuzz(rest: &[String]) -> Result {

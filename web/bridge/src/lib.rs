@@ -17,6 +17,6 @@ pub mod message;
 pub mod utf16;
 
 pub use message::{
-    Body, Finding, Findings, Level, Mark, Message, Outcome, Revision, Source, ToStep, ToStudio,
-    UploadResult, PROTOCOL,
+    Body, Finding, Findings, Level, Mark, Message, Outcome, Progress, Revision, Source, Stage,
+    Standing, ToStep, ToStudio, UploadResult, PROTOCOL,
 };

@@ -76,6 +76,37 @@ pub enum ToStudio {
     SetConnection(String),
     /// How an upload of a revision ended.
     Upload(UploadResult),
+    /// Where the user stands in a stage of the guided path that only the steps see (a key pair
+    /// made, TD reached, a catalog or the data checks' results loaded). Replaces that stage's
+    /// earlier word; the studio derives the other stages from its own check.
+    Progress(Progress),
+}
+
+/// The stages of the guided path the steps report ([`ToStudio::Progress`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    KeyPair,
+    Connection,
+    Catalog,
+    Data,
+}
+
+/// How far a stage is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    NotStarted,
+    Attention,
+    Done,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub stage: Stage,
+    pub standing: Standing,
+    /// A few words for the path ("generated", "2 findings").
+    pub status: String,
 }
 
 impl Message for ToStudio {
@@ -318,6 +349,11 @@ mod tests {
                     title: "400: TD refused the config".into(),
                     marks: vec![Finding::of(&d)],
                 },
+            }),
+            ToStudio::Progress(Progress {
+                stage: Stage::Catalog,
+                standing: Standing::Attention,
+                status: "2 findings".into(),
             }),
             ToStudio::Upload(UploadResult {
                 revision: 4,

@@ -292,6 +292,11 @@ function create(parent, doc, language, onChange) {
     ],
   });
   editor.view = new EditorView({ state, parent });
+  // The scroll area is a tab stop of its own (axe's scrollable-region-focusable): a keyboard
+  // user can scroll a long file without moving the cursor. It is named for screen readers.
+  editor.view.scrollDOM.tabIndex = 0;
+  editor.view.scrollDOM.setAttribute("role", "region");
+  editor.view.scrollDOM.setAttribute("aria-label", "Config editor, scroll area");
   editors.set(id, editor);
   return id;
 }

@@ -46,6 +46,28 @@ fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid:
     }
 }
 
+/// A long text (the description): a textarea that shows all of it, wrapped.
+fn long_field(
+    label: &str,
+    value: &Option<Text>,
+    dispatch: &Callback<Action>,
+    testid: String,
+) -> Html {
+    match value {
+        Some(t) => {
+            let on = set(dispatch, t.span);
+            html! {
+                <label class="field wide">
+                    <span class="label">{label.to_string()}</span>
+                    <textarea rows="3" value={t.value.to_string()} data-testid={testid}
+                        onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
+                </label>
+            }
+        }
+        None => field(label, value, dispatch, testid),
+    }
+}
+
 /// The value of the type dropdown that leaves `type` out: TD fills it from the warehouse
 /// column (S31).
 const INFERRED: &str = "";
@@ -179,7 +201,7 @@ pub fn form(props: &FormProps) -> Html {
             <fieldset class="card">
                 <legend>{"Parent segment"}</legend>
                 { field("Name", &config.name, d, "form-name".into()) }
-                { field("Description", &config.description, d, "form-description".into()) }
+                { long_field("Description", &config.description, d, "form-description".into()) }
                 { field("Time zone", &config.timezone, d, "form-timezone".into()) }
             </fieldset>
             <fieldset class="card master">
@@ -195,7 +217,7 @@ pub fn form(props: &FormProps) -> Html {
                     <p class="blocked">{"No master table: add `master` in the editor."}</p>
                 }
             </fieldset>
-            <h3 class="section">{"Attributes"}</h3>
+            <h2 class="section">{"Attributes"}</h2>
             { for config.attributes.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, a)| html! {
                 <fieldset class="card" data-testid={format!("attribute-{i}")}>
                     <legend>{name_of(&a.name, format!("attribute {}", i + 1))}</legend>
@@ -209,7 +231,7 @@ pub fn form(props: &FormProps) -> Html {
                 </fieldset>
             }) }
             { add(d, FormEdit::AddAttribute, "+ Add attribute", "add-attribute") }
-            <h3 class="section">{"Behaviors"}</h3>
+            <h2 class="section">{"Behaviors"}</h2>
             { for config.behaviors.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, b)| {
                 let cols: Vec<(usize, &Column)> = b.columns.iter().flat_map(|l| l.items.iter().enumerate()).collect();
                 html! {

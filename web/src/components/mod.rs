@@ -3,5 +3,6 @@
 pub mod diagram;
 pub mod form;
 pub mod output;
+pub mod path;
 pub mod problems;
 pub mod settings;

@@ -85,7 +85,7 @@ pub fn output(props: &OutputProps) -> Html {
                 <button onclick={on_use} disabled={converted.is_none()} title="Replace the editor text with this format" data-testid="use-format">{"Edit in this format"}</button>
             </div>
             { match converted {
-                Some(text) => html! { <pre class="converted" data-testid="converted" data-format={id}>{text}</pre> },
+                Some(text) => html! { <pre class="converted" tabindex="0" data-testid="converted" data-format={id}>{text}</pre> },
                 None => html! { <p class="blocked" data-testid="converted-blocked">{format!("Fix the {blocking} error{} first: the output is written only from a config without errors.", if blocking == 1 { "" } else { "s" })}</p> },
             } }
             <p class="note">{"The API body adds kind, isComposable and master.name (the table name) when the input lacks them, and leaves out server-assigned fields (id, createdAt, updatedAt, createdBy, updatedBy, population) and unknown keys. A GET response (flat: masterSchema, masterTable, …) becomes the nested body; its allowActivationBehavior and maxActivationBehaviorRow stay in the API body and are left out of tdx YAML, which has no keys for them."}</p>

@@ -39,28 +39,28 @@ pub fn settings(props: &SettingsProps) -> Html {
     html! {
         <div class="settings" data-testid="settings">
             <p class="lead">{"TD's documentation and its own tools disagree on a few points. cps makes each one a setting with a documented default instead of guessing. The settings are stored in this browser."}</p>
-            <label class="field">
+            <label class="field" data-testid="setting-field-warehouse" id="setting-warehouse">
                 <span class="label">{"Warehouse"}</span>
                 <select onchange={set(|o, v| o.warehouse = Warehouse::parse(v))} data-testid="setting-warehouse">
                     <option value="auto" selected={o.warehouse.is_none()}>{"Auto (from the file)"}</option>
                     { for Warehouse::ALL.iter().map(|w| html! { <option value={w.as_str()} selected={o.warehouse == Some(*w)}>{w.as_str()}</option> }) }
                 </select>
-                <span class="note">{format!("Now: {resolved}. Default: entries with connectionId/catalog mean Databricks or BigQuery (they check alike), otherwise Snowflake.")}</span>
+                <span class="note">{format!("Now: {resolved}. Default: entries with connectionId/catalog mean Databricks or BigQuery (they check alike), otherwise Snowflake. CLI: --warehouse.")}</span>
             </label>
-            <label class="field">
-                <span class="label">{"Type profile"}</span>
+            <label class="field" data-testid="setting-field-types" id="setting-types">
+                <span class="label">{"Type profile: which `type` values the backend accepts"}</span>
                 <select onchange={set(|o, v| o.types = TypeProfile::parse(v).unwrap_or_default_profile())} data-testid="setting-types">
                     { for TypeProfile::ALL.iter().map(|p| html! { <option value={p.as_str()} selected={o.types == *p} title={p.label()}>{format!("{} — {}", p.as_str(), p.types().join(", "))}</option> }) }
                 </select>
-                <span class="note">{format!("Now: {}. Default: published, TD's published CDP API schema (S31): seven types, and `type` may be left out (TD infers it from the warehouse column). The older sets stay for older backends: tdx-2026-07 (tdx skill, July 2026), tdx-2026-08 (tdx skill, Aug 2026, no boolean or date), legacy-api-cas (March 2026, string and number only).", o.types.label())}</span>
+                <span class="note">{format!("A type profile is a set of `type` values, after one of TD's sources: they disagree, so you choose which one to follow (CLI: --types). Now: {}. Default: published, TD's published CDP API schema (S31): seven types, and `type` may be left out (TD infers it from the warehouse column). The older sets stay for older backends: tdx-2026-07 (tdx skill, July 2026), tdx-2026-08 (tdx skill, Aug 2026, no boolean or date), legacy-api-cas (March 2026, string and number only).", o.types.label())}</span>
             </label>
-            <label class="field">
+            <label class="field" data-testid="setting-field-case" id="setting-case">
                 <span class="label">{"Identifier case"}</span>
                 <select onchange={set(|o, v| o.identifier_case = IdentifierCase::parse(v).unwrap_or(IdentifierCase::Exact))} data-testid="setting-case">
                     <option value="exact" selected={o.identifier_case == IdentifierCase::Exact}>{"exact — unquoted names resolve to upper case"}</option>
                     <option value="lowercase" selected={o.identifier_case == IdentifierCase::Lowercase}>{"lowercase — legacy api-cas host"}</option>
                 </select>
-                <span class="note">{"Default: exact (current backend, case-sensitive matching against Snowflake's stored names)."}</span>
+                <span class="note">{"Default: exact (current backend, case-sensitive matching against Snowflake's stored names). CLI: --identifier-case."}</span>
             </label>
         </div>
     }

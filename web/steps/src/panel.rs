@@ -11,7 +11,9 @@
 
 use crate::services;
 use crate::upload::{planned, Act, Op, Panel, ProxyInfo, Route, Status, Which};
-use cps_bridge::{Finding, Outcome as Ended, Revision, ToStudio, UploadResult};
+use cps_bridge::{
+    Finding, Outcome as Ended, Progress, Revision, Stage, Standing, ToStudio, UploadResult,
+};
 use cps_td_api::browser::FetchTransport;
 use cps_td_api::endpoints::{Call, Target, REGIONS};
 use cps_td_api::record::Recording;
@@ -80,6 +82,43 @@ async fn run(op: Op, td: Td, host: web_sys::Element) -> (Status, Vec<String>) {
         }
     };
     (status, td.take_notes())
+}
+
+/// The guided path's connection stage after TD listed its zero-copy configs: done when every
+/// id the config names is among them.
+fn connection_progress(text: &str, status: &Status) -> Progress {
+    let (standing, status) = match status {
+        Status::Configs(list) => {
+            let checked = cps_core::check(text, &cps_core::Options::default());
+            let mut ids: Vec<String> = checked
+                .config
+                .iter()
+                .flat_map(|c| {
+                    c.table_refs()
+                        .filter_map(|(_, _, t)| t.conn.id().map(|i| i.value.to_string()))
+                })
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let listed = |id: &String| list.iter().any(|c| c.id == *id);
+            if ids.is_empty() {
+                (Standing::Attention, "TD reached: pick a config".to_string())
+            } else if ids.iter().all(listed) {
+                (
+                    Standing::Done,
+                    format!("TD lists config {}", ids.join(", ")),
+                )
+            } else {
+                (Standing::Attention, "id not in TD's list".to_string())
+            }
+        }
+        _ => (Standing::Attention, "TD not reached".to_string()),
+    };
+    Progress {
+        stage: Stage::Connection,
+        standing,
+        status,
+    }
 }
 
 /// How an upload ended, for the studio: TD's refusal located in the text that was uploaded.
@@ -215,8 +254,16 @@ pub fn upload(props: &UploadProps) -> Html {
             match td {
                 Ok(td) => {
                     let (state, host) = (state.clone(), host.clone());
+                    let text = state.revision.text.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let (status, notes) = run(op, td, host).await;
+                        let listing = matches!(op, Op::ListConfigs);
+                        let (status, notes) = run(op, td, host.clone()).await;
+                        if listing {
+                            services::tell(
+                                &host,
+                                &ToStudio::Progress(connection_progress(&text, &status)),
+                            );
+                        }
                         state.dispatch(Act::Finished { job, status, notes });
                     });
                 }
@@ -294,7 +341,7 @@ pub fn upload(props: &UploadProps) -> Html {
                     <span class="label">{"Region"}</span>
                     <select onchange={on_region} data-testid="td-region" disabled={busy}>
                         { for REGIONS.iter().map(|r| html! {
-                            <option value={r.id} selected={*region == r.id}>{format!("{}{}", r.label, if r.cas.is_none() { " (no documented CAS host)" } else { "" })}</option>
+                            <option value={r.id} selected={*region == r.id}>{format!("{}{}", r.label, if r.cas.is_none() { " — no documented CAS host" } else { "" })}</option>
                         }) }
                         if proxy.is_some_and(|p| p.custom) {
                             <option value="custom" selected={*region == "custom"}>{"Custom (cps serve --td-endpoint)"}</option>
@@ -346,14 +393,14 @@ pub fn upload(props: &UploadProps) -> Html {
                 <p class="note" data-testid="dry-run-sent">{state.sent_note()}</p>
                 { match &preview {
                     Ok((text, _, note)) => html! { <>
-                        <pre class="request" data-testid="dry-run-request">{text.clone()}</pre>
+                        <pre class="request" tabindex="0" data-testid="dry-run-request">{text.clone()}</pre>
                         <button onclick={on_copy_curl} data-testid="copy-curl">{"Copy as curl"}</button>
                         <span class="note" data-testid="curl-note">{note.clone()}</span>
                     </> },
                     Err(e) => html! { <p class="note">{e.clone()}</p> },
                 } }
+                <p class="note" data-testid="dry-run-assumptions">{"TD documents the create call and the US, Tokyo and EU01 CAS hosts; the paths cps uses to list, read and update segments follow TD's tools (the evidence is in docs/td-api.md). If TD answers one of those calls otherwise (404 or 405), cps stops there and shows TD's answer: nothing is created or changed, and your config stays as it is."}</p>
             </details>
-            <p class="note">{"Hosts and paths come from one table with its evidence (docs/td-api.md): only the create call and the US, Tokyo and EU01 CAS hosts are documented by TD; list, show and update paths are assumptions."}</p>
         </div>
     }
 }
@@ -432,6 +479,7 @@ fn done_view(o: &Outcome) -> Html {
         <div class="result ok" role="status" data-testid="td-done">
             <p>{format!("{verb} “{}”. Id: ", o.segment.name)}<code data-testid="segment-id">{o.segment.id.clone()}</code></p>
             if o.recovered { <p class="note">{"TD's first answer was lost; cps found the segment by name instead of creating it twice."}</p> }
+            if let Some(retried) = cps_td_api::retry_summary(&o.retries) { <p class="note" data-testid="td-retried">{retried}</p> }
             if let Some(link) = &o.console {
                 <p><a href={link.clone()} target="_blank" rel="noopener noreferrer" data-testid="console-link">{"Open it in the TD console"}</a></p>
             }
@@ -464,7 +512,7 @@ fn failed_view(e: &ApiError) -> Html {
             if let Some(r) = reply.filter(|r| !r.raw.trim().is_empty()) {
                 <details class="raw" data-testid="td-raw">
                     <summary>{format!("{who}'s answer as received ({}, HTTP {})", r.shape.as_str(), e.status().unwrap_or(0))}</summary>
-                    <pre>{r.raw.clone()}</pre>
+                    <pre tabindex="0">{r.raw.clone()}</pre>
                 </details>
             }
             <p class="note">{"Your config is unchanged."}</p>

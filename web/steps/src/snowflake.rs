@@ -9,7 +9,7 @@
 //! file the user downloads.
 
 use crate::services;
-use cps_bridge::{Finding, Findings, Mark, Revision, Source, ToStudio};
+use cps_bridge::{Finding, Findings, Mark, Progress, Revision, Source, Stage, Standing, ToStudio};
 use cps_core::{Checked, Severity};
 use cps_snowflake::keys::{self, KeyKind, KeyReport};
 use cps_snowflake::sql::{self, KeySlot};
@@ -66,11 +66,11 @@ pub fn snowflake_step(props: &SnowflakeProps) -> Html {
     html! {
         <div class="snowflake" data-testid="snowflake">
             <p class="lead">{"Set up Snowflake for a zero-copy parent segment: a key pair for the user TD connects as, the zero-copy connection and its grants, then checks of the config against your warehouse's catalog. Everything here runs in this browser; keys never leave it."}</p>
-            <KeyPair />
-            <KeyCheck />
+            <KeyPair host={props.host.clone()} />
+            <KeyCheck host={props.host.clone()} />
             <ZeroCopy current={(*current).clone()} host={props.host.clone()} />
             <CatalogCheck current={(*current).clone()} host={props.host.clone()} />
-            <CheckPack current={(*current).clone()} />
+            <CheckPack current={(*current).clone()} host={props.host.clone()} />
         </div>
     }
 }
@@ -109,6 +109,39 @@ fn drop_into(state: &UseStateHandle<String>) -> Callback<DragEvent> {
             });
         }
     })
+}
+
+#[derive(Properties, PartialEq)]
+struct HostProps {
+    host: web_sys::Element,
+}
+
+/// Tells the studio's guided path where a stage stands (`None`: not started).
+fn report(host: &web_sys::Element, stage: Stage, word: Option<(Standing, &str)>) {
+    let (standing, status) = word.unwrap_or((Standing::NotStarted, "not started"));
+    services::tell(
+        host,
+        &ToStudio::Progress(Progress {
+            stage,
+            standing,
+            status: status.to_string(),
+        }),
+    );
+}
+
+/// A stage's word, told when it changes (not on every render).
+#[hook]
+fn use_report(host: &web_sys::Element, stage: Stage, word: Option<(Standing, String)>) {
+    let host = host.clone();
+    let told = use_mut_ref(|| None::<Option<(Standing, String)>>);
+    use_effect_with(word, move |word| {
+        let mut told = told.borrow_mut();
+        // Nothing to say before the user did anything here.
+        if told.as_ref() != Some(word) && (told.is_some() || word.is_some()) {
+            report(&host, stage, word.as_ref().map(|(s, w)| (*s, w.as_str())));
+        }
+        *told = Some(word.clone());
+    });
 }
 
 fn copy_button(text: &str, testid: &'static str) -> Html {
@@ -228,7 +261,7 @@ async fn generate_pair() -> Result<Generated, String> {
 }
 
 #[function_component(KeyPair)]
-fn key_pair() -> Html {
+fn key_pair(props: &HostProps) -> Html {
     let generated = use_state(|| None::<Rc<Generated>>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
@@ -259,9 +292,18 @@ fn key_pair() -> Html {
         .as_ref()
         .filter(|_| !desc.trim().is_empty())
         .map(|g| keys::fingerprint_matches(&g.fingerprint, &desc));
+    use_report(
+        &props.host,
+        Stage::KeyPair,
+        generated.as_ref().map(|_| match matched {
+            Some(Some(true)) => (Standing::Done, "Snowflake holds it".to_string()),
+            Some(Some(false)) => (Standing::Attention, "Snowflake holds another".to_string()),
+            _ => (Standing::Done, "generated".to_string()),
+        }),
+    );
     html! {
         <section class="step-section" data-testid="sf-keypair">
-            <h3>{"1. Key pair"}</h3>
+            <h2>{"1. Key pair"}</h2>
             <p class="note">{"TD connects to Snowflake as a user with an RSA key pair (2048 bits, private key in PKCS#8). Generate one here instead of the OpenSSL recipe: it is made by this browser (WebCrypto) and never sent or stored; download both files and keep the private one safe."}</p>
             <button class="primary" onclick={on_generate} disabled={*busy} data-testid="sf-generate">{ if generated.is_some() { "Generate another key pair" } else { "Generate key pair" } }</button>
             if let Some(e) = &*error { <p class="note warn" role="alert">{format!("Could not generate a key: {e}")}</p> }
@@ -274,7 +316,7 @@ fn key_pair() -> Html {
                         <a class="button" href="#" data-testid="sf-download-public"
                             onclick={download_on_click("rsa_key.pub", &g.public_pem)}>{"Download rsa_key.pub (public)"}</a>
                     </p>
-                    <p class="note">{"Fingerprint (what DESC USER shows as RSA_PUBLIC_KEY_FP): "}<code data-testid="sf-fingerprint">{g.fingerprint.clone()}</code></p>
+                    <p class="note fingerprint">{"Fingerprint (what DESC USER shows as RSA_PUBLIC_KEY_FP): "}<code data-testid="sf-fingerprint">{g.fingerprint.clone()}</code>{" "}{ copy_button(&g.fingerprint, "sf-copy-fingerprint") }</p>
                     <label class="field"><span class="label">{"Snowflake user TD connects as"}</span>
                         <input value={(*user).clone()} oninput={text_setter(&user)} placeholder="TD_USER" data-testid="sf-user" />
                     </label>
@@ -284,14 +326,14 @@ fn key_pair() -> Html {
                     { match &alter {
                         Some(Ok(sql)) => html! { <>
                             <p class="note">{"Run this as SECURITYADMIN (or a role that can alter the user):"}</p>
-                            <pre class="sql" data-testid="sf-alter-user">{sql.clone()}</pre>
+                            <pre class="sql" tabindex="0" data-testid="sf-alter-user">{sql.clone()}</pre>
                             { copy_button(sql, "sf-copy-alter-user") }
                             <p class="note" data-testid="sf-service-user">{sql::service_user_advice(Some(&user))}</p>
                         </> },
                         Some(Err(e)) if !user.is_empty() => html! { <p class="note warn" data-testid="sf-user-error">{e.clone()}</p> },
                         _ => html! {},
                     } }
-                    <details><summary>{"Public key body (without the BEGIN/END lines)"}</summary><pre class="sql" data-testid="sf-public-body">{g.public_body.clone()}</pre></details>
+                    <details><summary>{"Public key body (without the BEGIN/END lines)"}</summary><pre class="sql" tabindex="0" data-testid="sf-public-body">{g.public_body.clone()}</pre></details>
                     <label class="field"><span class="label">{"Then paste the output of DESC USER here to check the key Snowflake holds"}</span>
                         <textarea rows="3" value={(*desc).clone()} oninput={text_setter(&desc)} data-testid="sf-desc-user" />
                     </label>
@@ -326,7 +368,7 @@ fn download_on_click(name: &'static str, content: &str) -> Callback<MouseEvent> 
 // ---- key checker ------------------------------------------------------------------------------
 
 #[function_component(KeyCheck)]
-fn key_check() -> Html {
+fn key_check(props: &HostProps) -> Html {
     let first = use_state(String::new);
     let second = use_state(String::new);
     // An encrypted key's passphrase: in this component's memory only (never stored or sent),
@@ -343,9 +385,22 @@ fn key_check() -> Html {
         (Some(a), Some(b)) => keys::same_pair(a, b),
         _ => None,
     };
+    // A checked key counts for the path's key pair stage: one TD can use, or one to fix.
+    use_report(
+        &props.host,
+        Stage::KeyPair,
+        a.as_ref().map(|r| {
+            let errors = r.diagnostics.iter().any(|d| d.severity == Severity::Error);
+            if errors || pair == Some(false) {
+                (Standing::Attention, "the key needs a fix".to_string())
+            } else {
+                (Standing::Done, "key checked".to_string())
+            }
+        }),
+    );
     html! {
         <section class="step-section" data-testid="sf-keycheck">
-            <h3>{"2. Check a key"}</h3>
+            <h2>{"2. Check a key"}</h2>
             <p class="note">{"Paste or drop a key (private or public) to see what it is and whether TD can use it. Copy-paste damage (one long line, missing lines, CRLF, stray spaces) is repaired; PKCS#1 keys are converted to PKCS#8. Nothing leaves this browser."}</p>
             <textarea rows="5" placeholder="-----BEGIN PRIVATE KEY-----" value={(*first).clone()} oninput={text_setter(&first)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&first)} data-testid="sf-key-input" spellcheck="false" />
@@ -393,11 +448,6 @@ fn key_report(text: &str, r: &KeyReport, testid: &'static str) -> Html {
 }
 
 // ---- zero-copy connection ---------------------------------------------------------------------
-
-#[derive(Properties, PartialEq)]
-struct CurrentProps {
-    current: Current,
-}
 
 #[derive(Properties, PartialEq)]
 struct ZeroCopyProps {
@@ -459,7 +509,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
     };
     html! {
         <section class="step-section" data-testid="sf-zerocopy">
-            <h3>{"3. Zero-copy connection"}</h3>
+            <h2>{"3. Zero-copy connection"}</h2>
             <p class="note">{"TD reads the tables in place through a zero-copy (federated query) config, made in the TD console. Fill in what it will ask for; cps writes the grants the role needs and the checklist."}</p>
             <div class="grid2">
                 { field("Account identifier", &account, "myorg-account123", "sf-account") }
@@ -480,7 +530,7 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
             { match &grants {
                 Some(Ok(sql)) => html! { <>
                     <p class="note">{"Grants for the role (run as an admin role in Snowsight): USAGE on the warehouse, database and schemas, SELECT on every table the config names."}</p>
-                    <pre class="sql" data-testid="sf-grants">{sql.clone()}</pre>
+                    <pre class="sql" tabindex="0" data-testid="sf-grants">{sql.clone()}</pre>
                     { copy_button(sql, "sf-copy-grants") }
                 </> },
                 Some(Err(e)) => html! { <p class="note warn" data-testid="sf-grants-error">{e.clone()}</p> },
@@ -585,6 +635,28 @@ fn catalog_check(props: &CatalogProps) -> Html {
             );
         });
     }
+    use_report(
+        &props.host,
+        Stage::Catalog,
+        match (&*parsed, &*findings) {
+            (Some(Err(_)), _) => Some((Standing::Attention, "export not read".to_string())),
+            (Some(Ok(_)), Some((f, _))) if f.is_empty() => {
+                Some((Standing::Done, "matches".to_string()))
+            }
+            (Some(Ok(_)), Some((f, _))) => {
+                let errors = f.iter().filter(|d| d.severity == Severity::Error).count();
+                Some(if errors > 0 {
+                    (
+                        Standing::Attention,
+                        format!("{} against it", plural(errors, "error")),
+                    )
+                } else {
+                    (Standing::Done, plural(f.len(), "warning"))
+                })
+            }
+            _ => None,
+        },
+    );
     {
         let (host, parsed) = (props.host.clone(), parsed.clone());
         use_effect_with((*export).clone(), move |_| {
@@ -611,13 +683,13 @@ fn catalog_check(props: &CatalogProps) -> Html {
     });
     html! {
         <section class="step-section" data-testid="sf-catalog">
-            <h3>{"4. Check against the catalog"}</h3>
+            <h2>{"4. Check against the catalog"}</h2>
             <p class="note">{"cps cannot reach Snowflake from here, so it checks against what you export: run this query in Snowsight, download the result (CSV, TSV or JSON) and drop or paste it below. cps then checks that every schema, table and column exists under the name Snowflake resolves, that types fit and that time columns are timestamps; the editor underlines what is wrong and completes table and column names. Without an export these checks are simply not run."}</p>
             <label class="field"><span class="label">{"Database"}</span>
                 <input value={(*database).clone()} oninput={text_setter(&database)} placeholder="CDP_PROD" data-testid="sf-catalog-database" />
             </label>
             if other_warehouse && query.is_none() { <p class="note warn" data-testid="sf-catalog-other">{"This config names its tables with connectionId and catalog: Databricks or BigQuery, which the file cannot tell apart. Choose the warehouse in Settings for its own catalog query."}</p> }
-            if let Some(q) = &query { <pre class="sql" data-testid="sf-catalog-query">{q.clone()}</pre> { copy_button(q, "sf-copy-catalog-query") } }
+            if let Some(q) = &query { <pre class="sql" tabindex="0" data-testid="sf-catalog-query">{q.clone()}</pre> { copy_button(q, "sf-copy-catalog-query") } }
             <textarea rows="5" placeholder="TABLE_SCHEMA,TABLE_NAME,COLUMN_NAME,DATA_TYPE" value={(*export).clone()} oninput={text_setter(&export)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&export)} data-testid="sf-catalog-input" spellcheck="false" />
             { match (&*parsed, &*findings) {
@@ -637,8 +709,18 @@ fn catalog_check(props: &CatalogProps) -> Html {
 
 // ---- check pack -------------------------------------------------------------------------------
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+#[derive(Properties, PartialEq)]
+struct CheckPackProps {
+    current: Current,
+    host: web_sys::Element,
+}
+
 #[function_component(CheckPack)]
-fn check_pack(props: &CurrentProps) -> Html {
+fn check_pack(props: &CheckPackProps) -> Html {
     let database = use_state(String::new);
     let results = use_state(String::new);
     let config = props.current.checked.config.as_ref();
@@ -646,16 +728,31 @@ fn check_pack(props: &CurrentProps) -> Html {
     let report = config
         .filter(|_| !results.trim().is_empty())
         .map(|c| pack::check_pack_report(c, &results));
+    use_report(
+        &props.host,
+        Stage::Data,
+        report.as_ref().map(|r| match r {
+            Err(_) => (Standing::Attention, "results not read".to_string()),
+            Ok(f) => {
+                let bad = f.iter().filter(|f| f.severity != Severity::Info).count();
+                if bad > 0 {
+                    (Standing::Attention, plural(bad, "finding"))
+                } else {
+                    (Standing::Done, "data checked".to_string())
+                }
+            }
+        }),
+    );
     let text = &props.current.revision.text;
     let index = cps_core::LineIndex::new(text);
     html! {
         <section class="step-section" data-testid="sf-checkpack">
-            <h3>{"5. Data checks"}</h3>
+            <h2>{"5. Data checks"}</h2>
             <p class="note">{"One script for Snowsight measures what only the data can tell: duplicate or null customer keys, behavior rows whose key has no customer (the join), and the range and nulls of each time column. Run it, then paste its result below."}</p>
             <label class="field"><span class="label">{"Database"}</span>
                 <input value={(*database).clone()} oninput={text_setter(&database)} placeholder="CDP_PROD" data-testid="sf-checkpack-database" />
             </label>
-            if let Some(q) = &sql { <pre class="sql" data-testid="sf-checkpack-sql">{q.clone()}</pre> { copy_button(q, "sf-copy-checkpack") } }
+            if let Some(q) = &sql { <pre class="sql" tabindex="0" data-testid="sf-checkpack-sql">{q.clone()}</pre> { copy_button(q, "sf-copy-checkpack") } }
             <textarea rows="5" placeholder="CHECK_NAME,SUBJECT,VALUE" value={(*results).clone()} oninput={text_setter(&results)}
                 ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={drop_into(&results)} data-testid="sf-checkpack-input" spellcheck="false" />
             { match report {

@@ -503,6 +503,7 @@ mod tests {
             segment: segment(),
             recovered: false,
             console: None,
+            retries: Vec::new(),
         };
         let p = finish(p, 2, Status::Done(Rc::new(done)));
         assert!(matches!(p.status, Status::Done(_)));

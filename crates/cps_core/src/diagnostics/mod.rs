@@ -2,11 +2,14 @@
 //! message, the narrowest byte range, a logical path, a help text with the fix, and optional
 //! related ranges ("first defined here"), in the same file or, in a project, in another one. The
 //! codes are one registry ([`codes`]); a human frame ([`render`]) and the versioned JSON shape
-//! ([`report`]) are built from them at the edges.
+//! ([`report`]) are built from them at the edges. Repeated findings of one kind are grouped for
+//! people ([`group`]); help texts name settings by one phrase each ([`settings`]).
 
 pub mod codes;
+pub mod group;
 pub mod render;
 pub mod report;
+pub mod settings;
 
 pub use codes::{Code, CodeDoc};
 

@@ -1,6 +1,7 @@
 //! Human-readable diagnostics: a source frame with the range underlined, like rustc. Pure
 //! string building; the CLI decides about colour (only on a terminal, never with NO_COLOR).
 
+use crate::diagnostics::settings::with_flags;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::syntax::span::{ColumnUnit, LineIndex, Span};
 use std::borrow::Cow;
@@ -74,7 +75,6 @@ pub fn render_in<'a>(
     others: &crate::diagnostics::report::Lookup<'a>,
 ) -> String {
     let mut out = String::new();
-    let file = escape(file);
     let head = format!("{}[{}]", d.severity.as_str(), d.code.as_str());
     let _ = writeln!(
         out,
@@ -82,6 +82,24 @@ pub fn render_in<'a>(
         style.paint(sev_color(d.severity), &head),
         style.paint("1", &escape(&d.message))
     );
+    body(&mut out, file, text, index, d, "", style, others);
+    out
+}
+
+/// A diagnostic's frame below its heading: the place, related places, path and help. `label`
+/// goes beside the underline (a group's first place carries its own message there).
+#[allow(clippy::too_many_arguments)]
+fn body<'a>(
+    out: &mut String,
+    file: &str,
+    text: &str,
+    index: &LineIndex,
+    d: &Diagnostic,
+    label: &str,
+    style: &Style,
+    others: &crate::diagnostics::report::Lookup<'a>,
+) {
+    let file = escape(file);
     let pos = index.line_col(text, d.span.start, ColumnUnit::Chars);
     let (here, elsewhere): (Vec<_>, Vec<_>) = d.related.iter().partition(|r| r.file.is_none());
     let elsewhere: Vec<_> = elsewhere
@@ -111,12 +129,12 @@ pub fn render_in<'a>(
     let bar = style.paint("1;34", "|");
     let _ = writeln!(out, "{gutter} {bar}");
     frame(
-        &mut out,
+        out,
         text,
         index,
         d.span,
         '^',
-        "",
+        label,
         sev_color(d.severity),
         width,
         style,
@@ -125,7 +143,7 @@ pub fn render_in<'a>(
     const SHOWN: usize = 3;
     for r in here.iter().take(SHOWN) {
         frame(
-            &mut out, text, index, r.span, '-', &r.message, "1;34", width, style,
+            out, text, index, r.span, '-', &r.message, "1;34", width, style,
         );
     }
     if here.len() > SHOWN {
@@ -149,9 +167,7 @@ pub fn render_in<'a>(
                     pos.column
                 );
                 let _ = writeln!(out, "{gutter} {bar}");
-                frame(
-                    &mut out, t, i, r.span, '-', &r.message, "1;34", width, style,
-                );
+                frame(out, t, i, r.span, '-', &r.message, "1;34", width, style);
             }
             None => {
                 let _ = writeln!(
@@ -177,8 +193,70 @@ pub fn render_in<'a>(
             out,
             "{gutter} {} help: {}",
             style.paint("1;34", "="),
-            escape(help)
+            escape(&with_flags(help))
         );
+    }
+}
+
+/// A group of findings of one kind ([`crate::diagnostics::group`]) as the terminal shows it: one
+/// diagnostic as [`render_in`] frames it; several as one heading with their count and the
+/// code's summary; the first place framed in full, its message beside the underline; then
+/// every other place on a line of its own (position, path, message, and its fix unless all share
+/// one, said once with the first place's).
+pub fn render_group<'a>(
+    file: &str,
+    text: &str,
+    index: &LineIndex,
+    g: &crate::diagnostics::group::Group<'_>,
+    style: &Style,
+    others: &crate::diagnostics::report::Lookup<'a>,
+) -> String {
+    if g.single() {
+        return render_in(file, text, index, g.first(), style, others);
+    }
+    let mut out = String::new();
+    let file = escape(file);
+    let head = format!("{}[{}]", g.severity.as_str(), g.code.as_str());
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        style.paint(sev_color(g.severity), &head),
+        style.paint(
+            "1",
+            &format!("{} places: {}", g.places.len(), g.code.doc().summary)
+        )
+    );
+    let shared = g.shared_help();
+    let arrow = style.paint("1;34", "-->");
+    let eq = style.paint("1;34", "=");
+    body(
+        &mut out,
+        &file,
+        text,
+        index,
+        g.first(),
+        &g.first().message,
+        style,
+        others,
+    );
+    let _ = writeln!(out, " {eq} and at:");
+    for d in &g.places[1..] {
+        let pos = index.line_col(text, d.span.start, ColumnUnit::Chars);
+        let path = if d.path.is_empty() {
+            String::new()
+        } else {
+            format!(" {}:", escape(&d.path))
+        };
+        let _ = writeln!(
+            out,
+            " {arrow} {file}:{}:{}{path} {}",
+            pos.line,
+            pos.column,
+            escape(&d.message)
+        );
+        if let (None, Some(help)) = (shared, &d.help) {
+            let _ = writeln!(out, "     {eq} help: {}", escape(&with_flags(help)));
+        }
     }
     out
 }

@@ -207,7 +207,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                                 cid.span,
                             )
                             .path(at(loc, cid))
-                            .help("rename the key to `federatedQueryConfigId`, or check with --warehouse databricks|bigquery if this is not Snowflake"),
+                            .help("rename the key to `federatedQueryConfigId`, or set the warehouse setting to databricks or bigquery if this is not Snowflake"),
                         );
                     }
                 }
@@ -224,9 +224,9 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                             )
                             .path(at(loc, fqc))
                             .help(if conn.catalog.is_some() || !is_master {
-                                "rename the key to `connectionId`, or check with --warehouse snowflake"
+                                "rename the key to `connectionId`, or set the warehouse setting to snowflake"
                             } else {
-                                "rename the key to `connectionId` and add `catalog`, or check with --warehouse snowflake"
+                                "rename the key to `connectionId` and add `catalog`, or set the warehouse setting to snowflake"
                             }),
                         );
                     }
@@ -243,7 +243,7 @@ fn connections(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                             cat.span,
                         )
                         .path(at(loc, cat))
-                        .help("remove `catalog`, or check with --warehouse databricks|bigquery"),
+                        .help("remove `catalog`, or set the warehouse setting to databricks or bigquery"),
                     );
                 }
             }
@@ -493,15 +493,16 @@ fn types(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
             Some(sug) => format!("did you mean `{sug}`? "),
             None => String::new(),
         };
+        // "Profile" alone is cps's word: say what it is and where it is changed.
         help.push_str(&format!(
-            "the `{}` type profile ({}) allows {}",
+            "TD's sources disagree on which `type` values the backend accepts, so the type profile setting picks a set; with `{}` ({}) they are {}",
             s.types.as_str(),
             s.types.label(),
             allowed.join(", ")
         ));
         if !elsewhere.is_empty() {
             help.push_str(&format!(
-                "; `{}` is accepted by the {} profile (--types), since TD's sources disagree",
+                "; `{}` is in the set of {}",
                 t.value,
                 elsewhere.join(", ")
             ));
@@ -541,7 +542,7 @@ fn missing_type(
     .path(loc.at("type"));
     d = if s.types.expects_type() {
         d.severity(Severity::Warning).help(format!(
-            "the `{}` type profile ({}) expects a `type` on every entry: add one of {}",
+            "with the type profile setting at `{}` ({}), every entry has a `type`: add one of {}",
             s.types.as_str(),
             s.types.label(),
             s.types.types().join(", ")
