@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod editor;
 mod keyedit;
+mod project;
 mod services;
 mod state;
 mod step_host;

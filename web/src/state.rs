@@ -230,12 +230,25 @@ pub struct State {
     pub shown: u64,
     /// Names the editor completes (a catalog's tables and columns), from the Snowflake step.
     pub completions: Rc<Vec<String>>,
+    /// The open files (`project.rs`): `text` is the active one's.
+    pub files: crate::project::Files,
 }
 
 impl State {
+    /// One text, unnamed (the tests' start).
+    #[cfg(test)]
     pub fn new(text: String, options: Options) -> State {
         let text: Rc<str> = Rc::from(text.replace("\r\n", "\n"));
-        let checked = Shared::new(cps_core::check(&text, &options));
+        State::with_files(crate::project::Files::single(text), options)
+    }
+
+    /// The open files (a restored or shared project), the active one in the editor.
+    pub fn with_files(mut files: crate::project::Files, options: Options) -> State {
+        let text = files
+            .active_file()
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let checked = Shared::new(files.check(text.clone(), &options));
         State {
             text,
             origin: Origin::Elsewhere,
@@ -249,6 +262,7 @@ impl State {
             findings: Vec::new(),
             shown: 0,
             completions: Rc::default(),
+            files,
         }
     }
 }
@@ -268,6 +282,16 @@ pub enum Action {
     Notice(Option<String>),
     /// A message from a step (`web/steps`, through `step_host.rs`).
     Step(ToStudio),
+    /// Open these files in place of the open ones: a folder, or several files.
+    Open(crate::project::Opened),
+    /// Edit another open file.
+    Switch(usize),
+    /// Close an open file (not the last).
+    Close(usize),
+    /// Add a segment from the template, against the audience's first attribute.
+    NewSegment,
+    /// Open these files again (the draft a share link replaced).
+    Restore(crate::project::Files),
 }
 
 impl Reducible for State {
@@ -287,6 +311,7 @@ impl Reducible for State {
             findings: self.findings.clone(),
             shown: self.shown,
             completions: self.completions.clone(),
+            files: self.files.clone(),
         };
         match action {
             Action::Edited(text) => {
@@ -342,6 +367,35 @@ impl Reducible for State {
                     ToStudio::Follow(_) => return self,
                 }
             }
+            Action::Open(opened) => {
+                let (files, notice) = crate::project::opened(opened);
+                next.notice = notice;
+                if let Some(files) = files {
+                    next.files = files;
+                    let text = next.files.active_file().map(|f| f.text.to_string());
+                    next.set_text(text.unwrap_or_default(), Origin::Elsewhere);
+                }
+            }
+            Action::Switch(to) => match next.files.switch(to, self.text.clone()) {
+                Some(text) if to != self.files.active => {
+                    next.set_text(text.to_string(), Origin::Elsewhere)
+                }
+                _ => return self,
+            },
+            Action::Close(index) => match next.files.close(index, self.text.clone()) {
+                Some(text) => next.set_text(text.to_string(), Origin::Elsewhere),
+                None => return self,
+            },
+            Action::Restore(files) => {
+                next.files = files;
+                let text = next.files.active_file().map(|f| f.text.to_string());
+                next.set_text(text.unwrap_or_default(), Origin::Elsewhere);
+            }
+            Action::NewSegment => {
+                let (name, text) = crate::project::new_segment(&self.files);
+                let text = next.files.add(name, text.into(), self.text.clone());
+                next.set_text(text.to_string(), Origin::Elsewhere);
+            }
             Action::Form(edit) => match apply(&self.text, &self.checked, &edit) {
                 Ok(text) => next.set_text(text, Origin::Elsewhere),
                 Err(why) => next.notice = Some(why),
@@ -386,7 +440,7 @@ impl State {
 
     /// The one check of this text and settings. The steps' findings were for the previous one.
     fn recheck(&mut self) {
-        self.checked = Shared::new(cps_core::check(&self.text, &self.options));
+        self.checked = Shared::new(self.files.check(self.text.clone(), &self.options));
         self.checks += 1;
         self.findings.clear();
         self.shown += 1;

@@ -46,6 +46,7 @@ pub fn problems(props: &ProblemsProps) -> Html {
                             </div>
                             <div class="message">{d.message.clone()}</div>
                             if let Some(h) = &d.help { <div class="help">{h.clone()}</div> }
+                            if d.related.iter().any(|r| r.file.is_some()) { <crate::components::files::Related diagnostic={d.clone()} /> }
                         </div>
                     </li>
                 }
