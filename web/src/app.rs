@@ -27,7 +27,7 @@ fn initial() -> (Files, cps_core::Options, Option<String>) {
         .unwrap_or_default();
     // The open files' draft; a draft of one text from before the page held several.
     let saved = services::load(services::PROJECT_KEY)
-        .and_then(|j| Files::from_json(&j))
+        .and_then(|j| Files::from_stored(&j))
         .or_else(|| services::load(services::DRAFT_KEY).map(|d| Files::single(d.into())));
     let fragment = services::fragment();
     let shared = project::from_fragment(&fragment)
@@ -39,8 +39,8 @@ fn initial() -> (Files, cps_core::Options, Option<String>) {
             n => format!("Opened the {n} shared files."),
         };
         if let Some(d) = saved
-            .map(|d| d.to_json())
-            .filter(|d| *d != shared.to_json())
+            .map(|d| d.to_stored())
+            .filter(|d| *d != shared.to_stored())
         {
             services::save(services::PREVIOUS_DRAFT_KEY, &d);
             notice.push_str(
@@ -121,7 +121,7 @@ pub fn app() -> Html {
     // The open files, with their names, after every check (each keystroke's text is in it).
     use_effect_with(state.checks, {
         let files = state.files.clone();
-        move |_| services::save(services::PROJECT_KEY, &files.to_json())
+        move |_| services::save(services::PROJECT_KEY, &files.to_stored())
     });
     use_effect_with(state.options, |o| {
         services::save(services::SETTINGS_KEY, &state::options_to_string(o))
@@ -183,7 +183,7 @@ pub fn app() -> Html {
             select.set_value("");
             if v == "previous" {
                 if let Some(f) =
-                    services::load(services::PREVIOUS_DRAFT_KEY).and_then(|d| Files::from_json(&d))
+                    services::load(services::PREVIOUS_DRAFT_KEY).and_then(|d| Files::from_stored(&d))
                 {
                     state.emit(Action::Restore(f));
                 }
@@ -233,7 +233,7 @@ pub fn app() -> Html {
                 false => state::share_fragment(text),
                 true => project::share_fragment(&files, text).unwrap_or_else(|len| {
                     dispatch.emit(Action::Notice(Some(format!(
-                        "The open files are too large for one link ({} KB of at most {} KB): the link carries the active file only.",
+                        "The open files are too large for one link ({} KB of at most {} KB): the link carries the active file only. Share the others one by one, or the folder itself.",
                         len / 1024,
                         project::MAX_SHARE_BYTES / 1024
                     ))));
@@ -343,7 +343,7 @@ pub fn app() -> Html {
             }
             <ContextProvider<ProjectCtx> context={project_ctx}>
             <main class="panes">
-                <section class="pane editor-pane" aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
+                <section class={classes!("pane", "editor-pane", state.files.is_project().then_some("project"))} aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
                     <FileList files={state.files.clone()} dispatch={dispatch.clone()} />
                     <Editor text={AttrValue::Rc(state.text.clone())} revision={state.revision} {doc} {language}
                         diagnostics={(*diagnostics_json).clone()} {completions} selection={*selection} {on_change} />

@@ -13,10 +13,10 @@ use std::rc::Rc;
 
 /// At most this many files are open at once (a folder with more is cut, with a notice).
 pub const MAX_FILES: usize = 200;
-/// A share link carries the open files only while their JSON is at most this long (about 64 KB
-/// of link): longer links break in mail and chat. Past it the link carries the active file, and
-/// the notice says so.
-pub const MAX_SHARE_BYTES: usize = 48 * 1024;
+/// A share link carries the open files only while their encoded form is at most this long (the
+/// link's fragment): longer links break in mail and chat. Past it the link carries the active
+/// file, and the notice says so.
+pub const MAX_SHARE_BYTES: usize = 64 * 1024;
 
 /// One open file: its name in the project (a relative path) and its text. `id` tells the
 /// editor which undo history is this file's.
@@ -224,8 +224,9 @@ impl Files {
         groups.into_iter().map(|(_, g, m)| (g, m)).collect()
     }
 
-    /// The draft (and share) form: `{"active": 0, "files": [{"name", "text"}, …]}`.
-    pub fn to_json(&self) -> String {
+    /// The draft (and share) form: the names and texts and which is active, in postcard (as the
+    /// bridge's messages), base64url: no JSON reader in the page for it.
+    pub fn to_stored(&self) -> String {
         let files: Vec<Stored> = self
             .files
             .iter()
@@ -234,17 +235,19 @@ impl Files {
                 text: f.text.to_string(),
             })
             .collect();
-        serde_json::to_string(&StoredProject {
-            active: self.active,
+        let bytes = postcard::to_allocvec(&StoredProject {
+            active: self.active as u32,
             files,
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+        cps_bridge::base64url::encode(&bytes)
     }
 
-    /// Reads [`Files::to_json`]'s form; `None` for anything else, an empty list, or more than
+    /// Reads [`Files::to_stored`]'s form; `None` for anything else, an empty list, or more than
     /// [`MAX_FILES`] files.
-    pub fn from_json(json: &str) -> Option<Files> {
-        let p: StoredProject = serde_json::from_str(json).ok()?;
+    pub fn from_stored(stored: &str) -> Option<Files> {
+        let bytes = cps_bridge::base64url::decode(stored)?;
+        let p: StoredProject = postcard::from_bytes(&bytes).ok()?;
         if p.files.is_empty() || p.files.len() > MAX_FILES {
             return None;
         }
@@ -253,7 +256,7 @@ impl Files {
             .into_iter()
             .map(|f| (f.name, Rc::from(f.text.replace("\r\n", "\n"))))
             .collect();
-        Some(Files::from_named(named, p.active))
+        Some(Files::from_named(named, p.active as usize))
     }
 }
 
@@ -265,7 +268,7 @@ struct Stored {
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredProject {
-    active: usize,
+    active: u32,
     files: Vec<Stored>,
 }
 
@@ -394,27 +397,22 @@ pub fn opened(o: Opened) -> (Option<Files>, Option<String>) {
 pub const SHARE_PREFIX: &str = "#project=";
 
 /// The share fragment of the open files, the active one with `active_text` (the editor's
-/// newest): `Err` with the JSON's length when it is over [`MAX_SHARE_BYTES`].
+/// newest): `Err` with the encoded length when it is over [`MAX_SHARE_BYTES`].
 pub fn share_fragment(files: &Files, active_text: &str) -> Result<String, usize> {
     let mut f = files.clone();
     if let Some(a) = Rc::make_mut(&mut f.files).get_mut(f.active) {
         a.text = active_text.into();
     }
-    let json = f.to_json();
-    if json.len() > MAX_SHARE_BYTES {
-        return Err(json.len());
+    let stored = f.to_stored();
+    if stored.len() > MAX_SHARE_BYTES {
+        return Err(stored.len());
     }
-    Ok(format!(
-        "{SHARE_PREFIX}{}",
-        cps_bridge::base64url::encode(json.as_bytes())
-    ))
+    Ok(format!("{SHARE_PREFIX}{stored}"))
 }
 
 /// The open files a [`share_fragment`] carries.
 pub fn from_fragment(fragment: &str) -> Option<Files> {
-    let data = fragment.strip_prefix(SHARE_PREFIX)?;
-    let json = String::from_utf8(cps_bridge::base64url::decode(data)?).ok()?;
-    Files::from_json(&json)
+    Files::from_stored(fragment.strip_prefix(SHARE_PREFIX)?)
 }
 
 /// Only what a project folder holds: `*.yml` / `*.yaml` (as `cps validate DIR` reads), no file
@@ -564,12 +562,17 @@ mod tests {
     #[test]
     fn drafts_and_share_forms_round_trip_and_are_bounded() {
         let f = project(1);
-        let back = Files::from_json(&f.to_json()).unwrap();
+        let back = Files::from_stored(&f.to_stored()).unwrap();
         assert_eq!(back.active, 1);
         assert_eq!(back.files.len(), 4);
         assert_eq!(back.files[2].text, f.files[2].text);
-        assert!(Files::from_json("{\"active\":0,\"files\":[]}").is_none());
-        assert!(Files::from_json("not json").is_none());
+        let empty = Files {
+            files: Rc::default(),
+            ..f.clone()
+        };
+        assert!(Files::from_stored(&empty.to_stored()).is_none());
+        assert!(Files::from_stored("not-a-draft").is_none());
+        assert!(Files::from_stored("").is_none());
         let fragment = share_fragment(&f, "edited").unwrap();
         let shared = from_fragment(&fragment).unwrap();
         assert_eq!(&*shared.files[1].text, "edited");

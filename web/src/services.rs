@@ -8,11 +8,11 @@ fn window() -> Option<web_sys::Window> {
 
 /// localStorage keys. The draft is the config text only, never a secret.
 pub const DRAFT_KEY: &str = "cps.draft.v1";
-/// The open files a share link replaced (`project::Files::to_json`).
+/// The open files a share link replaced (`project::Files::to_stored`).
 pub const PREVIOUS_DRAFT_KEY: &str = "cps.project.previous.v1";
 pub const SETTINGS_KEY: &str = "cps.settings.v1";
 pub const THEME_KEY: &str = "cps.theme.v1";
-/// The open files, names and texts (`project::Files::to_json`): every file's draft.
+/// The open files, names and texts (`project::Files::to_stored`): every file's draft.
 pub const PROJECT_KEY: &str = "cps.project.v1";
 pub fn load(key: &str) -> Option<String> {
     window()?.local_storage().ok()??.get_item(key).ok()?

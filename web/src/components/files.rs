@@ -41,9 +41,9 @@ pub fn file_list(props: &FileListProps) -> Html {
         } else {
             short(&file.name)
         };
+        // Segments are most files: only the audience is labelled.
         let kind = match e.and_then(|e| e.kind) {
             Some(FileKind::ParentSegment) => "audience",
-            Some(FileKind::Segment) => "segment",
             _ => "",
         };
         let (errors, warnings) = e.map(|e| (e.errors, e.warnings)).unwrap_or_default();
@@ -64,11 +64,11 @@ pub fn file_list(props: &FileListProps) -> Html {
                     if errors > 0 { <span class="count errors some" data-testid="file-errors">{errors}</span> }
                     if warnings > 0 { <span class="count warnings some">{warnings}</span> }
                 </button>
-                if let Some(why) = e.and_then(|e| e.skipped.clone()) {
-                    <span class="file-skipped" title={why.clone()}>{why}</span>
-                }
                 if f.is_project() {
-                    <button class="file-close" aria-label={format!("Close {name}")} onclick={close}>{"×"}</button>
+                    <button class="file-close" aria-label={format!("Close {name}")} title="Close" onclick={close}>{"×"}</button>
+                }
+                if let Some(why) = e.and_then(|e| e.skipped.clone()) {
+                    <span class="file-skipped">{why}</span>
                 }
             </li>
         }
