@@ -66,11 +66,14 @@ fn initial() -> (Files, cps_core::Options, Option<String>) {
 /// as such) and opens them together: project files only from a folder, at most
 /// [`project::MAX_FILES`] and 32 MiB.
 fn open_files(picked: Vec<(String, web_sys::File)>, dispatch: Callback<Action>) {
-    let mut named: Vec<(String, web_sys::File)> = picked
-        .into_iter()
-        .filter_map(|(path, f)| Some((project::picked_name(&path, &f.name())?, f)))
-        .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
+    // In the file list's order (inserted in place: no sort's code in the page).
+    let mut named: Vec<(String, web_sys::File)> = Vec::new();
+    for (path, f) in picked {
+        if let Some(name) = project::picked_name(&path, &f.name()) {
+            let at = project::list_position(named.iter().map(|n| n.0.as_str()), &name);
+            named.insert(at, (name, f));
+        }
+    }
     wasm_bindgen_futures::spawn_local(async move {
         let mut opened = project::Opened {
             found: named.len(),

@@ -169,12 +169,17 @@ impl Files {
         if let Some(f) = files.get_mut(self.active) {
             f.text = current;
         }
-        files.push(OpenFile {
-            id: new_id(),
-            name: unique_name(files, &name).into(),
-            text: text.clone(),
-        });
-        self.active = files.len() - 1;
+        let name = unique_name(files, &name);
+        let at = list_position(files.iter().map(|f| &*f.name), &name);
+        files.insert(
+            at,
+            OpenFile {
+                id: new_id(),
+                name: name.into(),
+                text: text.clone(),
+            },
+        );
+        self.active = at;
         text
     }
 
@@ -194,31 +199,23 @@ impl Files {
         Some(files[self.active].text.clone())
     }
 
-    /// The file list's order: the audience first, then segments grouped by folder (as the
-    /// path names them, `cas/` left out), then the rest; by name within a group.
+    /// The file list's order: the audience first, then segments grouped by folder, then the
+    /// rest. Files are kept in [`list_position`] order, so no sort is needed (each sort's code
+    /// costs the studio's wasm kilobytes).
     pub fn listed(&self) -> Vec<(String, Vec<usize>)> {
         let rank = |i: usize| match self.entries.get(i).and_then(|e| e.kind) {
             Some(FileKind::ParentSegment) => 0,
             Some(FileKind::Segment) => 1,
             _ => 2,
         };
-        let mut order: Vec<usize> = (0..self.files.len()).collect();
-        order.sort_by(|&a, &b| {
-            (rank(a), folder(&self.files[a].name), &self.files[a].name).cmp(&(
-                rank(b),
-                folder(&self.files[b].name),
-                &self.files[b].name,
-            ))
-        });
         let mut groups: Vec<(usize, String, Vec<usize>)> = Vec::new();
-        for i in order {
-            let group = match rank(i) {
-                1 => folder(&self.files[i].name).to_string(),
-                _ => String::new(),
-            };
-            match groups.last_mut() {
-                Some((r, g, members)) if *r == rank(i) && *g == group => members.push(i),
-                _ => groups.push((rank(i), group, vec![i])),
+        for r in 0..3 {
+            for i in (0..self.files.len()).filter(|&i| rank(i) == r) {
+                let group = if r == 1 { folder(&self.files[i].name) } else { "" };
+                match groups.last_mut() {
+                    Some((gr, g, members)) if *gr == r && g == group => members.push(i),
+                    _ => groups.push((r, group.to_string(), vec![i])),
+                }
             }
         }
         groups.into_iter().map(|(_, g, m)| (g, m)).collect()
@@ -283,6 +280,12 @@ fn entry(checked: &Checked) -> Entry {
             .find(|d| d.code == cps_core::Code::JourneySkipped)
             .map(|d| d.message.clone()),
     }
+}
+
+/// Where `name` goes among `names` kept in the file list's order: by folder, then by name.
+pub fn list_position<'a>(names: impl Iterator<Item = &'a str>, name: &str) -> usize {
+    let key = (folder(name), name);
+    names.take_while(|n| (folder(n), *n) <= key).count()
 }
 
 /// A segment's folder as its path names it: `cas/Marketing/VIP/vip.yml` → `Marketing/VIP`.
@@ -351,7 +354,7 @@ pub fn new_segment(files: &Files) -> (String, String) {
 /// Files read for opening together (a folder, several files, a drop).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Opened {
-    /// Name and text, at most [`MAX_FILES`].
+    /// Name and text, at most [`MAX_FILES`], in [`list_position`] order.
     pub files: Vec<(String, String)>,
     /// How many project files there were (more than `files` when cut).
     pub found: usize,
@@ -359,7 +362,7 @@ pub struct Opened {
     pub refused: Vec<String>,
 }
 
-/// Opened files as the page's open files: sorted by name, the audience active (else the first
+/// Opened files as the page's open files (in [`list_position`] order), the audience active (else the first
 /// file); and what the status line says. `None` when nothing could be opened: the open files
 /// stay.
 pub fn opened(o: Opened) -> (Option<Files>, Option<String>) {
@@ -378,7 +381,6 @@ pub fn opened(o: Opened) -> (Option<Files>, Option<String>) {
     if named.is_empty() {
         return (None, notice);
     }
-    named.sort_by(|a, b| a.0.cmp(&b.0));
     named.truncate(MAX_FILES);
     let mut files = Files::from_named(
         named
@@ -447,10 +449,10 @@ mod tests {
     fn project(active: usize) -> Files {
         Files::from_named(
             vec![
-                ("cas/high-value.yml".into(), HIGH_VALUE.into()),
-                ("cas/Marketing/VIP/vip.yml".into(), VIP.into()),
                 ("cas/customer360.yml".into(), AUDIENCE.into()),
+                ("cas/high-value.yml".into(), HIGH_VALUE.into()),
                 ("cas/winback.journey.yml".into(), JOURNEY.into()),
+                ("cas/Marketing/VIP/vip.yml".into(), VIP.into()),
             ],
             active,
         )
@@ -458,30 +460,36 @@ mod tests {
 
     #[test]
     fn a_project_is_checked_together_and_listed_audience_first() {
-        let mut f = project(0);
-        let text = f.files[0].text.clone();
+        // Files: 0 audience, 1 high-value, 2 the journey, 3 Marketing/VIP/vip.
+        let mut f = project(1);
+        let text = f.files[1].text.clone();
         let c = f.check(text, &Options::default());
         assert_eq!(c.kind, Some(FileKind::Segment));
         assert!(!c.has_errors(), "{:?}", c.diagnostics);
-        assert_eq!(f.audience(), Some(2));
+        assert_eq!(f.audience(), Some(0));
         assert_eq!(f.names[..3], ["email", "ltv", "signup_date"]);
         assert!(f.names.iter().any(|n| n == "purchases"));
         assert!(f.names.iter().any(|n| n == "purchased_at"));
-        assert!(f.entries[3]
+        assert!(f.entries[2]
             .skipped
             .as_deref()
             .unwrap()
             .starts_with("skipped"));
         let listed = f.listed();
-        assert_eq!(listed[0], (String::new(), vec![2]));
-        assert_eq!(listed[1], (String::new(), vec![0]));
-        assert_eq!(listed[2], ("Marketing/VIP".to_string(), vec![1]));
-        assert_eq!(listed[3], (String::new(), vec![3]));
+        assert_eq!(listed[0], (String::new(), vec![0]));
+        assert_eq!(listed[1], (String::new(), vec![1]));
+        assert_eq!(listed[2], ("Marketing/VIP".to_string(), vec![3]));
+        assert_eq!(listed[3], (String::new(), vec![2]));
+        // Kept in that order: root files before folders, by name within.
+        let names = ["cas/a.yml", "cas/z.yml", "cas/A/x.yml", "cas/B/a.yml"];
+        assert_eq!(list_position(names.into_iter(), "cas/m.yml"), 1);
+        assert_eq!(list_position(names.into_iter(), "cas/A/y.yml"), 3);
+        assert_eq!(list_position(names.into_iter(), "cas/C/a.yml"), 4);
     }
 
     #[test]
     fn a_wrong_name_is_an_error_in_the_segment_pointing_into_the_audience() {
-        let mut f = project(0);
+        let mut f = project(1);
         let c = f.check(
             HIGH_VALUE.replace("{ name: ltv }", "{ name: LTV }").into(),
             &Options::default(),
@@ -494,42 +502,48 @@ mod tests {
         assert!(d.message.contains("customer360.yml:18"), "{}", d.message);
         let related = &d.related[0];
         assert_eq!(related.file.as_deref(), Some("cas/customer360.yml"));
-        assert_eq!(f.index_of("cas/customer360.yml"), Some(2));
+        assert_eq!(f.index_of("cas/customer360.yml"), Some(0));
         assert_eq!(&AUDIENCE[related.span.range()], "ltv");
-        assert_eq!(f.entries[0].errors, 1);
+        assert_eq!(f.entries[1].errors, 1);
         // Renaming the attribute in the audience moves the error.
-        let mut g = project(2);
+        let mut g = project(0);
         let c = g.check(
             AUDIENCE.replace("name: ltv", "name: lifetime_value").into(),
             &Options::default(),
         );
         assert!(!c.has_errors());
-        assert_eq!(g.entries[0].errors, 1);
+        assert_eq!(g.entries[1].errors, 1);
     }
 
     #[test]
     fn switching_keeps_each_files_text() {
-        let mut f = project(0);
+        let mut f = project(1);
         let edited: Rc<str> = "edited".into();
-        let next = f.switch(2, edited.clone()).unwrap();
+        let next = f.switch(0, edited.clone()).unwrap();
         assert_eq!(&*next, AUDIENCE);
-        assert_eq!(f.active, 2);
-        assert_eq!(f.files[0].text, edited);
+        assert_eq!(f.active, 0);
+        assert_eq!(f.files[1].text, edited);
         assert!(f.switch(9, next).is_none());
-        let back = f.close(0, AUDIENCE.into()).unwrap();
+        let back = f.close(1, AUDIENCE.into()).unwrap();
         assert_eq!(&*back, AUDIENCE);
         assert_eq!(&*f.files[f.active].name, "cas/customer360.yml");
+        // Closing the active file makes the one before it active.
+        f.switch(2, back).unwrap();
+        let text = f.close(2, "".into()).unwrap();
+        assert_eq!((f.active, &*text), (1, JOURNEY));
+        assert!(Files::single("x".into()).close(0, "x".into()).is_none());
     }
 
     #[test]
     fn the_new_segment_is_valid_against_its_parent() {
-        let mut f = project(2);
+        let mut f = project(0);
         f.check(AUDIENCE.into(), &Options::default());
         let (name, text) = new_segment(&f);
         assert_eq!(name, "cas/new-segment.yml");
         assert!(text.contains("leftValue: { name: email }"));
-        let current = f.files[2].text.clone();
-        f.add(name, text.clone().into(), current);
+        f.add(name, text.clone().into(), AUDIENCE.into());
+        // In the list's order: after high-value.yml, before the folders.
+        assert_eq!(f.active, 2);
         let c = f.check(text.into(), &Options::default());
         assert_eq!(c.kind, Some(FileKind::Segment));
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
