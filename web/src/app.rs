@@ -3,7 +3,7 @@
 
 use crate::components::{
     diagram::Diagram,
-    files::{FileList, ProjectCtx},
+    files::{self, ProjectCtx},
     form::Form,
     output::Output,
     problems::Problems,
@@ -185,8 +185,8 @@ pub fn app() -> Html {
             let v = select.value();
             select.set_value("");
             if v == "previous" {
-                if let Some(f) =
-                    services::load(services::PREVIOUS_DRAFT_KEY).and_then(|d| Files::from_stored(&d))
+                if let Some(f) = services::load(services::PREVIOUS_DRAFT_KEY)
+                    .and_then(|d| Files::from_stored(&d))
                 {
                     state.emit(Action::Restore(f));
                 }
@@ -344,10 +344,9 @@ pub fn app() -> Html {
             if let Some(n) = &state.notice {
                 <div class="notice" role="status" data-testid="notice">{n.clone()}</div>
             }
-            <ContextProvider<ProjectCtx> context={project_ctx}>
             <main class="panes">
                 <section class={classes!("pane", "editor-pane", state.files.is_project().then_some("project"))} aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
-                    <FileList files={state.files.clone()} dispatch={dispatch.clone()} />
+                    { files::file_list(&state.files, &dispatch) }
                     <Editor text={AttrValue::Rc(state.text.clone())} revision={state.revision} {doc} {language}
                         diagnostics={(*diagnostics_json).clone()} {completions} selection={*selection} {on_change} />
                     <p class="hint">{"Drop .json or .yaml files, or a folder, here. Everything stays in this browser; the drafts are saved locally as you type."}</p>
@@ -364,7 +363,7 @@ pub fn app() -> Html {
                     </div>
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
-                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} /> },
+                            Tab::Problems => html! { <Problems checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} on_jump={on_jump.clone()} project={state.files.is_project().then(|| project_ctx.clone())} /> },
                             Tab::Form => html! { <Form checked={checked.clone()} options={state.options} dispatch={dispatch.clone()} /> },
                             Tab::Diagram => html! { <Diagram checked={checked.clone()} /> },
                             Tab::Output => html! { <Output checked={checked.clone()} target={state.output} dispatch={dispatch.clone()} /> },
@@ -380,7 +379,6 @@ pub fn app() -> Html {
                     </div>
                 </section>
             </main>
-            </ContextProvider<ProjectCtx>>
         </div>
     }
 }

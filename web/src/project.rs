@@ -211,7 +211,11 @@ impl Files {
         let mut groups: Vec<(usize, String, Vec<usize>)> = Vec::new();
         for r in 0..3 {
             for i in (0..self.files.len()).filter(|&i| rank(i) == r) {
-                let group = if r == 1 { folder(&self.files[i].name) } else { "" };
+                let group = if r == 1 {
+                    folder(&self.files[i].name)
+                } else {
+                    ""
+                };
                 match groups.last_mut() {
                     Some((gr, g, members)) if *gr == r && g == group => members.push(i),
                     _ => groups.push((r, group.to_string(), vec![i])),

@@ -16,20 +16,13 @@ pub struct ProjectCtx {
     pub on_open: Callback<(usize, Span)>,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct FileListProps {
-    pub files: Files,
-    pub dispatch: Callback<Action>,
-}
-
 /// `cas/Marketing/vip.yml` → `vip.yml` (its folder is the group's heading).
 fn short(name: &str) -> &str {
     name.rsplit('/').next().unwrap_or(name)
 }
 
-#[function_component(FileList)]
-pub fn file_list(props: &FileListProps) -> Html {
-    let f = &props.files;
+/// The file list of `f`; its actions go to `dispatch`.
+pub fn file_list(f: &Files, dispatch: &Callback<Action>) -> Html {
     let audience = f.audience();
     let active_segment = f.active_kind() == Some(FileKind::Segment);
     let item = |i: usize| {
@@ -48,11 +41,11 @@ pub fn file_list(props: &FileListProps) -> Html {
         };
         let (errors, warnings) = e.map(|e| (e.errors, e.warnings)).unwrap_or_default();
         let open = {
-            let d = props.dispatch.clone();
+            let d = dispatch.clone();
             Callback::from(move |_| d.emit(Action::Switch(i)))
         };
         let close = {
-            let d = props.dispatch.clone();
+            let d = dispatch.clone();
             Callback::from(move |_| d.emit(Action::Close(i)))
         };
         html! {
@@ -74,7 +67,7 @@ pub fn file_list(props: &FileListProps) -> Html {
         }
     };
     let new_segment = {
-        let d = props.dispatch.clone();
+        let d = dispatch.clone();
         Callback::from(move |_| d.emit(Action::NewSegment))
     };
     html! {
@@ -99,18 +92,9 @@ pub fn file_list(props: &FileListProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct RelatedProps {
-    pub diagnostic: Diagnostic,
-}
-
 /// A diagnostic's related places in other open files, each a link that opens the file there.
-#[function_component(Related)]
-pub fn related(props: &RelatedProps) -> Html {
-    let Some(ctx) = use_context::<ProjectCtx>() else {
-        return html! {};
-    };
-    let links = props.diagnostic.related.iter().filter_map(|r| {
+pub fn related(d: &Diagnostic, ctx: &ProjectCtx) -> Html {
+    let links = d.related.iter().filter_map(|r| {
         let i = ctx.files.index_of(r.file.as_deref()?)?;
         let text = &ctx.files.files[i].text;
         let line = cps_core::LineIndex::new(text).line_of(r.span.start) + 1;

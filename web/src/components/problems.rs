@@ -9,6 +9,9 @@ pub struct ProblemsProps {
     pub checked: crate::state::Shared,
     pub text: AttrValue,
     pub on_jump: Callback<Span>,
+    /// The open files, for related places in other files.
+    #[prop_or_default]
+    pub project: Option<crate::components::files::ProjectCtx>,
 }
 
 #[function_component(Problems)]
@@ -46,7 +49,7 @@ pub fn problems(props: &ProblemsProps) -> Html {
                             </div>
                             <div class="message">{d.message.clone()}</div>
                             if let Some(h) = &d.help { <div class="help">{h.clone()}</div> }
-                            if d.related.iter().any(|r| r.file.is_some()) { <crate::components::files::Related diagnostic={d.clone()} /> }
+                            if let Some(p) = &props.project { { crate::components::files::related(d, p) } }
                         </div>
                     </li>
                 }
