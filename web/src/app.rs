@@ -124,7 +124,7 @@ pub fn app() -> Html {
     // The open files, with their names, after every check (each keystroke's text is in it).
     use_effect_with(state.checks, {
         let files = state.files.clone();
-        move |_| services::save(services::PROJECT_KEY, &files.to_stored())
+        move |_| services::save_or_forget(services::PROJECT_KEY, &files.to_stored())
     });
     use_effect_with(state.options, |o| {
         services::save(services::SETTINGS_KEY, &state::options_to_string(o))

@@ -25,6 +25,17 @@ pub fn save(key: &str, value: &str) {
     }
 }
 
+/// [`save`], and where the value does not fit (storage full or off) the key is removed: an
+/// older value must not come back in its place (the open files' draft; the active file's is
+/// kept under [`DRAFT_KEY`] too).
+pub fn save_or_forget(key: &str, value: &str) {
+    if let Some(Ok(Some(s))) = window().map(|w| w.local_storage()) {
+        if s.set_item(key, value).is_err() {
+            let _ = s.remove_item(key);
+        }
+    }
+}
+
 pub fn fragment() -> String {
     window()
         .and_then(|w| w.location().hash().ok())
