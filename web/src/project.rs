@@ -35,6 +35,9 @@ pub struct Entry {
     pub warnings: usize,
     /// For a skipped file (a journey): the info saying so.
     pub skipped: Option<String>,
+    /// For a segment: the names its rule's conditions use (`leftValue.name`), each once, in
+    /// file order; what the data-model diagram can show per attribute.
+    pub uses: Vec<String>,
 }
 
 /// The open files and what the last check found in each.
@@ -283,7 +286,38 @@ fn entry(checked: &Checked) -> Entry {
             .iter()
             .find(|d| d.code == cps_core::Code::JourneySkipped)
             .map(|d| d.message.clone()),
+        uses: checked
+            .segment
+            .as_ref()
+            .and_then(|s| s.rule.as_ref())
+            .map(uses)
+            .unwrap_or_default(),
     }
+}
+
+/// The `leftValue.name`s of a rule, each once, in file order (groups walked by a stack: no
+/// recursion on a file's nesting).
+fn uses(rule: &cps_core::config::segment::Group) -> Vec<String> {
+    use cps_core::config::segment::Condition;
+    let mut names: Vec<String> = Vec::new();
+    let mut stack = vec![rule.conditions.iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            None => {
+                stack.pop();
+            }
+            Some(Condition::Group(g)) => stack.push(g.conditions.iter()),
+            Some(Condition::Value(v)) => {
+                if let Some(n) = v.left.as_ref().and_then(|l| l.name.as_ref()) {
+                    if !names.iter().any(|m| m == n.value.as_str()) {
+                        names.push(n.value.to_string());
+                    }
+                }
+            }
+            Some(Condition::Reference) => {}
+        }
+    }
+    names
 }
 
 /// Where `name` goes among `names` kept in the file list's order: by folder, then by name.
@@ -474,6 +508,23 @@ mod tests {
         assert_eq!(f.names[..3], ["email", "ltv", "signup_date"]);
         assert!(f.names.iter().any(|n| n == "purchases"));
         assert!(f.names.iter().any(|n| n == "purchased_at"));
+        // What each segment uses, nested groups included.
+        assert_eq!(
+            f.entries[1].uses,
+            [
+                "ltv",
+                "purchased_at",
+                "signup_date",
+                "amount",
+                "email",
+                "region"
+            ]
+        );
+        assert_eq!(
+            f.entries[3].uses,
+            ["is_member", "interests", "purchased_at"]
+        );
+        assert!(f.entries[0].uses.is_empty());
         assert!(f.entries[2]
             .skipped
             .as_deref()
