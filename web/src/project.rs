@@ -127,7 +127,15 @@ impl Files {
             let checked =
                 cps_core::check_named(&text, (!name.is_empty()).then_some(&*name), options);
             self.entries = Rc::new(vec![entry(&checked)]);
-            self.names = Rc::default();
+            // An audience alone: its names make the first new segment.
+            self.names = Rc::new(
+                checked
+                    .config
+                    .as_ref()
+                    .filter(|_| checked.kind == Some(FileKind::ParentSegment))
+                    .map(field_names)
+                    .unwrap_or_default(),
+            );
             return checked;
         }
         let project = cps_core::Project::check(
@@ -171,6 +179,10 @@ impl Files {
         let files = Rc::make_mut(&mut self.files);
         if let Some(f) = files.get_mut(self.active) {
             f.text = current;
+        }
+        // In a project every file has a name: messages and links name the audience.
+        if let Some(f) = files.iter_mut().find(|f| f.name.is_empty()) {
+            f.name = "untitled.yml".into();
         }
         let name = unique_name(files, &name);
         let at = list_position(files.iter().map(|f| &*f.name), &name);
@@ -626,6 +638,28 @@ mod tests {
         g.active = 1;
         let c = g.check(seg.into(), &Options::default());
         assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    }
+
+    #[test]
+    fn a_template_with_a_new_segment_is_a_project_with_names() {
+        let mut f = Files::single(AUDIENCE.into());
+        f.check(AUDIENCE.into(), &Options::default());
+        let (name, text) = new_segment(&f);
+        assert_eq!(name, "new-segment.yml");
+        // The audience's first attribute, read from it alone.
+        let renamed = AUDIENCE.replace("name: email", "name: mail");
+        f.check(renamed.as_str().into(), &Options::default());
+        assert!(new_segment(&f).1.contains("{ name: mail }"));
+        f.check(AUDIENCE.into(), &Options::default());
+        f.add(name, text.replace("email", "Email").into(), AUDIENCE.into());
+        assert_eq!(&*f.files[0].name, "new-segment.yml");
+        assert_eq!(&*f.files[1].name, "untitled.yml");
+        let c = f.check(f.files[0].text.clone(), &Options::default());
+        assert!(
+            c.diagnostics[0].message.contains("(untitled.yml:11)"),
+            "{}",
+            c.diagnostics[0].message
+        );
     }
 
     #[test]
