@@ -663,6 +663,45 @@ mod tests {
     }
 
     #[test]
+    fn the_page_state_opens_switches_adds_and_closes_files() {
+        use crate::state::{Action, State};
+        use yew::Reducible;
+        let s = Rc::new(State::new("name: x\n".into(), Options::default()));
+        let opened = Opened {
+            files: vec![
+                ("cas/customer360.yml".into(), AUDIENCE.into()),
+                (
+                    "cas/high-value.yml".into(),
+                    HIGH_VALUE.replace("{ name: ltv }", "{ name: LTV }"),
+                ),
+            ],
+            found: 3,
+            refused: vec!["big.yml is larger than cps reads (16 MiB).".into()],
+        };
+        let s = s.reduce(Action::Open(opened));
+        assert_eq!(&*s.text, AUDIENCE, "the audience is opened first");
+        assert_eq!(
+            s.notice.as_deref(),
+            Some("Opened 2 of 3 files: the page holds at most 200 files and 32 MiB. big.yml is larger than cps reads (16 MiB).")
+        );
+        let revision = s.revision;
+        let s = s.reduce(Action::Switch(1));
+        assert!(s.revision > revision, "the editor is told");
+        assert_eq!(s.checked.count(Severity::Error), 1);
+        assert_eq!(s.files.active_kind(), Some(FileKind::Segment));
+        // Nothing opened: the open files stay.
+        let s = s.reduce(Action::Open(Opened::default()));
+        assert_eq!(s.files.files.len(), 2);
+        assert!(s.notice.as_deref().unwrap().starts_with("No .yml"));
+        let s = s.reduce(Action::NewSegment);
+        assert_eq!(s.files.files.len(), 3);
+        assert!(!s.checked.has_errors(), "{:?}", s.checked.diagnostics);
+        let active = s.files.active;
+        let s = s.reduce(Action::Close(active));
+        assert_eq!(s.files.files.len(), 2);
+    }
+
+    #[test]
     fn drafts_and_share_forms_round_trip_and_are_bounded() {
         let f = project(1);
         let back = Files::from_stored(&f.to_stored()).unwrap();
