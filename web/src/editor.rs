@@ -22,6 +22,8 @@ extern "C" {
     fn cm_get_doc(id: u32) -> String;
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDoc)]
     fn cm_set_doc(id: u32, doc: &str);
+    #[wasm_bindgen(js_namespace = cpsEditor, js_name = switchDoc)]
+    fn cm_switch_doc(id: u32, key: u32, doc: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setLanguage)]
     fn cm_set_language(id: u32, language: &str);
     #[wasm_bindgen(js_namespace = cpsEditor, js_name = setDiagnostics)]
@@ -61,6 +63,10 @@ pub struct EditorProps {
     pub text: AttrValue,
     /// Bumped when the text changed outside the editor and must be pushed into it.
     pub revision: u64,
+    /// Which open file the text is (`project.rs`): another one swaps the editor's undo history
+    /// for that file's.
+    #[prop_or_default]
+    pub doc: u32,
     pub language: &'static str,
     /// Diagnostics as the bridge takes them (JSON, UTF-16 offsets), with the revision of the
     /// check they come from: sent after every check, even when unchanged, so the editor always
@@ -110,9 +116,16 @@ pub fn editor(props: &EditorProps) -> Html {
     }
     {
         let (id, text) = (id.clone(), props.text.clone());
-        use_effect_with(props.revision, move |_| {
+        // 0: none yet, so the first file gets its own history under its key.
+        let shown = use_mut_ref(|| 0);
+        use_effect_with((props.revision, props.doc), move |&(_, doc)| {
             if let Some(i) = *id.borrow() {
-                cm_set_doc(i, &text);
+                if doc == *shown.borrow() {
+                    cm_set_doc(i, &text);
+                } else {
+                    *shown.borrow_mut() = doc;
+                    cm_switch_doc(i, doc, &text);
+                }
             }
         });
     }

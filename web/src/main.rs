@@ -6,6 +6,7 @@ mod components;
 mod editor;
 mod keyedit;
 mod path;
+mod project;
 mod services;
 mod state;
 mod step_host;

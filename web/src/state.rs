@@ -235,6 +235,8 @@ pub struct State {
     pub progress: Rc<Vec<Reported>>,
     /// How the last upload ended, for the guided path.
     pub upload: Option<Rc<cps_bridge::UploadResult>>,
+    /// The open files (`project.rs`): `text` is the active one's.
+    pub files: crate::project::Files,
 }
 
 /// A stage's word from the steps, with the connection ids the config named when it came: a
@@ -262,9 +264,20 @@ pub fn connection_ids(checked: &Checked) -> Vec<String> {
 }
 
 impl State {
+    /// One text, unnamed (the tests' start).
+    #[cfg(test)]
     pub fn new(text: String, options: Options) -> State {
         let text: Rc<str> = Rc::from(text.replace("\r\n", "\n"));
-        let checked = Shared::new(cps_core::check(&text, &options));
+        State::with_files(crate::project::Files::single(text), options)
+    }
+
+    /// The open files (a restored or shared project), the active one in the editor.
+    pub fn with_files(mut files: crate::project::Files, options: Options) -> State {
+        let text = files
+            .active_file()
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let checked = Shared::new(files.check(text.clone(), &options));
         State {
             text,
             origin: Origin::Elsewhere,
@@ -280,6 +293,7 @@ impl State {
             completions: Rc::default(),
             progress: Rc::default(),
             upload: None,
+            files,
         }
     }
 
@@ -312,6 +326,16 @@ pub enum Action {
     Notice(Option<String>),
     /// A message from a step (`web/steps`, through `step_host.rs`).
     Step(ToStudio),
+    /// Open these files in place of the open ones: a folder, or several files.
+    Open(crate::project::Opened),
+    /// Edit another open file.
+    Switch(usize),
+    /// Close an open file (not the last).
+    Close(usize),
+    /// Add a segment from the template, against the audience's first attribute.
+    NewSegment,
+    /// Open these files again (the draft a share link replaced).
+    Restore(crate::project::Files),
 }
 
 impl Reducible for State {
@@ -333,6 +357,7 @@ impl Reducible for State {
             completions: self.completions.clone(),
             progress: self.progress.clone(),
             upload: self.upload.clone(),
+            files: self.files.clone(),
         };
         match action {
             Action::Edited(text) => {
@@ -409,6 +434,35 @@ impl Reducible for State {
                     ToStudio::Follow(_) => return self,
                 }
             }
+            Action::Open(opened) => {
+                let (files, notice) = crate::project::opened(opened);
+                next.notice = notice;
+                if let Some(files) = files {
+                    next.files = files;
+                    let text = next.files.active_file().map(|f| f.text.to_string());
+                    next.set_text(text.unwrap_or_default(), Origin::Elsewhere);
+                }
+            }
+            Action::Switch(to) => match next.files.switch(to, self.text.clone()) {
+                Some(text) if to != self.files.active => {
+                    next.set_text(text.to_string(), Origin::Elsewhere)
+                }
+                _ => return self,
+            },
+            Action::Close(index) => match next.files.close(index, self.text.clone()) {
+                Some(text) => next.set_text(text.to_string(), Origin::Elsewhere),
+                None => return self,
+            },
+            Action::Restore(files) => {
+                next.files = files;
+                let text = next.files.active_file().map(|f| f.text.to_string());
+                next.set_text(text.unwrap_or_default(), Origin::Elsewhere);
+            }
+            Action::NewSegment => {
+                let (name, text) = crate::project::new_segment(&self.files);
+                let text = next.files.add(name, text.into(), self.text.clone());
+                next.set_text(text.to_string(), Origin::Elsewhere);
+            }
             Action::Form(edit) => match apply(&self.text, &self.checked, &edit) {
                 Ok(text) => next.set_text(text, Origin::Elsewhere),
                 Err(why) => next.notice = Some(why),
@@ -453,7 +507,7 @@ impl State {
 
     /// The one check of this text and settings. The steps' findings were for the previous one.
     fn recheck(&mut self) {
-        self.checked = Shared::new(cps_core::check(&self.text, &self.options));
+        self.checked = Shared::new(self.files.check(self.text.clone(), &self.options));
         self.checks += 1;
         self.findings.clear();
         self.shown += 1;

@@ -14,6 +14,10 @@
 //       replacement is one step of the editor's history of its own, so undo
 //       takes back a form edit (or a loaded file) in one go, and the undo
 //       calls onChange like any edit.
+//   switchDoc(id, key, doc)  Show another open file: the current document, with
+//       its undo history, is kept under the key it was shown with; `doc` is
+//       shown with the history kept under `key` when that history ends in
+//       `doc`, else with a fresh one. onChange is NOT called.
 //   getDoc(id) -> string     Current text.
 //   setLanguage(id, language)
 //   setDiagnostics(id, json) JSON array of {from, to, severity, message, source};
@@ -28,6 +32,9 @@
 //   focus(id), destroy(id)
 //   setCompletions(json)     JSON array of names (tables, columns) offered as
 //       completions in every editor; [] turns completion off.
+//   droppedFiles(dataTransfer) -> Promise<[{path, file}]>  The files of a drop,
+//       folders walked (hidden ones skipped, at most 10,000 entries); `path` is
+//       relative to the drop ("shop/cas/x.yml"), or "" for a file dropped alone.
 //
 // Only the studio calls these: findings of the page's steps module (catalog
 // checks, TD's refusal) reach the editor as part of the studio's diagnostics.
@@ -258,9 +265,8 @@ function create(parent, doc, language, onChange) {
     version: 0,
     alive: true,
   };
-  const state = EditorState.create({
-    doc: normalize(doc),
-    extensions: [
+  editor.lang = language;
+  editor.extensions = () => [
       lineNumbers(),
       lintGutter(),
       autocompletion({ override: [catalogCompletions], icons: false }),
@@ -270,7 +276,7 @@ function create(parent, doc, language, onChange) {
       history(),
       bracketMatching(),
       syntaxHighlighting(highlightStyle),
-      compartment.of(languageExtension(language)),
+      compartment.of(languageExtension(editor.lang)),
       keymap.of([
         ...defaultKeymap,
         ...historyKeymap,
@@ -289,7 +295,13 @@ function create(parent, doc, language, onChange) {
         );
         if (user) editor.onChange();
       }),
-    ],
+    ];
+  // Undo histories of the other open files, by key (switchDoc).
+  editor.saved = new Map();
+  editor.key = 0;
+  const state = EditorState.create({
+    doc: normalize(doc),
+    extensions: editor.extensions(),
   });
   editor.view = new EditorView({ state, parent });
   // The scroll area is a tab stop of its own (axe's scrollable-region-focusable): a keyboard
@@ -349,6 +361,25 @@ function setDoc(id, doc) {
   });
 }
 
+function switchDoc(id, key, doc) {
+  const editor = get(id, "switchDoc");
+  if (!editor) return;
+  const next = normalize(doc);
+  editor.saved.set(editor.key, editor.view.state);
+  editor.key = key;
+  const kept = editor.saved.get(key);
+  editor.saved.delete(key);
+  editor.view.setState(
+    kept && kept.doc.toString() === next
+      ? kept
+      : EditorState.create({ doc: next, extensions: editor.extensions() }),
+  );
+  // A kept state has the language it was left with.
+  editor.view.dispatch({
+    effects: editor.language.reconfigure(languageExtension(editor.lang)),
+  });
+}
+
 function getDoc(id) {
   const editor = get(id, "getDoc");
   return editor ? editor.view.state.doc.toString() : "";
@@ -357,6 +388,7 @@ function getDoc(id) {
 function setLanguage(id, language) {
   const editor = get(id, "setLanguage");
   if (!editor) return;
+  editor.lang = language;
   editor.view.dispatch({
     effects: editor.language.reconfigure(languageExtension(language)),
   });
@@ -484,9 +516,48 @@ function destroy(id) {
   editors.delete(id);
 }
 
+// The files of a drop: entries must be taken while the drop event runs; the
+// folders are read after. Bounded, so a dropped home folder cannot hang the tab.
+function droppedFiles(dataTransfer) {
+  const entries = [];
+  for (const item of dataTransfer?.items ?? []) {
+    const entry = item.kind === "file" && item.webkitGetAsEntry?.();
+    if (entry) entries.push(entry);
+  }
+  if (entries.length === 0) {
+    return Promise.resolve(
+      Array.from(dataTransfer?.files ?? [], (file) => ({ path: "", file })),
+    );
+  }
+  // Files dropped as such keep their names; a folder's files, their paths.
+  const single = entries.every((e) => e.isFile);
+  let budget = 10000;
+  const out = [];
+  const walk = async (entry) => {
+    if (budget-- <= 0 || entry.name.startsWith(".")) return;
+    if (entry.isFile) {
+      const file = await new Promise((ok, fail) => entry.file(ok, fail));
+      out.push({ path: single ? "" : entry.fullPath.replace(/^\//, ""), file });
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+        if (batch.length === 0) break;
+        for (const e of batch) await walk(e);
+      }
+    }
+  };
+  return (async () => {
+    for (const e of entries) await walk(e);
+    return out;
+  })();
+}
+
 window.cpsEditor = {
   create,
   setDoc,
+  switchDoc,
+  droppedFiles,
   getDoc,
   setLanguage,
   setDiagnostics: setDiagnosticsJson,

@@ -15,6 +15,9 @@ pub struct ProblemsProps {
     pub on_jump: Callback<Span>,
     /// Opens a setting (its `Setting::id`) in the Settings tab.
     pub on_setting: Callback<&'static str>,
+    /// The open files, for related places in other files.
+    #[prop_or_default]
+    pub project: Option<crate::components::files::ProjectCtx>,
 }
 
 /// A help text, each setting it names a link to that setting.
@@ -71,6 +74,7 @@ fn place(props: &ProblemsProps, d: &Diagnostic, alone: bool, shared_help: bool) 
                 </span>
             </button>
             if let (false, Some(h)) = (shared_help, &d.help) { <div class="help">{help_text(h, &props.on_setting)}</div> }
+            if let Some(p) = &props.project { { crate::components::files::related(d, p) } }
         </li>
     }
 }

@@ -54,9 +54,7 @@ pub struct SegmentUse {
     pub fields: Vec<String>,
 }
 
-// The page's project file list (issue 12) feeds the open segments through these; until it does,
-// only the tests call them.
-#[allow(dead_code)]
+#[cfg(test)]
 impl SegmentUse {
     /// A segment file's model ([`cps_core::Checked::segment`]) as the diagram takes it.
     pub fn of(name: impl Into<String>, segment: &Segment) -> SegmentUse {
@@ -70,7 +68,6 @@ impl SegmentUse {
 /// The parent's field names a segment uses: every `leftValue.name` of its rule (at any depth;
 /// customer-group and aggregation left values name no field of the parent) and every activation
 /// column, each once, in first-use order.
-#[allow(dead_code)]
 pub fn fields_used(segment: &Segment) -> Vec<String> {
     fn walk(g: &Group, out: &mut Vec<String>) {
         for c in &g.conditions {
