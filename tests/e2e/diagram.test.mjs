@@ -101,13 +101,27 @@ test("a click on a table or a field selects its text in the editor", async () =>
   await context.close();
 });
 
+// Clicks the editor's line holding `text`, scrolling the editor to it first: CodeMirror draws
+// only the lines near its viewport, so a line far down is not in the page until scrolled to.
+async function clickLine(page, text) {
+  const line = page.locator(`.cm-line:has-text('${text}')`);
+  for (let i = 0; i < 50 && (await line.count()) === 0; i++) {
+    await page.evaluate(() => {
+      const s = document.querySelector(".cm-scroller");
+      s.scrollTop += s.clientHeight / 2;
+      return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    });
+  }
+  await line.first().click();
+}
+
 test("the editor's selection highlights the field and the table it is in", async () => {
   const { page, problems, context } = await openPage(browser, server.url);
   await openDiagram(page);
-  await page.click(".cm-line:has-text('column: LTV')");
+  await clickLine(page, "column: LTV");
   await page.waitForSelector(`${SVG} g.row.sel[data-name=lifetime_value]`);
   assert.match(await page.getAttribute(`${SVG} [data-testid=diagram-master]`, "class"), /\bsel\b/);
-  await page.click(".cm-line:has-text('ORDER_TOTAL')");
+  await clickLine(page, "ORDER_TOTAL");
   await page.waitForSelector(`${SVG} g.row.sel[data-name=order_total]`);
   assert.match(await page.getAttribute(`${SVG} [data-testid=diagram-behavior-1]`, "class"), /\bsel\b/);
   assert.doesNotMatch(await page.getAttribute(`${SVG} [data-testid=diagram-master]`, "class"), /\bsel\b/);

@@ -119,6 +119,15 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, VIP);
   await page.click('[data-testid=files] li.file[data-file="cas/customer360.yml"] .file-open');
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, AUDIENCE);
+  // The data-model diagram shows which open segments use a field: `ltv`, now fixed, is used by
+  // high-value.yml (its rule), and the badge says so in the field's accessible name.
+  await page.click("[data-tab=diagram]");
+  const titles = page.locator("[data-testid=diagram] title");
+  await titles.first().waitFor();
+  const used = (await titles.allTextContents()).filter((t) => /^Field ltv\b/.test(t));
+  assert.equal(used.length, 1, "one `ltv` field in the diagram");
+  assert.match(used[0], /used by \d+ segments?: [^.]*cas\/high-value\.yml/);
+  assert.ok((await page.locator("[data-testid=diagram] rect.seg").count()) > 0, "segment badges drawn");
   assert.deepEqual(problems, []);
   await context.close();
 });
