@@ -12,6 +12,7 @@
 
 mod bench;
 mod csp;
+mod wasm_sizes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_web())
             .and_then(|()| screenshot()),
         "fuzz" => fuzz(rest),
+        "wasm-sizes" => wasm_sizes::main(rest),
         _ => {
             eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--web] [--write]|screenshot|fuzz [SECONDS]>");
             return ExitCode::from(2);
