@@ -5,8 +5,8 @@
 //! section (demangled), summed by crate (the first path segment of the name, for
 //! `<T as Trait>::f` the crate of `T`), plus the data section. Sizes are raw bytes of the file
 //! given; gzip shrinks code and data differently, so compare like with like. For a module as
-//! shipped, keep its names: `wasm-bindgen` keeps them by default and `wasm-opt -g` keeps them
-//! through optimisation (`cargo xtask build-web` strips them; `--names` on build-web keeps them).
+//! shipped, keep its names: `wasm-bindgen` keeps them by default and `wasm-opt -Oz -g` keeps
+//! them through optimisation (`cargo xtask build-web` strips them).
 
 use std::collections::HashMap;
 
