@@ -63,6 +63,37 @@ test("a JSON-only page loads only the small JSON-only checker", async () => {
   await context.close();
 });
 
+test("the JSON-only module leaves segments (tdx YAML) to the full one, and the widget falls back to it", async () => {
+  const wasm = [];
+  const { context, page, problems } = await openPage(browser, `${server.url}embed/json.html`, "#broken[data-errors]");
+  page.on("request", (r) => { if (r.url().endsWith(".wasm")) wasm.push(new URL(r.url()).pathname); });
+  const segment = '{"type": "composable_segment", "name": "Big spenders", "rule": {"type": "And", "conditions": []}}';
+  const r = await page.evaluate(async (segment) => {
+    const cps = await import("/embed/cps-json.js");
+    await cps.load();
+    const file = cps.check(segment).files[0];
+    let threw = null;
+    try { cps.checkSegment(segment, "{}"); } catch (e) { threw = e.message; }
+    return { kind: file.kind, codes: file.diagnostics.map((d) => d.code), threw };
+  }, segment);
+  assert.equal(r.kind, "segment");
+  assert.deepEqual(r.codes, ["segment-file"]);
+  assert.match(r.threw, /cps\.js/);
+  // A widget showing a segment written as JSON checks it with the full module.
+  await page.evaluate((segment) => {
+    const el = document.createElement("cps-config");
+    el.id = "segment";
+    el.textContent = segment;
+    document.body.append(el);
+  }, segment);
+  await page.waitForSelector("#segment[data-errors]");
+  assert.ok(wasm.includes("/embed/cps_embed_bg.wasm"), JSON.stringify(wasm));
+  const codes = await page.locator("#segment >> .msg").evaluateAll((els) => els.map((e) => e.dataset.code));
+  assert.ok(!codes.includes("segment-file"), JSON.stringify(codes));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the module's checkSegment checks a segment against its parent given as a second text", async () => {
   const { context, page, problems } = await openDemo();
   const report = await page.evaluate(async () => {

@@ -294,7 +294,7 @@ pub fn app() -> Html {
         let selected = state.tab == tab;
         html! {
             <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
-                data-tab={format!("{tab:?}").to_lowercase()}
+                data-tab={format!("{tab:?}").to_ascii_lowercase()}
                 onclick={Callback::from(move |_| dispatch.emit(Action::SetTab(tab)))}>{label}</button>
         }
     };

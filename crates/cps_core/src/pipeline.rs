@@ -164,6 +164,23 @@ pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked
     let (kind, verdict) = kind::detect(&root, name);
     if kind == FileKind::Segment {
         diagnostics.extend(verdict);
+        // Segments are tdx YAML (spec §9.1: TD's API writes none), so a build without the YAML
+        // reader (the JSON-only embed) leaves their reader and rules out: one error says where
+        // they are checked. A third of that flavour's code otherwise (BENCHMARKS.md).
+        if !cfg!(feature = "segments") {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SegmentFile,
+                    "this is a composable segment; this build of cps (the JSON-only embed) checks parent segments only",
+                    root.span,
+                )
+                .help("load the full cps module (cps.js) to check segments; segment files are tdx YAML"),
+            );
+            let mut checked =
+                finish_with_index(index, None, Some(syntax), None, diagnostics, options);
+            checked.kind = Some(kind);
+            return checked;
+        }
         let seg = segment::decode(root, &mut diagnostics);
         rules::segment::run(&seg, &mut diagnostics);
         let mut checked = finish_with_index(index, None, Some(syntax), None, diagnostics, options);

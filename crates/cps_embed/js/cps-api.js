@@ -1,5 +1,6 @@
 // The shared wrapper of both flavours of the checker: `cps.js` (JSON and YAML) and `cps-json.js`
-// (JSON only, a third of the size). Both export the same API, typed by cps.d.ts.
+// (JSON only, a third of the size). Both export the same API, typed by cps.d.ts; in the JSON-only
+// one `checkSegment` throws (segments are tdx YAML) and a segment given to `check` gets one error.
 export function makeApi(init, raw, wasmUrl) {
   let loading = null;
 
@@ -21,6 +22,8 @@ export function makeApi(init, raw, wasmUrl) {
       return JSON.parse(raw.check(text, JSON.stringify(options)));
     },
     checkSegment(segment, parent, options = {}) {
+      // Segments are tdx YAML: the JSON-only flavour has no segment reader (nor this export).
+      if (!raw.checkSegment) throw new Error("checkSegment needs the full module (cps.js): segments are tdx YAML");
       return JSON.parse(raw.checkSegment(segment, parent, JSON.stringify(options)));
     },
     convert(text, to, options = {}) {

@@ -87,13 +87,19 @@ class CpsConfig extends HTMLElement {
       return;
     }
     text = text.replace(/^\n/, "");
-    const { load, check } = await import(text.trimStart().startsWith("{") ? "./cps-json.js" : "./cps.js");
-    await load();
     const options = {};
     for (const [attr, key] of [["warehouse", "warehouse"], ["types", "types"], ["identifier-case", "identifierCase"]]) {
       if (this.hasAttribute(attr)) options[key] = this.getAttribute(attr);
     }
-    const file = check(text, options).files[0];
+    const checkWith = async (module) => {
+      const { load, check } = await import(module);
+      await load();
+      return check(text, options).files[0];
+    };
+    let file = await checkWith(text.trimStart().startsWith("{") ? "./cps-json.js" : "./cps.js");
+    // The JSON-only checker has no segment reader (segments are tdx YAML): a segment written as
+    // JSON is checked by the full one.
+    if (file.kind === "segment" && file.diagnostics.some((d) => d.code === "segment-file")) file = await checkWith("./cps.js");
     const diags = file.diagnostics;
     const count = (s) => diags.filter((d) => d.severity === s).length;
     const errors = count("error"), warnings = count("warning");

@@ -15,7 +15,9 @@
 
 use cps_core::diagnostics::report::{self, Report};
 use cps_core::output::convert::{self, Target};
-use cps_core::{ColumnUnit, IdentifierCase, Options, Project, ProjectFile, TypeProfile, Warehouse};
+use cps_core::{ColumnUnit, IdentifierCase, Options, TypeProfile, Warehouse};
+#[cfg(feature = "yaml")]
+use cps_core::{Project, ProjectFile};
 use wasm_bindgen::prelude::*;
 
 /// Options as JSON: `{"warehouse": "snowflake"|"databricks"|"bigquery", "types":
@@ -23,8 +25,16 @@ use wasm_bindgen::prelude::*;
 /// "exact"|"lowercase"}`; every key optional, unknown values fall back to the documented
 /// defaults (`current`, the default's old name, reads as `published`).
 pub fn options_from_json(json: &str) -> Options {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("");
+    // The core's own JSON reader, already linked for configs: serde_json's reader would add
+    // about 3 KB gzipped to each flavour for these three keys (BENCHMARKS.md).
+    let parsed = cps_core::syntax::json::parse(json);
+    let root = parsed.root.filter(|_| parsed.diagnostics.is_empty());
+    let s = |k: &str| {
+        root.as_ref()
+            .and_then(|r| r.get(k))
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+    };
     Options {
         warehouse: Warehouse::parse(s("warehouse")),
         types: TypeProfile::parse(s("types")).unwrap_or(TypeProfile::Published),
@@ -55,6 +65,9 @@ pub fn check(text: &str, options: &str) -> String {
 
 /// A segment checked against its parent, as `cps validate --parent parent segment` reports it,
 /// with UTF-16 columns: the segment's file first (`segment`), then the parent's (`parent`).
+/// Not in the JSON-only flavour: segments are tdx YAML, which it cannot read (`cps-api.js`
+/// throws for it).
+#[cfg(feature = "yaml")]
 pub fn check_segment_report(segment: &str, parent: &str, options: &Options) -> String {
     let mut parent_checked = cps_core::check(parent, options);
     parent_checked
@@ -70,6 +83,7 @@ pub fn check_segment_report(segment: &str, parent: &str, options: &Options) -> S
     serde_json::to_string(&report).unwrap_or_default()
 }
 
+#[cfg(feature = "yaml")]
 #[wasm_bindgen(js_name = checkSegment)]
 pub fn check_segment(segment: &str, parent: &str, options: &str) -> String {
     check_segment_report(segment, parent, &options_from_json(options))
@@ -129,6 +143,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "yaml")]
     #[test]
     fn a_segment_is_checked_against_its_parent() {
         let parent = "name: P\ntimezone: UTC\nmaster: {connection: '1', schema: S, table: T, key_column: K}\nattributes:\n  - {name: ltv, connection: '1', schema: S, table: T, join: {table_key: K, master_key: K}, column: LTV, type: number}\nbehaviors: []\n";

@@ -12,6 +12,7 @@
 
 mod bench;
 mod csp;
+mod wasm_sizes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             .and_then(|()| build_web())
             .and_then(|()| screenshot()),
         "fuzz" => fuzz(rest),
+        "wasm-sizes" => wasm_sizes::main(rest),
         _ => {
             eprintln!("usage: cargo xtask <setup|build-web|run [PORT]|test|bench [--web] [--write]|screenshot|fuzz [SECONDS]>");
             return ExitCode::from(2);
@@ -389,10 +391,12 @@ fn node_with_site(script: &str, args: &[&str], env: &[(&str, String)]) -> Result
 fn bench_web(rest: &[String]) -> Result {
     setup()?;
     build_web()?;
-    step("bench: the checker natively (release), on the configs the page is timed on");
+    step("bench: the checker natively (release), in process and as `cps validate`, on the configs the page is timed on");
+    sh(cargo().args(["build", "--quiet", "--release", "--package", "cps_cli"]))?;
     let dir = root().join("target/bench-web");
     let native = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root())
+        .env("CPS_BENCH_CPS", root().join("target/release/cps"))
         .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
         .args(["bench", "--check-native"])
         .arg(&dir)

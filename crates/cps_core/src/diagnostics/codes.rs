@@ -80,7 +80,7 @@ codes! {
         "S13, S31";
     SegmentFile = "segment-file", Error,
         "A composable (child) segment where a parent segment is expected.",
-        "`cps convert`, `cps push`, `--parent` and the embed's parent text take a parent segment; a segment file (`type: composable_segment`, S11) is checked as a segment (`cps validate`), and pushed with `tdx cas push` or `tdx sg push`: TD's published API has no path that writes segments (spec §9.1).",
+        "`cps convert`, `cps push`, `--parent` and the embed's parent text take a parent segment; a segment file (`type: composable_segment`, S11) is checked as a segment (`cps validate`), and pushed with `tdx cas push` or `tdx sg push`: TD's published API has no path that writes segments (spec §9.1). The embed's JSON-only flavour (`cps-json.js`) has no segment reader and gives a segment this error too; the full module (`cps.js`) checks it.",
         "`cps convert high-value.yml --to api-json`",
         "S11, S31, S32";
     SegmentMissingType = "segment-missing-type", Error,

@@ -485,13 +485,122 @@ fn parse_float(s: &str, kind: TagKind) -> Option<f64> {
 
 fn float_value<'a>(v: f64, raw: &str, at: Span) -> Result<Value<'a>, Fail> {
     if v.is_finite() {
-        Ok(Value::Number(Cow::Owned(v.to_string())))
+        Ok(Value::Number(Cow::Owned(display_f64(v))))
     } else {
         Err(Fail::Syntax(
             Cow::Owned(format!("value `{raw}` is not a finite number")),
             at,
         ))
     }
+}
+
+/// `v.to_string()` for a finite `v`, which the tree has always held (Rust's `Display`: the
+/// shortest digits that read back as `v`, never an exponent, `-0` for negative zero), laid out
+/// from serde_json's shortest digits (zmij), which every module links anyway: `Display`'s own
+/// float formatting (Grisu, a Dragon fallback and their tables) cost about 6 KB gzipped in each
+/// wasm module with YAML (BENCHMARKS.md). Both pick the closest shortest digits; when two are
+/// exactly as close, zmij takes the even one and `Display` the larger, which `is_exactly` finds.
+fn display_f64(v: f64) -> String {
+    let shortest = serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string());
+    let (negative, s) = match shortest.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, shortest.as_str()),
+    };
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (
+            &s[..i],
+            s[i + 1..]
+                .trim_start_matches('+')
+                .parse::<i32>()
+                .unwrap_or(0),
+        ),
+        None => (s, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: Vec<u8> = [int, frac].concat().into_bytes();
+    let lead = all.iter().take_while(|&&b| b == b'0').count();
+    let mut digits: Vec<u8> = all[lead..].to_vec();
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    // The value is 0.DIGITS × 10^point.
+    let mut point = int.len() as i32 + exponent - lead as i32;
+    if !digits.is_empty() {
+        // The tie: `v` exactly halfway between DIGITS and the next number of as many digits.
+        let halfway = digits
+            .iter()
+            .try_fold(0u64, |n, &d| {
+                n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+            })
+            .and_then(|n| n.checked_mul(10)?.checked_add(5));
+        let at = point - digits.len() as i32 - 1;
+        if halfway.is_some_and(|n| is_exactly(v.abs(), n, at)) {
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, b'1');
+                    point += 1;
+                    break;
+                }
+                i -= 1;
+                if digits[i] == b'9' {
+                    digits[i] = b'0';
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+            while digits.last() == Some(&b'0') {
+                digits.pop();
+            }
+        }
+    }
+    let digits = String::from_utf8(digits).unwrap_or_default();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if negative {
+        out.push('-');
+    }
+    if digits.is_empty() {
+        out.push('0');
+    } else if point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        out.push_str(a);
+        out.push('.');
+        out.push_str(b);
+    }
+    out
+}
+
+/// Whether the positive finite `v` is exactly `n × 10^k`, in integers: `v` = m × 2^e with m odd,
+/// and 10^k = 2^k × 5^k.
+fn is_exactly(v: f64, n: u64, k: i32) -> bool {
+    let bits = v.to_bits();
+    let (frac, exp) = (bits & ((1 << 52) - 1), ((bits >> 52) & 0x7ff) as i32);
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | 1 << 52, exp - 1075)
+    };
+    if m == 0 || n == 0 {
+        return m == n;
+    }
+    let (m, e) = (m >> m.trailing_zeros(), e + m.trailing_zeros() as i32);
+    let (n, twos) = (n >> n.trailing_zeros(), k + n.trailing_zeros() as i32);
+    // Odd parts: m = n × 5^k (k ≥ 0), or m × 5^-k = n (k < 0); powers of two: e = twos.
+    let five = 5u128.checked_pow(k.unsigned_abs());
+    let odd_equal = match five {
+        Some(f) if k >= 0 => f.checked_mul(u128::from(n)) == Some(u128::from(m)),
+        Some(f) => f.checked_mul(u128::from(m)) == Some(u128::from(n)),
+        None => false,
+    };
+    odd_equal && e == twos
 }
 
 fn invalid(what: &'static str, at: Span) -> Fail {
@@ -1910,6 +2019,62 @@ impl<'a> MapFrame<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn floats_print_as_display_does() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.5,
+            1.5,
+            2.5,
+            100.0,
+            1e15,
+            1e16,
+            1e17,
+            1e20,
+            1e21,
+            1e22,
+            1e23,
+            1e-5,
+            1e-6,
+            1e-7,
+            1.25e-7,
+            123456.789,
+            5e-324,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            9007199254740993.0,
+            0.30000000000000004,
+            1658206780088562.2,
+            1658206780088562.8,
+            9999999999999998.0,
+        ];
+        // Random bit patterns over every exponent (xorshift, fixed seed), short decimals, and
+        // numbers around 2^53 and beyond, where two shortest candidates can tie.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..300_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(f64::from_bits(x));
+            values.push((x % 2_000_001) as f64 / 1000.0 - 1000.0);
+            values.push(i as f64 * 1e-3);
+            values.push((x >> 11) as f64 * 4.0 + i as f64 * 0.25);
+            values.push(f64::from_bits(
+                (x & 0x000f_ffff_ffff_ffff) | ((1075 + (i % 20)) << 52),
+            ));
+        }
+        for v in values.into_iter().filter(|v| v.is_finite()) {
+            assert_eq!(super::display_f64(v), v.to_string(), "{:e}", v);
+        }
+    }
+
     use super::*;
 
     fn ok(text: &str) -> Node<'_> {
