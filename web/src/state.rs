@@ -660,7 +660,7 @@ fn set_connection(text: &str, checked: &Checked, id: &str) -> Result<String, Str
         return Err("The config has no connection id to set: add `federatedQueryConfigId` (tdx: `connection`) to the master first.".into());
     }
     // From the end, so the earlier ranges stay valid.
-    spans.sort_by_key(|s| std::cmp::Reverse(s.start));
+    cps_core::sort::sort_by_key(&mut spans, |s| std::cmp::Reverse(s.start));
     let mut out = text.to_string();
     for span in spans {
         out = set_value(&out, checked, span, id)?;

@@ -22,6 +22,7 @@ pub mod output;
 mod pipeline;
 pub mod project;
 pub mod rules;
+pub mod sort;
 pub mod syntax;
 
 pub use config::fields::Dialect;

@@ -16,7 +16,7 @@ use crate::{
 
 /// The order every report uses: by position, then severity, then end.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
+    crate::sort::sort_by(diagnostics, |a, b| {
         (a.span.start, a.severity, a.span.end).cmp(&(b.span.start, b.severity, b.span.end))
     });
 }

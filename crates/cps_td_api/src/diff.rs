@@ -87,7 +87,7 @@ impl Diff {
 
 fn changed_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> Vec<String> {
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
+    cps_core::sort::sort_by(&mut keys, |a, b| a.cmp(b));
     keys.dedup();
     keys.into_iter()
         .filter(|k| !SERVER_KEYS.contains(&k.as_str()))

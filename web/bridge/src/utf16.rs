@@ -13,8 +13,8 @@ pub fn utf16_offsets(text: &str, bytes: &[u32]) -> Vec<u32> {
     if text.is_ascii() {
         return bytes.iter().map(|&b| clamp(b) as u32).collect();
     }
-    let mut order: Vec<usize> = (0..bytes.len()).collect();
-    order.sort_unstable_by_key(|&i| bytes[i]);
+    // The module's one sort (see `cps_core::sort`).
+    let order = cps_core::sort::order(bytes.len(), &mut |a, b| bytes[a].cmp(&bytes[b]));
     let raw = text.as_bytes();
     let mut out = vec![0; bytes.len()];
     let (mut at, mut units) = (0usize, 0usize);

@@ -98,7 +98,7 @@ fn connection_progress(text: &str, status: &Status) -> Progress {
                         .filter_map(|(_, _, t)| t.conn.id().map(|i| i.value.to_string()))
                 })
                 .collect();
-            ids.sort();
+            cps_core::sort::sort_by(&mut ids, String::cmp);
             ids.dedup();
             let listed = |id: &String| list.iter().any(|c| c.id == *id);
             if ids.is_empty() {

@@ -53,7 +53,7 @@ pub fn mentions(text: &str) -> Vec<(std::ops::Range<usize>, Setting)> {
                 .map(move |(at, p)| (at..at + p.len(), s))
         })
         .collect();
-    found.sort_by_key(|(r, _)| r.start);
+    crate::sort::sort_by_key(&mut found, |(r, _)| r.start);
     found
 }
 

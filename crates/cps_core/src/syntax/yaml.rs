@@ -931,7 +931,7 @@ struct Fingerprints {
 impl Fingerprints {
     fn finish(mut self, node: NodeKind) -> String {
         if node == NodeKind::Map {
-            self.items.sort();
+            crate::sort::sort_by(&mut self.items, String::cmp);
             format!("{{{}|{}}}", self.tag, self.items.join(","))
         } else {
             format!("[{}|{}]", self.tag, self.items.join(","))
