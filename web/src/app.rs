@@ -96,6 +96,26 @@ fn open_files(picked: Vec<(String, web_sys::File)>, dispatch: Callback<Action>) 
     });
 }
 
+/// One tab of the side pane. A plain function, not a closure in the view: the view's seven
+/// tabs share one copy of this markup in the wasm (the `html!` expands to a lot of code).
+fn tab_button(tab: Tab, label: String, current: Tab, dispatch: &Callback<Action>) -> Html {
+    let dispatch = dispatch.clone();
+    let selected = current == tab;
+    html! {
+        <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
+            data-tab={format!("{tab:?}").to_ascii_lowercase()}
+            onclick={Callback::from(move |_| dispatch.emit(Action::SetTab(tab)))}>{label}</button>
+    }
+}
+
+/// A step's host (always rendered: it holds its module and its state), shown on its tab. One
+/// function for both steps, for the same reason as [`tab_button`].
+fn step_host(step: &'static str, tab: Tab, state: &State, dispatch: &Callback<Action>) -> Html {
+    html! {
+        <StepHost {step} checked={state.checked.clone()} text={AttrValue::Rc(state.text.clone())} options={state.options} checks={state.checks} visible={state.tab == tab} dispatch={dispatch.clone()} />
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     // How long the first check took: it paces the first keystrokes (see `typing.rs`).
@@ -289,15 +309,6 @@ pub fn app() -> Html {
             })
         })
     };
-    let tab_button = |tab: Tab, label: String| {
-        let dispatch = dispatch.clone();
-        let selected = state.tab == tab;
-        html! {
-            <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("selected"))}
-                data-tab={format!("{tab:?}").to_ascii_lowercase()}
-                onclick={Callback::from(move |_| dispatch.emit(Action::SetTab(tab)))}>{label}</button>
-        }
-    };
     // Read once: a previous draft is only ever kept when the page opens a share link.
     let has_previous = *use_state(|| services::load(services::PREVIOUS_DRAFT_KEY).is_some());
     // A segment completes `leftValue.name` from its audience; other files, from the catalog.
@@ -402,13 +413,13 @@ pub fn app() -> Html {
                 </section>
                 <section class="pane side-pane">
                     <div role="tablist" class="tabs">
-                        { tab_button(Tab::Problems, format!("Problems ({})", checked.diagnostics().len())) }
-                        { tab_button(Tab::Form, "Form".into()) }
-                        { tab_button(Tab::Diagram, "Data model".into()) }
-                        { tab_button(Tab::Output, "Formats".into()) }
-                        { tab_button(Tab::Settings, "Settings".into()) }
-                        { tab_button(Tab::Snowflake, "Snowflake setup".into()) }
-                        { tab_button(Tab::Upload, "Upload".into()) }
+                        { tab_button(Tab::Problems, format!("Problems ({})", checked.diagnostics().len()), state.tab, &dispatch) }
+                        { tab_button(Tab::Form, "Form".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Diagram, "Data model".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Output, "Formats".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Settings, "Settings".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Snowflake, "Snowflake setup".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Upload, "Upload".into(), state.tab, &dispatch) }
                     </div>
                     <div class="tab-body" role="tabpanel">
                         { match state.tab {
@@ -423,8 +434,8 @@ pub fn app() -> Html {
                         if state.tab == Tab::Upload && state.files.is_project() {
                             <p class="notice" data-testid="upload-parent-only">{"Upload sends the parent segment (the audience file) only: TD has published no API to write segments. Push segments with `tdx cas push`."}</p>
                         }
-                        <StepHost step="snowflake" checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} options={state.options} checks={state.checks} visible={state.tab == Tab::Snowflake} dispatch={dispatch.clone()} />
-                        <StepHost step="upload" checked={checked.clone()} text={AttrValue::Rc(state.text.clone())} options={state.options} checks={state.checks} visible={state.tab == Tab::Upload} dispatch={dispatch.clone()} />
+                        { step_host("snowflake", Tab::Snowflake, &state, &dispatch) }
+                        { step_host("upload", Tab::Upload, &state, &dispatch) }
                     </div>
                 </section>
             </main>
