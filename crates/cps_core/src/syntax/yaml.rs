@@ -793,7 +793,12 @@ impl<'a> KeyId<'a> {
             KeyId::Int(negative, magnitude) => {
                 format!("i{}{magnitude}", if *negative { "-" } else { "" })
             }
-            KeyId::Scalar(value, tag) => format!("s{tag:?}{value:?}"),
+            // Each text with its length before it, so the fingerprint still reads one way (as
+            // a quoted `{:?}` did) without linking `str`'s `Debug` escaping into every module.
+            KeyId::Scalar(value, KeyTag::Kind(k)) => format!("s{k:?}:{}:{value}", value.len()),
+            KeyId::Scalar(value, KeyTag::Custom(t)) => {
+                format!("s!{}:{t}:{}:{value}", t.len(), value.len())
+            }
             KeyId::Complex(fp) => fp.clone(),
         }
     }
