@@ -80,7 +80,7 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, HIGH_VALUE);
 
   // Fix it from a completion of the audience's names: select `LTV`, type, take `ltv`.
-  await page.locator("[data-testid=problems] li[data-code=unknown-attribute]").click();
+  await page.locator("[data-testid=problems] li[data-code=unknown-attribute] .problem-jump").click();
   assert.equal(await page.evaluate(() => window.getSelection().toString()), "LTV");
   await page.keyboard.type("lt");
   const option = page.locator(".cm-tooltip-autocomplete li[aria-selected]");
@@ -123,7 +123,7 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   // high-value.yml (its rule), and the badge says so in the field's accessible name.
   await page.click("[data-tab=diagram]");
   const titles = page.locator("[data-testid=diagram] title");
-  await titles.first().waitFor();
+  await titles.first().waitFor({ state: "attached" });
   const used = (await titles.allTextContents()).filter((t) => /^Field ltv\b/.test(t));
   assert.equal(used.length, 1, "one `ltv` field in the diagram");
   assert.match(used[0], /used by \d+ segments?: [^.]*cas\/high-value\.yml/);

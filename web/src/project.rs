@@ -51,6 +51,9 @@ pub struct Files {
     /// The audience's attribute, behavior and behavior column names (what a segment's
     /// `leftValue.name` may name), for completions in segment files.
     pub names: Rc<Vec<String>>,
+    /// The audience file by the last check (the core's `Project::audience`: exactly one parent
+    /// segment that is not an empty file).
+    audience: Option<usize>,
 }
 
 /// A new file id: unique in the page's life, so an undo history kept by the editor never
@@ -98,15 +101,7 @@ impl Files {
 
     /// The project's audience file, by the last check.
     pub fn audience(&self) -> Option<usize> {
-        let mut found = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind == Some(FileKind::ParentSegment));
-        match (found.next(), found.next()) {
-            (Some((i, _)), None) => Some(i),
-            _ => None,
-        }
+        self.audience
     }
 
     pub fn index_of(&self, name: &str) -> Option<usize> {
@@ -127,6 +122,12 @@ impl Files {
             let checked =
                 cps_core::check_named(&text, (!name.is_empty()).then_some(&*name), options);
             self.entries = Rc::new(vec![entry(&checked)]);
+            self.audience = (checked.kind == Some(FileKind::ParentSegment)
+                && !checked
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.code == cps_core::Code::EmptyFile))
+            .then_some(0);
             // An audience alone: its names make the first new segment.
             self.names = Rc::new(
                 checked
@@ -145,6 +146,7 @@ impl Files {
             options,
         );
         self.entries = Rc::new(project.files.iter().map(|f| entry(&f.checked)).collect());
+        self.audience = project.audience;
         self.names = Rc::new(
             project
                 .audience

@@ -80,8 +80,14 @@ impl Project {
                 }
             }
         }
+        // An empty (or comment-only) file is read as a parent segment with one `empty-file`
+        // error; it is no second audience: a stray file must not stop every segment's check.
         let audiences: Vec<usize> = (0..files.len())
-            .filter(|&i| files[i].checked.kind == Some(FileKind::ParentSegment))
+            .filter(|&i| {
+                let c = &files[i].checked;
+                c.kind == Some(FileKind::ParentSegment)
+                    && !c.diagnostics.iter().any(|d| d.code == Code::EmptyFile)
+            })
             .collect();
         if audiences.len() > 1 {
             let d = multiple_audiences(&files, &audiences);
