@@ -1,5 +1,7 @@
 //! The `cps` binary as a whole process: arguments, stdin, stdout, stderr and exit codes.
 
+mod common;
+use common::project;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -466,14 +468,6 @@ fn look_alike_files_get_one_error_naming_what_they_are() {
         .output()
         .unwrap();
     assert!(stdout(&o).contains("error[journey-file]"), "{}", stdout(&o));
-}
-
-fn project(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../cps_core/tests/projects")
-        .join(rel)
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// A folder laid out as `tdx cas pull` writes it, given as the project root (holding `cas/`) or

@@ -3,6 +3,8 @@
 //! a project with every kind of finding (related places in other files included), a clean
 //! project, a single file and an unreadable one.
 
+mod common;
+use common::project;
 use std::path::Path;
 use std::process::Command;
 
@@ -17,14 +19,6 @@ fn validator() -> jsonschema::Validator {
         .should_validate_formats(true)
         .build(&schema)
         .expect("the SARIF schema compiles")
-}
-
-fn project(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../cps_core/tests/projects")
-        .join(rel)
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn sarif(args: &[&str]) -> (Option<i32>, serde_json::Value) {

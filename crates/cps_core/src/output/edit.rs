@@ -992,6 +992,17 @@ impl<'t> Cx<'t> {
         (self.b.get(i) == Some(&b':')).then_some(i)
     }
 
+    /// The `:` after a list's key (the list is written after it, or replaced there).
+    fn list_colon(&self, entry: &Entry) -> Result<usize, Refused> {
+        self.colon_after(entry.key_span.end as usize)
+            .ok_or_else(|| {
+                Refused::new(
+                    "The `:` after the list's key was not found.",
+                    Some(entry.key_span),
+                )
+            })
+    }
+
     /// Where a node starts in the text: a flow collection's bracket, a block mapping's first
     /// key, a scalar's first character.
     fn first_pos(&self, node: &Node) -> usize {
@@ -1376,14 +1387,7 @@ impl<'t> Cx<'t> {
         let u = self.units(Some(entry.key_span), list)?;
         if n == 1 {
             // `key: []`: a bare `key:` would read as null.
-            let colon = self
-                .colon_after(entry.key_span.end as usize)
-                .ok_or_else(|| {
-                    Refused::new(
-                        "The `:` after the list's key was not found.",
-                        Some(entry.key_span),
-                    )
-                })?;
+            let colon = self.list_colon(entry)?;
             return Ok(self.splice(&[(colon + 1, colon + 1, " []"), (u.heads[0], u.tails[0], "")]));
         }
         let (from, to) = if k + 1 < n && blank_gap(u.tails[k], u.heads[k + 1]) {
@@ -1536,14 +1540,7 @@ impl<'t> Cx<'t> {
                 Some(entry.key_span),
             ));
         }
-        let colon = self
-            .colon_after(entry.key_span.end as usize)
-            .ok_or_else(|| {
-                Refused::new(
-                    "The `:` after the list's key was not found.",
-                    Some(entry.key_span),
-                )
-            })?;
+        let colon = self.list_colon(entry)?;
         let (cut_from, cut_to) = if vs == ve {
             (colon + 1, colon + 1)
         } else {

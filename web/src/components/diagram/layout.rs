@@ -9,6 +9,7 @@
 //! safe), which is why every label is monospace: a name that does not fit is cut with "…" and
 //! shown whole in its tooltip and accessible name.
 
+use cps_core::config::fields::is_flat_master_key;
 use cps_core::config::model::{Config, Flag, TableRef, Text};
 use cps_core::config::segment::{Condition, Group, Segment};
 use cps_core::{Diagnostic, Dialect, Severity, Span};
@@ -546,14 +547,6 @@ fn push(l: &mut Layout, p: Proto, table: usize, x: i32, y: i32, w: i32, h: i32) 
 /// Marks each error and warning on the element it belongs to: the narrowest one whose text
 /// holds where it points, else (a missing key, pointed at its object's first key) by its path.
 fn mark(l: &mut Layout, diagnostics: &[Diagnostic], config: &Config) {
-    const FLAT_MASTER: [&str; 6] = [
-        "masterSchema",
-        "masterTable",
-        "masterKeyColumn",
-        "masterCatalog",
-        "federatedQueryConfigId",
-        "connectionId",
-    ];
     let mut marked = 0;
     for d in diagnostics.iter().filter(|d| d.severity != Severity::Info) {
         if marked == MAX_MARKS {
@@ -570,7 +563,8 @@ fn mark(l: &mut Layout, diagnostics: &[Diagnostic], config: &Config) {
             };
             if under("master")
                 || under("attributes")
-                || (config.dialect == Dialect::Get && FLAT_MASTER.iter().any(|k| under(k)))
+                || (config.dialect == Dialect::Get
+                    && p.split(['.', '[']).next().is_some_and(is_flat_master_key))
             {
                 return Some(0);
             }
