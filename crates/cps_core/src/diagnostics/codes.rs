@@ -334,8 +334,8 @@ codes! {
         "an attribute on `loyalty_accounts`",
         "S5 vs S4";
     InvalidType = "invalid-type", Error,
-        "`type` is not in the type profile's set.",
-        "The server refuses other values with \"not included in the list\". The default profile is TD's published `ColumnType` (S31): string, number, timestamp, date, string_array, number_array, boolean; older sets stay as named profiles (see the type profile setting).",
+        "`type` is not one of the values the type profile setting allows.",
+        "The server refuses other values with \"not included in the list\". TD's sources list different sets, so the type profile setting chooses the one cps checks against: by default TD's published `ColumnType` (S31): string, number, timestamp, date, string_array, number_array, boolean; the older sets can be chosen there.",
         "`type: varchar`",
         "S31 (default profile); S10, S11, S13 (other profiles)";
     TypeInferred = "type-inferred", Info,
@@ -360,7 +360,7 @@ codes! {
         "S22";
     IdentifierCase = "identifier-case", Warning,
         "A name's case may not match what Snowflake resolves.",
-        "Snowflake folds unquoted names to upper case; the current CAS backend matches case-sensitively, the legacy api-cas host expected lower case (see the identifier case setting).",
+        "Snowflake folds unquoted names to upper case; the current CAS backend matches case-sensitively, the legacy api-cas host expected lower case; see the identifier case setting.",
         "`table: customers` when the table is `CUSTOMERS`",
         "S10 vs S11; S22";
     ServerRefused = "server-refused", Error,
@@ -443,7 +443,7 @@ codes! {
         "S10 (V22)";
     CatalogNameCase = "catalog-name-case", Error,
         "A schema, table or column exists, but under a name that differs in case or quoting, so the name as written does not find it.",
-        "Snowflake resolves unquoted names in upper case and quoted names exactly: `customers` finds `CUSTOMERS`, `\"customers\"` does not, and a table created as `\"Customers\"` is found only by `\"Customers\"`. The current backend matches exactly (identifier case setting).",
+        "Snowflake resolves unquoted names in upper case and quoted names exactly: `customers` finds `CUSTOMERS`, `\"customers\"` does not, and a table created as `\"Customers\"` is found only by `\"Customers\"`. The current backend matches exactly; see the identifier case setting.",
         "`table: Customers` when the table was created as `\"Customers\"`",
         "S22, S11";
     CatalogUnknownTable = "catalog-unknown-table", Error,

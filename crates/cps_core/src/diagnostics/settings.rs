@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn settings_are_found_and_get_their_flags() {
-        let help = "write `A` (identifier case setting: exact), or change the type profile setting";
+        let help = "write `A` under the identifier case setting, or change the type profile setting";
         let found = mentions(help);
         assert_eq!(
             found.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(&help[found[1].0.clone()], "type profile setting");
         assert_eq!(
             with_flags(help),
-            "write `A` (identifier case setting (--identifier-case): exact), or change the type profile setting (--types)"
+            "write `A` under the identifier case setting (--identifier-case), or change the type profile setting (--types)"
         );
         assert!(matches!(with_flags("no setting here"), Cow::Borrowed(_)));
     }

@@ -697,12 +697,12 @@ fn identifiers(c: &Config, s: &Settings, out: &mut Vec<Diagnostic>) {
                 };
                 let help = match s.identifier_case {
                     IdentifierCase::Exact => format!(
-                        "Snowflake stores unquoted names in upper case and the current CAS backend matches exactly: write `{}`, or {} if the object was created with that exact case (identifier case setting: exact)",
+                        "Snowflake stores unquoted names in upper case and the current CAS backend matches exactly: write `{}`, or {} if the object was created with that exact case; names are matched as written under the identifier case setting",
                         id.resolved,
                         ident::quote(&t.value)
                     ),
                     IdentifierCase::Lowercase => format!(
-                        "the legacy api-cas backend reads names through Trino, which lower-cases them: write `{}` (identifier case setting: lowercase)",
+                        "the legacy api-cas backend reads names through Trino, which lower-cases them: write `{}`; names are lower-cased under the identifier case setting",
                         t.value.to_ascii_lowercase()
                     ),
                 };
