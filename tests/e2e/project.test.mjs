@@ -62,7 +62,8 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, HIGH_VALUE);
   const entry = page.locator("[data-testid=problems] li[data-code=unknown-attribute]");
   await entry.waitFor();
-  assert.match(await entry.textContent(), /`LTV` is not an attribute of `Customer360 Snowflake` \(customer360\.yml:18\)/);
+  assert.match(await entry.textContent(), /LTV is not an attribute of Customer360 Snowflake \(customer360\.yml:18\)/);
+  assert.deepEqual(await entry.locator(".message code").allTextContents(), ["LTV", "Customer360 Snowflake"]);
   assert.equal(await entry.getAttribute("data-line"), String(HIGH_VALUE.split("\n").findIndex((l) => l.includes("LTV")) + 1));
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   assert.equal(await page.locator(".cm-lintRange-error").first().textContent(), "LTV");

@@ -39,7 +39,9 @@ test("an invalid config shows the diagnostic at the right place in the editor an
   const line = text.split("\n").findIndex((l) => l.startsWith("timezone:")) + 1;
   const entry = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
   assert.equal(await entry.getAttribute("data-line"), String(line));
-  assert.match(await entry.textContent(), /did you mean `Asia\/Tokyo`/);
+  // The message's names are drawn as code, without the terminal's backticks.
+  assert.match(await entry.textContent(), /did you mean Asia\/Tokyo\?/);
+  assert.deepEqual(await entry.locator(".message code, .help code").allTextContents(), ["Tokyo", "Asia/Tokyo"]);
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   assert.equal(await page.locator(".cm-lint-marker-error").count(), 1);
   // Clicking the problem selects its range in the editor.

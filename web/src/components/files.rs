@@ -107,7 +107,7 @@ pub fn related(d: &Diagnostic, ctx: &ProjectCtx) -> Html {
                 onclick={Callback::from(move |e: MouseEvent| {
                     e.stop_propagation();
                     open.emit((i, span));
-                })}>{format!("{name}:{line}: {}", r.message)}</button>
+                })}>{format!("{name}:{line}: ")}{crate::components::problems::words(&r.message)}</button>
         })
     });
     html! { <>{ for links }</> }

@@ -198,7 +198,8 @@ pub fn form(props: &FormProps) -> Html {
     html! {
         <div class="form" data-testid="form">
             <p class="note" data-testid="form-note">{"Edits here change the text in place: adding, removing or reordering entries moves their lines with their comments and keeps the rest of the file as written. Use the editor's undo to go back."}</p>
-            <fieldset class="card">
+            // One field a row: a name or time zone is often longer than half the pane.
+            <fieldset class="card single">
                 <legend>{"Parent segment"}</legend>
                 { field("Name", &config.name, d, "form-name".into()) }
                 { long_field("Description", &config.description, d, "form-description".into()) }
@@ -214,7 +215,7 @@ pub fn form(props: &FormProps) -> Html {
                     { field("Table", &m.table.table, d, "form-master-table".into()) }
                     { field("Key column", &m.key_column, d, "form-master-key".into()) }
                 } else {
-                    <p class="blocked">{"No master table: add `master` in the editor."}</p>
+                    <p class="blocked">{crate::components::problems::words("No master table: add `master` in the editor.")}</p>
                 }
             </fieldset>
             <h2 class="section">{"Attributes"}</h2>
