@@ -375,6 +375,12 @@ pub fn upload(props: &UploadProps) -> Html {
                 <button onclick={start(Which::ListConfigs)} disabled={state.op(Which::ListConfigs).is_none()} data-testid="td-check">{"Check connection"}</button>
                 <button class="primary" onclick={start(Which::Review)} disabled={state.op(Which::Review).is_none()} data-testid="td-review">{"Review upload"}</button>
             </div>
+            // Why both buttons are greyed out, before a key is typed (or when it cannot be one).
+            if let (Err(e), false) = (state.api_key(), state.busy()) {
+                <p class="note" data-testid="td-key-needed">{ if state.key.trim().is_empty() {
+                    "Type or paste your TD API key above to check the connection or review the upload.".to_string()
+                } else { e } }</p>
+            }
             if let Err(e) = &*state.body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
             if let Status::Busy(label) = &state.status { <p class="status" role="status" data-testid="td-busy">{*label}</p> }
             if !state.notes.is_empty() {
