@@ -154,7 +154,7 @@ fn copy_button(text: &str, testid: &'static str) -> Html {
 /// Problems in a pasted text (a key, an export), by line and column of that text.
 /// cps's words as the page shows them: each `` `name` `` as code, without its backticks (as the
 /// studio's problems panel draws them).
-fn words(text: &str) -> Html {
+pub(crate) fn words(text: &str) -> Html {
     html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
         html! { <code class="name">{part.to_string()}</code> }
     } else {
