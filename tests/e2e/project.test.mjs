@@ -62,16 +62,16 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, HIGH_VALUE);
   const entry = page.locator("[data-testid=problems] li[data-code=unknown-attribute]");
   await entry.waitFor();
-  assert.match(await entry.textContent(), /LTV is not an attribute of Customer360 Snowflake \(customer360\.yml:18\)/);
-  assert.deepEqual(await entry.locator(".message code").allTextContents(), ["LTV", "Customer360 Snowflake"]);
+  assert.match(await entry.textContent(), /`LTV` is not an attribute of `Customer360 Snowflake` \(customer360\.yml:18\)/);
+  assert.deepEqual(await entry.locator(".message code").allInnerTexts(), ["LTV", "Customer360 Snowflake"]);
   assert.equal(await entry.getAttribute("data-line"), String(HIGH_VALUE.split("\n").findIndex((l) => l.includes("LTV")) + 1));
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   assert.equal(await page.locator(".cm-lintRange-error").first().textContent(), "LTV");
   // Uploading is the parent's only: the list says so while a segment is active.
   assert.match(await page.textContent("[data-testid=segment-note]"), /Uploading sends the parent segment only/);
   // The command is drawn as code, not between the terminal's backticks.
-  assert.equal(await page.textContent("[data-testid=segment-note] code"), "tdx cas push");
-  assert.ok(!(await page.textContent("[data-testid=files]")).includes("`"));
+  assert.equal(await page.innerText("[data-testid=segment-note] code"), "tdx cas push");
+  assert.ok(!(await page.innerText("[data-testid=files]")).includes("`"));
 
   // The related place opens the audience at the attribute, and back.
   const related = entry.locator("[data-testid=related]").first();

@@ -20,10 +20,11 @@ pub struct ProblemsProps {
     pub project: Option<crate::components::files::ProjectCtx>,
 }
 
-/// cps's words as the page shows them: each `` `name` `` as code, without its backticks.
+/// cps's words as the page shows them: each `` `name` `` as code, its backticks not drawn (they
+/// stay in the text, hidden, so the words read and copy as the CLI prints them).
 pub fn words(text: &str) -> Html {
     html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
-        html! { <code class="name">{part.to_string()}</code> }
+        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
     } else {
         html! { {part.to_string()} }
     }) }</> }

@@ -156,7 +156,7 @@ fn copy_button(text: &str, testid: &'static str) -> Html {
 /// studio's problems panel draws them).
 pub(crate) fn words(text: &str) -> Html {
     html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
-        html! { <code class="name">{part.to_string()}</code> }
+        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
     } else {
         html! { {part.to_string()} }
     }) }</> }
