@@ -105,6 +105,11 @@ for (const width of [1024, 1440]) {
         await openTab(page, tab);
         for (const p of await layoutProblems(page)) found.push(`${tab}: ${p}`);
       }
+      if (width === 1440) {
+        // Wide enough for the tabs in one row: none left alone on a second one.
+        const rows = await page.$$eval("[role=tab]", (tabs) => new Set(tabs.map((t) => Math.round(t.getBoundingClientRect().top))).size);
+        if (rows !== 1) found.push(`the tabs take ${rows} rows`);
+      }
       assert.deepEqual(found, []);
       assert.deepEqual(problems, []);
       await context.close();
