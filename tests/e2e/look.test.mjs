@@ -141,6 +141,12 @@ test("cps's words read as words at 1024 px: names as code, a problem's place on 
   const boxed = await page.evaluate(() => [...document.querySelectorAll("[data-testid=problems] .problem-head *")]
     .filter((el) => { const s = getComputedStyle(el); return parseFloat(s.paddingTop) > 0 || parseFloat(s.paddingBottom) > 0 || parseFloat(s.borderBottomWidth) > 0; })
     .map((el) => `problems: a box around “${el.textContent}”`));
+  // The editor's hover on an underline says the same words the same way.
+  await page.hover(".cm-lintRange-error");
+  const tip = page.locator(".cm-tooltip-lint");
+  await tip.waitFor();
+  if ((await tip.innerText()).includes("`")) found.push(`editor tooltip: backticks in “${await tip.innerText()}”`);
+  assert.deepEqual(await tip.locator("code.name").allInnerTexts(), ["Tokyo", "Asia/Tokyo"]);
   assert.deepEqual([...found, ...boxed], []);
   assert.deepEqual(problems, []);
   await context.close();
