@@ -120,15 +120,27 @@ export async function axeViolations(page) {
 }
 
 /// Everything in the panes that does not fit: a pane (or a scroll area inside it that must not
-/// scroll sideways) wider than its box, and text elements whose box reaches past the pane's or
-/// is cut off in its own box (scrollWidth beyond clientWidth with overflow hidden). Measured on
-/// element boxes, not pixels.
+/// scroll sideways) wider than its box, text elements whose box reaches past the pane's or is
+/// cut off in its own box (scrollWidth beyond clientWidth with overflow hidden), and one-line
+/// fields (inputs, selects) too narrow for the text they show. Measured on element boxes and
+/// the text's width in its font, not pixels.
 export async function layoutProblems(page) {
   return page.evaluate(() => {
     const out = [];
     const name = (el) => el.dataset.testid ? `[data-testid=${el.dataset.testid}]`
       : el.tagName.toLowerCase() + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
     const visible = (el) => el.offsetParent !== null && el.getClientRects().length > 0;
+    // What a one-line box shows (an input's value or placeholder, a select's chosen option) and
+    // the width its text needs, measured in the box's own font; a select's arrow takes ~20 px.
+    const canvas = document.createElement("canvas").getContext("2d");
+    const shown = (el) => el.tagName === "SELECT" ? el.selectedOptions[0]?.textContent ?? "" : el.value || el.placeholder || "";
+    const fits = (el) => {
+      const style = getComputedStyle(el);
+      canvas.font = style.font;
+      const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - (el.tagName === "SELECT" ? 20 : 0);
+      return canvas.measureText(shown(el)).width <= room + 1;
+    };
+    const oneLine = "input:not([type=checkbox]):not([type=radio]):not([type=file]):not([type=password]), select";
     // The page itself never scrolls sideways.
     const doc = document.documentElement;
     if (doc.scrollWidth > doc.clientWidth + 1) out.push(`page: ${doc.scrollWidth} > ${doc.clientWidth}`);
@@ -144,6 +156,10 @@ export async function layoutProblems(page) {
         if (r.width === 0 || r.height === 0) continue;
         if (r.right > box.right + 1 || r.left < box.left - 1) {
           out.push(`${name(el)} reaches past ${name(c)} (${Math.round(r.left)}–${Math.round(r.right)} vs ${Math.round(box.left)}–${Math.round(box.right)})`);
+          continue;
+        }
+        if (el.matches(oneLine) && !fits(el)) {
+          out.push(`${name(el)} cuts its text off: “${shown(el)}”`);
           continue;
         }
         const style = getComputedStyle(el);

@@ -29,7 +29,52 @@ async function openTab(page, tab) {
   await page.click(`[data-tab=${tab}]`);
   if (tab === "snowflake") await page.waitForSelector("[data-testid=snowflake]");
   if (tab === "upload") await page.waitForSelector("[data-testid=upload]");
-  if (tab === "upload") await page.click("[data-testid=dry-run] summary");
+  if (tab === "upload") {
+    // The region with the longest name, so a narrow pane has to fit it.
+    const longest = await page.$eval("[data-testid=td-region]", (s) => [...s.options].sort((a, b) => b.text.length - a.text.length)[0].value);
+    await page.selectOption("[data-testid=td-region]", longest);
+    await page.click("[data-testid=dry-run] summary");
+  }
+}
+
+/// Text on the page (outside the editor and code blocks) that still shows the terminal's
+/// backticks around a name, instead of drawing the name as code.
+function backticks() {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.includes("`") || el.closest(".cm-editor, pre, textarea, svg, .visually-hidden, [hidden]") || el.offsetParent === null) continue;
+    out.push(n.textContent.trim().slice(0, 80));
+  }
+  return out;
+}
+
+/// Words broken across two lines where they must stay whole: a command-line flag in a help text
+/// (`--identifier-case`), a name in a code block shorter than its line (`DATA_TYPE`); and code
+/// blocks that scroll sideways instead of wrapping.
+function broken() {
+  const out = [];
+  const lines = (node, from, to) => {
+    const r = document.createRange();
+    r.setStart(node, from);
+    r.setEnd(node, to);
+    return new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top))).size;
+  };
+  const shown = (el) => el.offsetParent !== null && !el.closest(".cm-editor, svg, [hidden]");
+  const walk = document.createTreeWalker(document.querySelector(".side-pane"), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (!shown(n.parentElement)) continue;
+    const code = n.parentElement.closest("pre");
+    const words = code ? /[A-Za-z0-9_]{2,24}/g : /--[a-z][a-z-]+/g;
+    for (const m of n.textContent.matchAll(words)) {
+      if (lines(n, m.index, m.index + m[0].length) > 1) out.push(`“${m[0]}” is split across lines`);
+    }
+  }
+  for (const pre of document.querySelectorAll(".side-pane pre")) {
+    if (shown(pre) && pre.scrollWidth > pre.clientWidth + 1) out.push(`${pre.dataset.testid ?? pre.className} scrolls sideways`);
+  }
+  return out;
 }
 
 for (const colorScheme of ["light", "dark"]) {
@@ -60,12 +105,52 @@ for (const width of [1024, 1440]) {
         await openTab(page, tab);
         for (const p of await layoutProblems(page)) found.push(`${tab}: ${p}`);
       }
+      if (width === 1440) {
+        // Wide enough for the tabs in one row: none left alone on a second one.
+        const rows = await page.$$eval("[role=tab]", (tabs) => new Set(tabs.map((t) => Math.round(t.getBoundingClientRect().top))).size);
+        if (rows !== 1) found.push(`the tabs take ${rows} rows`);
+      }
       assert.deepEqual(found, []);
       assert.deepEqual(problems, []);
       await context.close();
     });
   }
 }
+
+test("cps's words read as words at 1024 px: names as code, a problem's place on one plain line, flags and SQL names whole", async () => {
+  const { page, problems, context } = await openPage(browser, server.url, ".cm-content", { viewport: { width: 1024, height: 768 } });
+  await replaceText(page, MIXED);
+  await page.waitForSelector("[data-testid=problems] .problem-group");
+  const found = [];
+  for (const tab of TABS) {
+    await openTab(page, tab);
+    if (tab === "snowflake") await page.waitForSelector("[data-testid=sf-checkpack-sql]");
+    if (tab === "output") {
+      // A config without errors, so the converted file is shown; then back to the mixed one.
+      await replaceText(page, SNOWFLAKE.replace("Snowflake database", "Snowflake database, described at some length so the line is longer than the pane"));
+      await page.waitForSelector("[data-testid=converted]");
+      for (const p of await page.evaluate(broken)) found.push(`${tab}: ${p}`);
+      await replaceText(page, MIXED);
+    }
+    for (const t of await page.evaluate(backticks)) found.push(`${tab}: backticks in “${t}”`);
+    for (const p of await page.evaluate(broken)) found.push(`${tab}: ${p}`);
+  }
+  // A problem's head (position, code, key path) is small print on one line: none of the page's
+  // other boxes (the guided path's bar) lends it padding or a border.
+  await openTab(page, "problems");
+  const boxed = await page.evaluate(() => [...document.querySelectorAll("[data-testid=problems] .problem-head *")]
+    .filter((el) => { const s = getComputedStyle(el); return parseFloat(s.paddingTop) > 0 || parseFloat(s.paddingBottom) > 0 || parseFloat(s.borderBottomWidth) > 0; })
+    .map((el) => `problems: a box around “${el.textContent}”`));
+  // The editor's hover on an underline says the same words the same way.
+  await page.hover(".cm-lintRange-error");
+  const tip = page.locator(".cm-tooltip-lint");
+  await tip.waitFor();
+  if ((await tip.innerText()).includes("`")) found.push(`editor tooltip: backticks in “${await tip.innerText()}”`);
+  assert.deepEqual(await tip.locator("code.name").allInnerTexts(), ["Tokyo", "Asia/Tokyo"]);
+  assert.deepEqual([...found, ...boxed], []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
 
 test("the layout check fails on a pane that overflows and on text cut off", async () => {
   // The check itself, on a page made to fail it: it must not pass everything.
@@ -80,9 +165,15 @@ test("the layout check fails on a pane that overflows and on text cut off", asyn
     cut.style.cssText = "width: 40px; overflow: hidden; white-space: nowrap";
     cut.textContent = "a sentence far longer than forty pixels";
     body.append(cut);
+    const field = document.createElement("input");
+    field.style.width = "60px";
+    field.value = "a value far longer than sixty pixels";
+    field.dataset.testid = "narrow-input";
+    body.append(field);
   });
   const found = await layoutProblems(page);
   assert.ok(found.some((p) => p.includes("reaches past")), found.join("\n"));
   assert.ok(found.some((p) => p.includes("cuts its text off")), found.join("\n"));
+  assert.ok(found.some((p) => p.startsWith("[data-testid=narrow-input] cuts its text off")), found.join("\n"));
   await context.close();
 });

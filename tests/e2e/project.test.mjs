@@ -63,11 +63,15 @@ test("a folder opens as a project; a segment's G5 error is in its file and fixed
   const entry = page.locator("[data-testid=problems] li[data-code=unknown-attribute]");
   await entry.waitFor();
   assert.match(await entry.textContent(), /`LTV` is not an attribute of `Customer360 Snowflake` \(customer360\.yml:18\)/);
+  assert.deepEqual(await entry.locator(".message code").allInnerTexts(), ["LTV", "Customer360 Snowflake"]);
   assert.equal(await entry.getAttribute("data-line"), String(HIGH_VALUE.split("\n").findIndex((l) => l.includes("LTV")) + 1));
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   assert.equal(await page.locator(".cm-lintRange-error").first().textContent(), "LTV");
   // Uploading is the parent's only: the list says so while a segment is active.
   assert.match(await page.textContent("[data-testid=segment-note]"), /Uploading sends the parent segment only/);
+  // The command is drawn as code, not between the terminal's backticks.
+  assert.equal(await page.innerText("[data-testid=segment-note] code"), "tdx cas push");
+  assert.ok(!(await page.innerText("[data-testid=files]")).includes("`"));
 
   // The related place opens the audience at the attribute, and back.
   const related = entry.locator("[data-testid=related]").first();
@@ -152,9 +156,21 @@ test("dropped files form a project; a new segment is valid; the share link carri
   assert.match(await editorText(page), /leftValue: \{ name: email \}/);
   await page.waitForSelector("[data-testid=no-problems]");
 
-  // Upload: parent-only, said where a user looks.
+  // Upload: parent-only, said where a user looks. With a segment open, the guided path names
+  // the parent instead of calling the segment a wrong config, and one click opens the parent.
   await page.click("[data-tab=upload]");
   assert.match(await page.textContent("[data-testid=upload-parent-only]"), /parent segment \(the audience file\) only/);
+  const config = page.locator("[data-testid=path] [data-step=config]");
+  assert.equal(await config.getAttribute("data-state"), "done");
+  assert.equal(await config.locator(".path-status").textContent(), "parent: customer360.yml");
+  assert.equal((await page.textContent("[data-testid=readiness]")).trim(), "✕ A segment is open: upload the parent from customer360.yml");
+  await page.click("[data-testid=open-audience]");
+  await page.waitForFunction((t) => window.cpsEditor.getDoc(1) === t, AUDIENCE);
+  assert.equal(await current(page), "customer360.yml");
+  await page.waitForSelector("[data-testid=readiness][data-ready=true]");
+  assert.equal(await page.locator("[data-testid=open-audience]").count(), 0);
+  await page.click('[data-testid=files] li.file[data-file="new-segment.yml"] .file-open');
+  await page.waitForFunction(() => window.cpsEditor.getDoc(1).startsWith("type: composable_segment"));
 
   // The share link carries all three files to a fresh browser.
   await page.click("[data-testid=share]");

@@ -164,6 +164,12 @@ test("the ALTER USER for a generated key can use the rotation slot and says to m
 
 test("the zero-copy step checks the account, writes the grants and puts the config id in every entry", async () => {
   const { page, problems, context } = await snowflakeTab();
+  // Before anything is typed, the console checklist says which value goes where (not "account ,
+  // user ,"), and then shows the values typed.
+  const checklist = page.locator("[data-testid=sf-checklist]");
+  assert.match(await checklist.textContent(), /Snowflake: account \(the account identifier above\), user \(the user above\), authentication Key Pair/);
+  assert.match(await checklist.textContent(), /role \(the role above\), warehouse \(the warehouse above\), database \(the database above\)\./);
+  assert.equal(await checklist.locator("code").count(), 0);
   await page.fill("[data-testid=sf-account]", "https://myorg-acct.snowflakecomputing.com");
   await page.waitForSelector("[data-testid=sf-account-note].warn");
   await page.fill("[data-testid=sf-account]", "myorg-account123");
@@ -172,6 +178,7 @@ test("the zero-copy step checks the account, writes the grants and puts the conf
   await page.fill("[data-testid=sf-database]", "CDP_PROD");
   await page.fill("[data-testid=sf-zc-user]", "TD_USER");
   await page.fill("[data-testid=sf-role]", "TD_ROLE");
+  assert.deepEqual(await checklist.locator("code").allTextContents(), ["myorg-account123", "TD_USER", "TD_ROLE", "COMPUTE_WH", "CDP_PROD"]);
   const grants = await page.textContent("[data-testid=sf-grants]");
   assert.match(grants, /GRANT USAGE ON WAREHOUSE COMPUTE_WH TO ROLE TD_ROLE;/);
   assert.match(grants, /GRANT USAGE ON DATABASE CDP_PROD TO ROLE TD_ROLE;/);

@@ -40,6 +40,9 @@ test("an invalid config shows the diagnostic at the right place in the editor an
   const entry = page.locator("[data-testid=problems] li[data-code=invalid-timezone]");
   assert.equal(await entry.getAttribute("data-line"), String(line));
   assert.match(await entry.textContent(), /did you mean `Asia\/Tokyo`/);
+  // The message's names are drawn as code, without the terminal's backticks.
+  assert.match(await entry.innerText(), /did you mean Asia\/Tokyo\?/);
+  assert.deepEqual(await entry.locator(".message code, .help code").allInnerTexts(), ["Tokyo", "Asia/Tokyo"]);
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "1 error");
   assert.equal(await page.locator(".cm-lint-marker-error").count(), 1);
   // Clicking the problem selects its range in the editor.
@@ -51,6 +54,28 @@ test("an invalid config shows the diagnostic at the right place in the editor an
   await page.waitForSelector("[data-testid=no-problems]");
   assert.equal(await page.locator(".cm-lintRange-error").count(), 0);
   assert.equal(await page.textContent("[data-testid=counts] .errors"), "0 errors");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the form marks the field a finding points into, with its words, until it is fixed", async () => {
+  const { page, problems, context } = await openPage(browser, server.url);
+  await replaceText(page, SNOWFLAKE.replace("timezone: Asia/Tokyo", "timezone: Tokyo").replace("  schema: PUBLIC\n  table: CUSTOMERS\n  key_column", "  schema: public\n  table: CUSTOMERS\n  key_column"));
+  await page.click("[data-tab=form]");
+  const tz = page.locator("[data-testid=form-timezone]");
+  await page.waitForSelector("[data-testid=form-timezone][aria-invalid=true]");
+  assert.equal(await page.innerText("#form-timezone-finding"), "Tokyo is not an IANA time zone name");
+  assert.equal(await tz.getAttribute("aria-describedby"), "form-timezone-finding");
+  // A warning is marked too, without making the field invalid; fields without findings are plain.
+  const schema = page.locator("[data-testid=form-master-schema]");
+  assert.equal(await schema.getAttribute("aria-invalid"), null);
+  assert.match(await page.innerText("[data-testid=form-master-schema-finding]"), /Snowflake resolves public as PUBLIC/);
+  assert.equal(await page.locator("[data-testid=form-name-finding]").count(), 0);
+  // Fixed in the form: the mark goes.
+  await tz.fill("Asia/Tokyo");
+  await tz.press("Tab");
+  await page.waitForSelector("[data-testid=form-timezone]:not([aria-invalid])");
+  assert.equal(await page.locator("[data-testid=form-timezone-finding]").count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -53,6 +53,22 @@ async function assertNoKeyLeft(page, problems, { session = false } = {}) {
   assert.ok(!problems.some((p) => p.includes(SECRET)), "key in the console");
 }
 
+test("before a key is typed, the page says why both buttons wait, and what is wrong with a key that cannot be one", async () => {
+  const { page, problems, context } = await uploadTab("");
+  assert.equal(await page.isDisabled("[data-testid=td-check]"), true);
+  assert.equal(await page.isDisabled("[data-testid=td-review]"), true);
+  const why = page.locator("[data-testid=td-key-needed]");
+  assert.equal(await why.textContent(), "Type or paste your TD API key above to check the connection or review the upload.");
+  await page.fill("[data-testid=td-key]", "1/fake secret");
+  assert.match(await why.textContent(), /contains spaces or control characters: paste it again/);
+  assert.ok(!(await why.textContent()).includes("fake secret"), "the key is not echoed");
+  await page.fill("[data-testid=td-key]", KEY);
+  await why.waitFor({ state: "detached" });
+  assert.equal(await page.isDisabled("[data-testid=td-review]"), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("check connection lists the zero-copy configs; picking one fills every entry; create shows the id", async () => {
   const { page, problems, context } = await uploadTab();
   await page.click("[data-testid=td-check]");

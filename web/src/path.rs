@@ -88,7 +88,26 @@ pub fn steps(s: &State) -> Vec<Step> {
         }
     };
 
-    let config = if s.text.trim().is_empty() {
+    // A segment open in a project is not what is uploaded: the stage speaks of its parent (the
+    // audience file) instead of calling the segment a wrong config.
+    let segment_open = c.kind == Some(FileKind::Segment) && s.files.is_project();
+    let audience = s
+        .files
+        .audience()
+        .and_then(|i| Some((s.files.audience_name()?, s.files.entries.get(i)?.errors)));
+    let config = if segment_open {
+        match audience {
+            Some((name, 0)) => (Standing::Done, format!("parent: {name}")),
+            Some((name, n)) => (
+                Standing::Attention,
+                format!("parent {name}: {}", plural(n, "error")),
+            ),
+            None => (
+                Standing::Attention,
+                "a segment: open its audience file too".into(),
+            ),
+        }
+    } else if s.text.trim().is_empty() {
         (NOT_STARTED, "empty".into())
     } else if reads {
         (
@@ -182,6 +201,16 @@ pub struct Readiness {
 
 pub fn readiness(s: &State) -> Readiness {
     let c = &s.checked;
+    if c.kind == Some(FileKind::Segment) && s.files.is_project() {
+        // Upload sends the parent segment, from its own file.
+        return Readiness {
+            ready: false,
+            text: match s.files.audience_name() {
+                Some(name) => format!("A segment is open: upload the parent from {name}"),
+                None => "A segment is open: open its audience file to upload".into(),
+            },
+        };
+    }
     let shown = c.diagnostics();
     let errors = cps_core::diagnostics::count(shown, Severity::Error);
     let reads = c.config.is_some() && c.kind.is_none_or(|k| k == FileKind::ParentSegment);
@@ -354,6 +383,41 @@ mod tests {
             SNOWFLAKE.replace("connection: '167'", "connection: abc"),
         ));
         assert_eq!(of(&s, "connection").0, Standing::Attention);
+    }
+
+    #[test]
+    fn a_segment_open_in_a_project_points_to_its_parent() {
+        const AUDIENCE: &str =
+            include_str!("../../crates/cps_core/tests/projects/pulled-valid/cas/customer360.yml");
+        const HIGH_VALUE: &str =
+            include_str!("../../crates/cps_core/tests/projects/pulled-valid/cas/high-value.yml");
+        let s = state(SNOWFLAKE).reduce(Action::Open(crate::project::Opened {
+            files: vec![
+                ("cas/customer360.yml".into(), AUDIENCE.into()),
+                (
+                    "cas/high-value.yml".into(),
+                    HIGH_VALUE.replace("{ name: ltv }", "{ name: LTV }"),
+                ),
+            ],
+            found: 2,
+            refused: Vec::new(),
+        }));
+        assert_eq!(of(&s, "config").0, Standing::Done, "the audience is active");
+        let s = s.reduce(Action::Switch(1));
+        // Not "a composable segment, not a parent segment": the parent is named, and it is fine.
+        assert_eq!(
+            of(&s, "config"),
+            (Standing::Done, "parent: customer360.yml".into())
+        );
+        // The segment's own error is still its file's.
+        assert_eq!(of(&s, "file"), (Standing::Attention, "1 error".into()));
+        assert_eq!(
+            readiness(&s),
+            Readiness {
+                ready: false,
+                text: "A segment is open: upload the parent from customer360.yml".into()
+            }
+        );
     }
 
     #[test]

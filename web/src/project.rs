@@ -104,6 +104,11 @@ impl Files {
         self.audience
     }
 
+    /// The audience file's name without its folder (`customer360.yml`), as the file list shows it.
+    pub fn audience_name(&self) -> Option<&str> {
+        Some(short(&self.files.get(self.audience?)?.name))
+    }
+
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.files.iter().position(|f| &*f.name == name)
     }
@@ -309,6 +314,11 @@ fn entry(checked: &Checked) -> Entry {
 }
 
 /// Where `name` goes among `names` kept in the file list's order: by folder, then by name.
+/// `cas/Marketing/vip.yml` → `vip.yml` (its folder is the group's heading).
+pub fn short(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
 pub fn list_position<'a>(names: impl Iterator<Item = &'a str>, name: &str) -> usize {
     let key = (folder(name), name);
     names.take_while(|n| (folder(n), *n) <= key).count()

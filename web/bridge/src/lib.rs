@@ -7,14 +7,16 @@
 //!   Blob downloads, the clipboard, reading a picked or dropped file.
 //! - [`utf16`]: byte offsets to the editor's UTF-16 offsets, one pass for all of them.
 //! - [`base64url`]: share links' encoding, through `base64ct`.
+//! - [`words`]: messages' `` `names` `` as code parts, for drawing them on the page.
 //!
 //! Both sides depend on this crate, so the two cannot drift apart. The pure parts ([`message`],
-//! [`utf16`], [`base64url`]) are tested natively.
+//! [`utf16`], [`base64url`], [`words`]) are tested natively.
 
 pub mod base64url;
 pub mod browser;
 pub mod message;
 pub mod utf16;
+pub mod words;
 
 pub use message::{
     Body, Finding, Findings, Level, Mark, Message, Outcome, Progress, Revision, Source, Stage,

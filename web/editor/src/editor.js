@@ -396,6 +396,31 @@ function setLanguage(id, language) {
 
 const severities = new Set(["error", "warning", "info", "hint"]);
 
+// A diagnostic's words in its hover tooltip as the problems panel draws them: one line each,
+// every `name` as code (the backticks kept in the text, not drawn; style.css `code.name`).
+function renderWords(message) {
+  return () => {
+    const box = document.createElement("div");
+    for (const line of message.split("\n")) {
+      const p = box.appendChild(document.createElement("div"));
+      const parts = line.split(/(`[^`]+`)/);
+      for (const part of parts) {
+        if (part.length > 2 && part.startsWith("`") && part.endsWith("`")) {
+          const code = p.appendChild(document.createElement("code"));
+          code.className = "name";
+          for (const t of ["`", part.slice(1, -1), "`"]) {
+            const s = code.appendChild(t === "`" ? document.createElement("span") : document.createTextNode(t));
+            if (t === "`") { s.className = "tick"; s.textContent = "`"; }
+          }
+        } else if (part) {
+          p.appendChild(document.createTextNode(part));
+        }
+      }
+    }
+    return box;
+  };
+}
+
 function setDiagnosticsJson(id, jsonText) {
   const editor = get(id, "setDiagnostics");
   if (!editor) return;
@@ -440,6 +465,7 @@ function paint(id, editor, input) {
       severity: severities.has(d.severity) ? d.severity : "error",
       message: String(d.message ?? ""),
     };
+    diagnostic.renderMessage = renderWords(diagnostic.message);
     if (d.source != null && d.source !== "") diagnostic.source = String(d.source);
     diagnostics.push(diagnostic);
   }

@@ -2,7 +2,7 @@
 //! problem counts; journeys listed as skipped), and the links of a diagnostic to its related
 //! places in other open files (`Related`), which open that file at that place.
 
-use crate::project::Files;
+use crate::project::{short, Files};
 use crate::state::Action;
 use cps_core::{Diagnostic, FileKind, Span};
 use yew::prelude::*;
@@ -14,11 +14,6 @@ pub struct ProjectCtx {
     pub files: Files,
     /// Opens file `.0` with `.1` selected.
     pub on_open: Callback<(usize, Span)>,
-}
-
-/// `cas/Marketing/vip.yml` → `vip.yml` (its folder is the group's heading).
-fn short(name: &str) -> &str {
-    name.rsplit('/').next().unwrap_or(name)
 }
 
 /// The file list of `f`; its actions go to `dispatch`.
@@ -61,7 +56,7 @@ pub fn file_list(f: &Files, dispatch: &Callback<Action>) -> Html {
                     <button class="file-close" aria-label={format!("Close {name}")} title="Close" onclick={close}>{"×"}</button>
                 }
                 if let Some(why) = e.and_then(|e| e.skipped.clone()) {
-                    <span class="file-skipped">{why}</span>
+                    <span class="file-skipped">{crate::components::problems::words(&why)}</span>
                 }
             </li>
         }
@@ -84,9 +79,9 @@ pub fn file_list(f: &Files, dispatch: &Callback<Action>) -> Html {
                 <button class="add" onclick={new_segment} data-testid="new-segment">{"+ New segment"}</button>
             }
             if active_segment {
-                <p class="files-note" data-testid="segment-note">{
+                <p class="files-note" data-testid="segment-note">{crate::components::problems::words(
                     "This segment is checked against the audience file. Uploading sends the parent segment only: TD has published no API to write segments (push them with `tdx cas push`)."
-                }</p>
+                )}</p>
             }
         </nav>
     }
@@ -107,7 +102,7 @@ pub fn related(d: &Diagnostic, ctx: &ProjectCtx) -> Html {
                 onclick={Callback::from(move |e: MouseEvent| {
                     e.stop_propagation();
                     open.emit((i, span));
-                })}>{format!("{name}:{line}: {}", r.message)}</button>
+                })}>{format!("{name}:{line}: ")}{crate::components::problems::words(&r.message)}</button>
         })
     });
     html! { <>{ for links }</> }

@@ -5,7 +5,7 @@
 
 use crate::state::{Action, FormEdit};
 use cps_core::config::model::{Column, Text};
-use cps_core::Span;
+use cps_core::{Diagnostic, Severity, Span};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -14,6 +14,43 @@ pub struct FormProps {
     pub checked: crate::state::Shared,
     pub options: cps_core::Options,
     pub dispatch: Callback<Action>,
+}
+
+/// What every field needs: the edit callback, and the check's findings to mark the field a
+/// finding points into (the diagram marks its elements the same way).
+struct Fields<'a> {
+    dispatch: &'a Callback<Action>,
+    diagnostics: &'a [Diagnostic],
+}
+
+/// The most severe error or warning inside a value (infos are not marked).
+fn finding<'a>(d: &Fields<'a>, value: Option<Span>) -> Option<&'a Diagnostic> {
+    let v = value?;
+    d.diagnostics
+        .iter()
+        .filter(|x| x.severity != Severity::Info && x.span.start >= v.start && x.span.end <= v.end)
+        .min_by_key(|x| x.severity != Severity::Error)
+}
+
+/// A field's finding under it: its class, the control's `aria-invalid`/`aria-describedby`, and
+/// the words (hidden from the label's name, read as the control's description).
+fn marked(
+    found: Option<&Diagnostic>,
+    testid: &str,
+) -> (Option<String>, Option<AttrValue>, Option<AttrValue>, Html) {
+    match found {
+        None => (None, None, None, html! {}),
+        Some(x) => {
+            let sev = x.severity.as_str();
+            let id = format!("{testid}-finding");
+            (
+                Some(format!("has-{sev}")),
+                (x.severity == Severity::Error).then(|| AttrValue::from("true")),
+                Some(AttrValue::from(id.clone())),
+                html! { <span class={classes!("field-finding", sev)} id={id} aria-hidden="true" data-testid={format!("{testid}-finding")}>{crate::components::problems::words(&x.message)}</span> },
+            )
+        }
+    }
 }
 
 fn set(dispatch: &Callback<Action>, span: Span) -> Callback<String> {
@@ -25,15 +62,17 @@ fn set(dispatch: &Callback<Action>, span: Span) -> Callback<String> {
 
 /// One labelled input bound to a value of the text. A missing value shows as a disabled field:
 /// it is reported in Problems, and added in the editor.
-fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid: String) -> Html {
+fn field(label: &str, value: &Option<Text>, d: &Fields, testid: String) -> Html {
     match value {
         Some(t) => {
-            let on = set(dispatch, t.span);
+            let on = set(d.dispatch, t.span);
+            let (class, invalid, described, words) = marked(finding(d, Some(t.span)), &testid);
             html! {
-                <label class="field">
+                <label class={classes!("field", class)}>
                     <span class="label">{label.to_string()}</span>
-                    <input value={t.value.to_string()} data-testid={testid}
+                    <input value={t.value.to_string()} data-testid={testid} aria-invalid={invalid} aria-describedby={described}
                         onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                    { words }
                 </label>
             }
         }
@@ -47,24 +86,21 @@ fn field(label: &str, value: &Option<Text>, dispatch: &Callback<Action>, testid:
 }
 
 /// A long text (the description): a textarea that shows all of it, wrapped.
-fn long_field(
-    label: &str,
-    value: &Option<Text>,
-    dispatch: &Callback<Action>,
-    testid: String,
-) -> Html {
+fn long_field(label: &str, value: &Option<Text>, d: &Fields, testid: String) -> Html {
     match value {
         Some(t) => {
-            let on = set(dispatch, t.span);
+            let on = set(d.dispatch, t.span);
+            let (class, invalid, described, words) = marked(finding(d, Some(t.span)), &testid);
             html! {
-                <label class="field wide">
+                <label class={classes!("field", "wide", class)}>
                     <span class="label">{label.to_string()}</span>
-                    <textarea rows="3" value={t.value.to_string()} data-testid={testid}
+                    <textarea rows="3" value={t.value.to_string()} data-testid={testid} aria-invalid={invalid} aria-describedby={described}
                         onchange={Callback::from(move |e: Event| on.emit(e.target_unchecked_into::<web_sys::HtmlTextAreaElement>().value()))} />
+                    { words }
                 </label>
             }
         }
-        None => field(label, value, dispatch, testid),
+        None => field(label, value, d, testid),
     }
 }
 
@@ -79,7 +115,7 @@ fn type_select(
     value: &Option<Text>,
     name: &Option<Text>,
     types: &[&'static str],
-    dispatch: &Callback<Action>,
+    d: &Fields,
     testid: String,
 ) -> Html {
     let current = value.as_ref().map(|t| t.value.to_string());
@@ -89,10 +125,11 @@ fn type_select(
     );
     if value_span.is_none() && name_span.is_none() {
         // Nowhere to add it from the form.
-        return field("Type", value, dispatch, testid);
+        return field("Type", value, d, testid);
     }
+    let (class, invalid, described, words) = marked(finding(d, value_span), &testid);
     let on = {
-        let dispatch = dispatch.clone();
+        let dispatch = d.dispatch.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<HtmlSelectElement>().value();
             let edit = match (value_span, name_span) {
@@ -111,13 +148,14 @@ fn type_select(
     };
     let known = current.as_deref().is_none_or(|c| types.contains(&c));
     html! {
-        <label class="field">
+        <label class={classes!("field", class)}>
             <span class="label">{"Type"}</span>
-            <select data-testid={testid} onchange={on}>
+            <select data-testid={testid} onchange={on} aria-invalid={invalid} aria-describedby={described}>
                 if !known { <option value={current.clone().unwrap_or_default()} selected=true>{format!("{} (not allowed)", current.clone().unwrap_or_default())}</option> }
                 <option value={INFERRED} selected={current.is_none()}>{"(inferred by TD)"}</option>
                 { for types.iter().map(|ty| html! { <option value={*ty} selected={current.as_deref() == Some(*ty)}>{*ty}</option> }) }
             </select>
+            { words }
         </label>
     }
 }
@@ -181,7 +219,10 @@ fn name_of(t: &Option<Text>, fallback: String) -> String {
 #[function_component(Form)]
 pub fn form(props: &FormProps) -> Html {
     let c = &props.checked;
-    let d = &props.dispatch;
+    let d = &Fields {
+        dispatch: &props.dispatch,
+        diagnostics: c.diagnostics(),
+    };
     let Some(config) = &c.config else {
         if let Some(kind) = c.kind.filter(|k| *k != cps_core::FileKind::ParentSegment) {
             return html! { <p class="blocked" data-testid="form-not-parent">{format!("This is a {}, not a parent segment: see Problems.", kind.describe())}</p> };
@@ -198,7 +239,8 @@ pub fn form(props: &FormProps) -> Html {
     html! {
         <div class="form" data-testid="form">
             <p class="note" data-testid="form-note">{"Edits here change the text in place: adding, removing or reordering entries moves their lines with their comments and keeps the rest of the file as written. Use the editor's undo to go back."}</p>
-            <fieldset class="card">
+            // One field a row: a name or time zone is often longer than half the pane.
+            <fieldset class="card single">
                 <legend>{"Parent segment"}</legend>
                 { field("Name", &config.name, d, "form-name".into()) }
                 { long_field("Description", &config.description, d, "form-description".into()) }
@@ -206,7 +248,7 @@ pub fn form(props: &FormProps) -> Html {
             </fieldset>
             <fieldset class="card master">
                 <legend>{"Customers (master) table"}</legend>
-                { warehouse_select(props.options, &c.settings, d) }
+                { warehouse_select(props.options, &c.settings, d.dispatch) }
                 if let Some(m) = master {
                     { field(conn_label, &m.table.conn.id().cloned(), d, "form-master-connection".into()) }
                     if c.settings.warehouse.uses_catalog() { { field("Catalog", &m.table.conn.catalog, d, "form-master-catalog".into()) } }
@@ -214,14 +256,14 @@ pub fn form(props: &FormProps) -> Html {
                     { field("Table", &m.table.table, d, "form-master-table".into()) }
                     { field("Key column", &m.key_column, d, "form-master-key".into()) }
                 } else {
-                    <p class="blocked">{"No master table: add `master` in the editor."}</p>
+                    <p class="blocked">{crate::components::problems::words("No master table: add `master` in the editor.")}</p>
                 }
             </fieldset>
             <h2 class="section">{"Attributes"}</h2>
             { for config.attributes.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, a)| html! {
                 <fieldset class="card" data-testid={format!("attribute-{i}")}>
                     <legend>{name_of(&a.name, format!("attribute {}", i + 1))}</legend>
-                    { buttons(d, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), &format!("attribute {}", name_of(&a.name, (i + 1).to_string()))) }
+                    { buttons(d.dispatch, FormEdit::MoveAttribute { from: i, up: true }, FormEdit::MoveAttribute { from: i, up: false }, FormEdit::RemoveAttribute(i), &format!("attribute {}", name_of(&a.name, (i + 1).to_string()))) }
                     { field("Name", &a.name, d, format!("attribute-{i}-name")) }
                     { field("Column", &a.column, d, format!("attribute-{i}-column")) }
                     { type_select(&a.type_, &a.name, types, d, format!("attribute-{i}-type")) }
@@ -230,14 +272,14 @@ pub fn form(props: &FormProps) -> Html {
                     { field("Master key", &a.master_key, d, format!("attribute-{i}-master-key")) }
                 </fieldset>
             }) }
-            { add(d, FormEdit::AddAttribute, "+ Add attribute", "add-attribute") }
+            { add(d.dispatch, FormEdit::AddAttribute, "+ Add attribute", "add-attribute") }
             <h2 class="section">{"Behaviors"}</h2>
             { for config.behaviors.iter().flat_map(|l| l.items.iter().enumerate()).map(|(i, b)| {
                 let cols: Vec<(usize, &Column)> = b.columns.iter().flat_map(|l| l.items.iter().enumerate()).collect();
                 html! {
                     <fieldset class="card" data-testid={format!("behavior-{i}")}>
                         <legend>{name_of(&b.name, format!("behavior {}", i + 1))}</legend>
-                        { buttons(d, FormEdit::MoveBehavior { from: i, up: true }, FormEdit::MoveBehavior { from: i, up: false }, FormEdit::RemoveBehavior(i), &format!("behavior {}", name_of(&b.name, (i + 1).to_string()))) }
+                        { buttons(d.dispatch, FormEdit::MoveBehavior { from: i, up: true }, FormEdit::MoveBehavior { from: i, up: false }, FormEdit::RemoveBehavior(i), &format!("behavior {}", name_of(&b.name, (i + 1).to_string()))) }
                         { field("Name", &b.name, d, format!("behavior-{i}-name")) }
                         { field("Table", &b.table.table, d, format!("behavior-{i}-table")) }
                         { field("Time column", &b.time_column, d, format!("behavior-{i}-time")) }
@@ -249,15 +291,15 @@ pub fn form(props: &FormProps) -> Html {
                                     { field("Name", &col.name, d, format!("behavior-{i}-column-{j}-name")) }
                                     { type_select(&col.type_, &col.name, types, d, format!("behavior-{i}-column-{j}-type")) }
                                     { field("Warehouse column", &col.cdw_column, d, format!("behavior-{i}-column-{j}-cdw")) }
-                                    { buttons(d, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, &format!("column {}", name_of(&col.name, (j + 1).to_string()))) }
+                                    { buttons(d.dispatch, FormEdit::MoveColumn { behavior: i, from: j, up: true }, FormEdit::MoveColumn { behavior: i, from: j, up: false }, FormEdit::RemoveColumn { behavior: i, column: j }, &format!("column {}", name_of(&col.name, (j + 1).to_string()))) }
                                 </div>
                             }) }
-                            { add(d, FormEdit::AddColumn { behavior: i }, "+ Add column", &format!("add-column-{i}")) }
+                            { add(d.dispatch, FormEdit::AddColumn { behavior: i }, "+ Add column", &format!("add-column-{i}")) }
                         </div>
                     </fieldset>
                 }
             }) }
-            { add(d, FormEdit::AddBehavior, "+ Add behavior", "add-behavior") }
+            { add(d.dispatch, FormEdit::AddBehavior, "+ Add behavior", "add-behavior") }
         </div>
     }
 }

@@ -20,12 +20,22 @@ pub struct ProblemsProps {
     pub project: Option<crate::components::files::ProjectCtx>,
 }
 
+/// cps's words as the page shows them: each `` `name` `` as code, its backticks not drawn (they
+/// stay in the text, hidden, so the words read and copy as the CLI prints them).
+pub fn words(text: &str) -> Html {
+    html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
+        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
+    } else {
+        html! { {part.to_string()} }
+    }) }</> }
+}
+
 /// A help text, each setting it names a link to that setting.
 pub fn help_text(help: &str, on_setting: &Callback<&'static str>) -> Html {
     let mut parts = Vec::new();
     let mut at = 0;
     for (range, setting) in mentions(help) {
-        parts.push(html! { {help[at..range.start].to_string()} });
+        parts.push(words(&help[at..range.start]));
         let on_setting = on_setting.clone();
         let id = setting.id();
         parts.push(html! {
@@ -36,7 +46,7 @@ pub fn help_text(help: &str, on_setting: &Callback<&'static str>) -> Html {
         });
         at = range.end;
     }
-    parts.push(html! { {help[at..].to_string()} });
+    parts.push(words(&help[at..]));
     html! { <>{ for parts }</> }
 }
 
@@ -68,9 +78,9 @@ fn place(props: &ProblemsProps, d: &Diagnostic, alone: bool, shared_help: bool) 
                     <span class="problem-head">
                         <span class="pos">{format!("{}:{}", pos.line, pos.column)}</span>
                         if alone { <code class="code">{d.code.as_str()}</code> }
-                        if !d.path.is_empty() { <span class="path">{d.path.clone()}</span> }
+                        if !d.path.is_empty() { <span class="key-path">{d.path.clone()}</span> }
                     </span>
-                    <span class="message">{d.message.clone()}</span>
+                    <span class="message">{words(&d.message)}</span>
                 </span>
             </button>
             if let (false, Some(h)) = (shared_help, &d.help) { <div class="help">{help_text(h, &props.on_setting)}</div> }
@@ -101,7 +111,7 @@ fn group_row(props: &ProblemsProps, g: &Group<'_>) -> Html {
                         <code class="code">{g.code.as_str()}</code>
                         <span class="count-badge">{heading}</span>
                     </div>
-                    <div class="message">{g.code.doc().summary}</div>
+                    <div class="message">{words(g.code.doc().summary)}</div>
                     if let Some(h) = shared { <div class="help">{help_text(h, &props.on_setting)}</div> }
                 </div>
             </div>

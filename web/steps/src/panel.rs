@@ -356,11 +356,11 @@ pub fn upload(props: &UploadProps) -> Html {
                     </select>
                 </label>
             </div>
-            <p class="note" data-testid="route-note">{ match (route, proxy.is_some()) {
+            <p class="note" data-testid="route-note">{ crate::snowflake::words(&match (route, proxy.is_some()) {
                 (Route::Proxy, _) => "Calls go to cps serve on this machine, which forwards them to TD's hosts for the region. Nothing is logged.".to_string(),
                 (Route::Direct, true) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if the browser blocks them, use cps serve."),
                 (Route::Direct, false) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if they are blocked, run `cargo xtask run` (or `cps serve`) and open the page it serves to go through it."),
-            } }</p>
+            }) }</p>
             <label class="field">
                 <span class="label">{"TD API key"}</span>
                 <input type="password" autocomplete="off" spellcheck="false" placeholder="1234/abcdef…"
@@ -375,6 +375,12 @@ pub fn upload(props: &UploadProps) -> Html {
                 <button onclick={start(Which::ListConfigs)} disabled={state.op(Which::ListConfigs).is_none()} data-testid="td-check">{"Check connection"}</button>
                 <button class="primary" onclick={start(Which::Review)} disabled={state.op(Which::Review).is_none()} data-testid="td-review">{"Review upload"}</button>
             </div>
+            // Why both buttons are greyed out, before a key is typed (or when it cannot be one).
+            if let (Err(e), false) = (state.api_key(), state.busy()) {
+                <p class="note" data-testid="td-key-needed">{ if state.key.trim().is_empty() {
+                    "Type or paste your TD API key above to check the connection or review the upload.".to_string()
+                } else { e } }</p>
+            }
             if let Err(e) = &*state.body { <p class="note warn" data-testid="upload-blocked">{e.clone()}</p> }
             if let Status::Busy(label) = &state.status { <p class="status" role="status" data-testid="td-busy">{*label}</p> }
             if !state.notes.is_empty() {

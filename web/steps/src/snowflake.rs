@@ -152,6 +152,16 @@ fn copy_button(text: &str, testid: &'static str) -> Html {
 }
 
 /// Problems in a pasted text (a key, an export), by line and column of that text.
+/// cps's words as the page shows them: each `` `name` `` as code, without its backticks (as the
+/// studio's problems panel draws them).
+pub(crate) fn words(text: &str) -> Html {
+    html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
+        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
+    } else {
+        html! { {part.to_string()} }
+    }) }</> }
+}
+
 fn diagnostics_list(
     text: &str,
     diagnostics: &[cps_core::Diagnostic],
@@ -170,8 +180,8 @@ fn diagnostics_list(
                     <li class={classes!("problem", sev)} data-code={d.code.as_str()}>
                         <div class="problem-body">
                             <div class="problem-head"><span class="pos">{format!("{}:{}", pos.line, pos.column)}</span><code class="code">{d.code.as_str()}</code></div>
-                            <div class="message">{d.message.clone()}</div>
-                            if let Some(h) = &d.help { <div class="help">{h.clone()}</div> }
+                            <div class="message">{words(&d.message)}</div>
+                            if let Some(h) = &d.help { <div class="help">{words(h)}</div> }
                         </div>
                     </li>
                 }
@@ -537,8 +547,8 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
                 None => html! { <p class="note">{"Fill in warehouse, database, user and role to get the grants."}</p> },
             } }
             <ol class="checklist" data-testid="sf-checklist">
-                <li>{"TD console → Integration Hub → Authentications → New → Snowflake: account "}<code>{account.trim().to_string()}</code>{", user "}<code>{user.trim().to_string()}</code>{", authentication Key Pair, and paste the whole rsa_key.p8 (with its line breaks)."}</li>
-                <li>{"Data Workbench → Zero-Copy → new Snowflake source on that authentication: role "}<code>{role.trim().to_string()}</code>{", warehouse "}<code>{warehouse.trim().to_string()}</code>{", database "}<code>{database.trim().to_string()}</code>{"."}</li>
+                <li>{"TD console → Integration Hub → Authentications → New → Snowflake: account "}{typed(&account, "the account identifier above")}{", user "}{typed(&user, "the user above")}{", authentication Key Pair, and paste the whole rsa_key.p8 (with its line breaks)."}</li>
+                <li>{"Data Workbench → Zero-Copy → new Snowflake source on that authentication: role "}{typed(&role, "the role above")}{", warehouse "}{typed(&warehouse, "the warehouse above")}{", database "}{typed(&database, "the database above")}{"."}</li>
                 <li>{"Take the config's id from the Upload tab's Check connection (or GET /v4/federated_query_configs): the number in the console URL is the connection id, not the config id. A new config can take 15–30 minutes before its catalog exists."}</li>
             </ol>
             <div class="field-row">
@@ -546,6 +556,15 @@ fn zero_copy(props: &ZeroCopyProps) -> Html {
                 <button onclick={on_use} disabled={!id_ok} data-testid="sf-use-config">{"Use it in every entry"}</button>
             </div>
         </section>
+    }
+}
+
+/// A value the user typed above, as code; before it is typed, words saying which one (an empty
+/// code box read "account , user ,").
+fn typed(value: &str, blank: &'static str) -> Html {
+    match value.trim() {
+        "" => html! { <em class="blank">{format!("({blank})")}</em> },
+        v => html! { <code>{v.to_string()}</code> },
     }
 }
 
@@ -767,9 +786,9 @@ fn check_pack(props: &CheckPackProps) -> Html {
                                     <div class="problem-body">
                                         <div class="problem-head">
                                             if let Some(p) = pos { <span class="pos">{format!("{}:{}", p.line, p.column)}</span> }
-                                            <span class="path">{f.subject.clone()}</span>
+                                            <span class="key-path">{f.subject.clone()}</span>
                                         </div>
-                                        <div class="message">{f.message.clone()}</div>
+                                        <div class="message">{words(&f.message)}</div>
                                     </div>
                                 </li>
                             }
