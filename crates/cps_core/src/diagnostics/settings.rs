@@ -82,7 +82,8 @@ mod tests {
 
     #[test]
     fn settings_are_found_and_get_their_flags() {
-        let help = "write `A` under the identifier case setting, or change the type profile setting";
+        let help =
+            "write `A` under the identifier case setting, or change the type profile setting";
         let found = mentions(help);
         assert_eq!(
             found.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
