@@ -212,8 +212,9 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
         root.insert("allowActivationBehavior".into(), J::Bool(f.value));
     }
     if let Some(n) = &c.max_activation_behavior_row {
-        // The decoder accepted an int64 only; anything else was an error and is not written.
-        if let Ok(v) = n.value.parse::<i64>() {
+        // The decoder accepted an int64 only (`1000.0` is 1000); anything else was an error and
+        // is not written.
+        if let Some(v) = crate::config::decode::whole_number(&n.value) {
             root.insert("maxActivationBehaviorRow".into(), J::from(v));
         }
     }
