@@ -149,10 +149,10 @@ codes! {
         "an activation with `connection` and `schedule` but no columns",
         "S11";
     InvalidScheduleType = "invalid-schedule-type", Error,
-        "An activation's `schedule.type` is not `none`, `daily`, `weekly` or `monthly` (a warning for `hourly` and `cron`).",
-        "The tdx CAS skill lists four schedule types for composable activations (spec rule G8). TD's activation skill for standard segments also lists `hourly` and `cron`; whether composable activations take them is not documented, so those two are warnings.",
+        "An activation's `schedule.type` is not `none`, `daily`, `weekly` or `monthly` (a warning for `hourly`, `cron` and `minutes_interval`).",
+        "The tdx CAS skill lists four schedule types for composable activations (spec rule G8). TD's activation skill for standard segments also lists `hourly` and `cron`, and TD's published `ScheduleType` (S31, activations of standard segments) `minutes_interval` too; whether composable activations take them is not documented, so those three are warnings.",
         "`schedule: {type: dayly}`",
-        "S11 vs td-skills `activation` (not in the spec's index)";
+        "S11, S31 vs td-skills `activation` (not in the spec's index)";
     MultipleAudiences = "multiple-audiences", Error,
         "A project (a `tdx cas pull` folder, or the files given together) holds more than one audience file.",
         "A push target holds exactly one audience (parent segment) file and every segment in it attaches to that audience (tdx CAS skill, spec rule G9); with two, tdx refuses the folder, and cps cannot tell which parent the segments are checked against.",
