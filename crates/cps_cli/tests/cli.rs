@@ -320,6 +320,34 @@ fn schema_is_json_and_matches_the_committed_file() {
     assert_eq!(stdout(&o), committed);
 }
 
+/// The schema editors use accepts what cps accepts: every valid JSON fixture (GET responses
+/// with `null` in optional fields included: `"type": null` failed the schema's `enum` while cps
+/// read it as absent).
+#[test]
+fn the_schema_accepts_the_valid_json_fixtures() {
+    let o = cps(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cps_core/tests/fixtures/valid");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} JSON fixtures");
+}
+
 #[test]
 fn explain_prints_a_code_and_refuses_unknown_ones() {
     let o = cps(&["explain", "all-columns-refused"]);
