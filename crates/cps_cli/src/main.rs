@@ -484,6 +484,11 @@ fn convert(
         return ExitCode::from(1);
     };
     let converted = cps_core::output::convert::write(config, &checked.settings, target);
+    // What the target format cannot carry is said, never dropped silently (standard error, so
+    // the converted text on standard output stays clean).
+    for lost in cps_core::output::convert::left_out(config, target) {
+        eprintln!("cps: note: left out {}", human(&lost));
+    }
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {

@@ -441,6 +441,34 @@ fn a_get_response_validates_and_converts_to_the_nested_body() {
         "{}",
         stdout(&o)
     );
+    // tdx YAML has no keys for the activation settings: said on standard error, not dropped
+    // silently; the API body keeps them, so nothing is noted there.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cps: note: left out `allowActivationBehavior: true`")
+            && err.contains("`maxActivationBehaviorRow: 1000`"),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("ActivationBehavior"), "{}", stdout(&o));
+    let o = cps(&["convert", &f, "--to", "api-json"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A master display name other than the table's is lost in tdx YAML: noted too.
+    let o = cps(&[
+        "convert",
+        &fixture("valid/snowflake-api.json"),
+        "--to",
+        "tdx-yaml",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("left out `master.name` (`customers`)")
+            && err.contains("`CUSTOMERS` (its table)"),
+        "{err}"
+    );
     // Both ids: refused, with the one error.
     let o = cps(&[
         "convert",

@@ -117,6 +117,40 @@ fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings, catalog
     put(map, "table", s(&t.table));
 }
 
+/// What `target` cannot carry of `c`, in words, one item a line: tdx YAML has no keys for
+/// `master.name` (tdx sends the table name) nor for S31's activation settings, so an API body
+/// or GET response converted to it loses them. Empty when nothing is lost. The CLI prints these
+/// as notes, so a round trip through tdx YAML never changes a value silently.
+pub fn left_out(c: &Config, target: Target) -> Vec<String> {
+    let mut out = Vec::new();
+    if target != Target::TdxYaml {
+        return out;
+    }
+    if let Some(m) = &c.master {
+        if let (Some(name), Some(derived)) = (&m.name, derived_master_name(m)) {
+            if name.value.as_str() != derived {
+                out.push(format!(
+                    "`master.name` (`{}`): tdx YAML has no key for it; uploading the tdx file names the master `{derived}` (its table)",
+                    name.value
+                ));
+            }
+        }
+    }
+    if let Some(f) = &c.allow_activation_behavior {
+        out.push(format!(
+            "`allowActivationBehavior: {}`: tdx YAML has no key for it (S4, S11); keep the API body to upload it",
+            f.value
+        ));
+    }
+    if let Some(n) = &c.max_activation_behavior_row {
+        out.push(format!(
+            "`maxActivationBehaviorRow: {}`: tdx YAML has no key for it (S4, S11); keep the API body to upload it",
+            n.value
+        ));
+    }
+    out
+}
+
 /// The display name the API wants for the master table when the input has none: the table's
 /// name without identifier quotes.
 pub fn derived_master_name(m: &Master) -> Option<String> {
