@@ -444,18 +444,23 @@ pub fn yaml_scalar(v: &str) -> String {
     if is_plain_safe(v) {
         return v.to_string();
     }
-    if v.chars().all(|c| !c.is_control()) {
+    if v.chars().all(|c| !c.is_control() && !is_yaml11_break(c)) {
         return format!("'{}'", v.replace('\'', "''"));
     }
-    // JSON string syntax is valid YAML double-quoted syntax.
-    serde_json::to_string(v).unwrap_or_default()
+    // JSON string syntax is valid YAML double-quoted syntax; JSON leaves LS, PS and NEL as they
+    // are, YAML 1.1 folds them, so they are escaped too.
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('\u{85}', "\\u0085")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 fn is_plain_safe(v: &str) -> bool {
     let Some(first) = v.chars().next() else {
         return false;
     };
-    if v.trim() != v || v.chars().any(|c| c.is_control()) {
+    if v.trim() != v || v.chars().any(|c| c.is_control() || is_yaml11_break(c)) {
         return false;
     }
     if "-?:,[]{}#&*!|>'\"%@`".contains(first)
@@ -473,12 +478,19 @@ fn is_plain_safe(v: &str) -> bool {
     {
         return false;
     }
-    // Words some YAML readers (1.1 or 1.2) turn into booleans or null.
+    // Words some YAML readers (1.1 or 1.2) turn into booleans or null, and YAML 1.1's merge
+    // and value keys (`<<`, `=`), which PyYAML refuses to read as a plain value.
     let lower = v.to_ascii_lowercase();
     !matches!(
         lower.as_str(),
-        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "<<" | "="
     )
+}
+
+/// Characters YAML 1.1 readers take as line breaks (NEL, LS, PS): inside single quotes they
+/// would fold, so such a value is written double-quoted with escapes.
+fn is_yaml11_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -504,6 +516,9 @@ mod tests {
             "Retail Customers (Snowflake)",
             "\"Q\"",
             "é",
+            "<<",
+            "=",
+            "line\u{2028}separator",
         ] {
             let doc = format!("k: {}\n", yaml_scalar(v));
             let idx = crate::syntax::span::LineIndex::new(&doc);
@@ -511,5 +526,10 @@ mod tests {
                 crate::syntax::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
             assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(v), "{doc}");
         }
+        // YAML 1.1 readers (PyYAML) take `<<` as a merge key and LS/PS/NEL as line breaks:
+        // such values are quoted, the last ones double-quoted with escapes.
+        assert_eq!(yaml_scalar("<<"), "'<<'");
+        assert_eq!(yaml_scalar("="), "'='");
+        assert_eq!(yaml_scalar("a\u{2028}b"), "\"a\\u2028b\"");
     }
 }
