@@ -194,7 +194,27 @@ fn groups(paths: &[String], parent: Option<&str>) -> Result<Vec<Group>, String> 
     if !loose.files.is_empty() {
         out.insert(0, loose);
     }
+    for g in &mut out {
+        dedupe(&mut g.files);
+    }
     Ok(out)
+}
+
+/// Drops a file given again (`--parent cas/a.yml cas/`, or a path twice): read twice, one
+/// audience counts as two (`multiple-audiences`) and no segment is checked. The first mention
+/// stays, so the `--parent` file stays first. Paths are compared resolved (`./cas/a.yml` is
+/// `cas/a.yml`); one that cannot be resolved, or `-` (standard input), is kept as given.
+fn dedupe(files: &mut Vec<(String, String)>) {
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(_, path)| {
+        if path == "-" {
+            return true;
+        }
+        match std::fs::canonicalize(path) {
+            Ok(real) => seen.insert(real),
+            Err(_) => true,
+        }
+    });
 }
 
 /// The project files of a folder, as `tdx cas pull` lays them out: `DIR/cas/` when it exists,

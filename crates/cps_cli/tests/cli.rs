@@ -668,6 +668,38 @@ fn parent_flag_and_files_given_together_form_a_project() {
     assert!(stdout(&o).contains("error[segment-file]"), "{}", stdout(&o));
 }
 
+/// `--parent` naming a file of the folder given (the natural `cps validate --parent
+/// cas/customer360.yml cas/`), or a file given twice, is one file: read twice it was two
+/// audiences, a false `multiple-audiences` error, and no segment was checked.
+#[test]
+fn a_file_given_twice_is_one_file() {
+    let cas = project("pulled-invalid/cas");
+    let parent = project("pulled-invalid/cas/customer360.yml");
+    let o = cps(&["validate", "--format", "json", "--parent", &parent, &cas]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    let codes: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().unwrap())
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"multiple-audiences"), "{codes:?}");
+    assert!(codes.contains(&"unknown-attribute"), "{codes:?}");
+    let audiences = files
+        .iter()
+        .filter(|f| f["kind"] == "parent-segment")
+        .count();
+    assert_eq!(audiences, 1, "{v:#}");
+    assert_eq!(files[0]["file"], parent.as_str());
+    // The same path twice, spelled differently, on the command line.
+    let seg = project("pulled-invalid/cas/high-value.yml");
+    let again = project("pulled-invalid/cas/../cas/customer360.yml");
+    let o = cps(&["validate", &parent, &seg, &again]);
+    let out = stdout(&o);
+    assert!(!out.contains("multiple-audiences"), "{out}");
+    assert!(out.contains("2 files:"), "{out}");
+}
+
 #[test]
 fn segments_are_not_converted_or_pushed() {
     let seg = project("pulled-valid/cas/high-value.yml");
