@@ -99,16 +99,27 @@ pub fn check_bytes_named(bytes: &[u8], name: Option<&str>, options: &Options) ->
             let at = e.valid_up_to();
             let shown = String::from_utf8_lossy(bytes);
             let binary = bytes.iter().take(4096).filter(|&&b| b == 0).count() > 0;
+            // UTF-16 (what Windows PowerShell's `>` writes) is full of zero bytes, but it is a
+            // text file saved in the wrong encoding, not a binary one: say so.
+            let utf16 = match bytes {
+                [0xFF, 0xFE, ..] => Some("UTF-16 LE"),
+                [0xFE, 0xFF, ..] => Some("UTF-16 BE"),
+                _ => None,
+            };
             let d = Diagnostic::new(
                 Code::NotUtf8,
-                if binary {
-                    "this is a binary file, not a config".to_string()
-                } else {
-                    format!("the file is not UTF-8: byte {at} cannot be decoded")
+                match utf16 {
+                    Some(enc) => format!("the file is {enc} text (it starts with that byte order mark); cps reads UTF-8"),
+                    None if binary => "this is a binary file, not a config".to_string(),
+                    None => format!("the file is not UTF-8: byte {at} cannot be decoded"),
                 },
                 Span::new(at, at),
             )
-            .help("save the config as UTF-8 text (JSON or YAML)");
+            .help(if utf16.is_some() {
+                "save the config as UTF-8 (an editor's \"Save with encoding\", or `Out-File -Encoding utf8` in PowerShell)"
+            } else {
+                "save the config as UTF-8 text (JSON or YAML)"
+            });
             finish(&shown, None, None, None, vec![d], options)
         }
     }
