@@ -731,6 +731,39 @@ fn a_folder_without_yaml_files_cannot_be_validated() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("holds no .yml files"));
 }
 
+/// A segment in a deeply nested folder (`folder: A/B/…`) is found: the search went 8 folders
+/// deep and skipped the rest without a word. Past the new bound, the folder is named.
+#[test]
+fn deeply_nested_segment_folders_are_searched() {
+    let dir = std::env::temp_dir().join(format!("cps-cli-deep-{}", std::process::id()));
+    let deep = (0..12).fold(dir.join("cas"), |d, i| d.join(format!("F{i}")));
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::copy(
+        project("pulled-valid/cas/customer360.yml"),
+        dir.join("cas/customer360.yml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        project("pulled-invalid/cas/high-value.yml"),
+        deep.join("high-value.yml"),
+    )
+    .unwrap();
+    let o = cps(&["validate", dir.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("F11/high-value.yml: "), "{out}");
+    assert!(out.contains("error[unknown-attribute]"), "{out}");
+    let too_deep = (0..40).fold(dir.join("cas"), |d, i| d.join(format!("G{i}")));
+    std::fs::create_dir_all(&too_deep).unwrap();
+    let o = cps(&["validate", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nested more than 32 folders deep; not searched"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `--format github`: one workflow command per diagnostic, with GitHub's escapes in the file
 /// name (`,` and `:`) and the message (line breaks between message, help and related places).
 #[test]
