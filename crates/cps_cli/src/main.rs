@@ -503,8 +503,18 @@ fn convert(
     ExitCode::SUCCESS
 }
 
+/// A code as a user may paste it: `invalid-type`, `INVALID_TYPE`, or the whole `error[invalid-type]`
+/// from a report.
+fn code_name(given: &str) -> String {
+    let mut s = given.trim();
+    if let Some((_, rest)) = s.split_once('[') {
+        s = rest.trim_end_matches(']');
+    }
+    s.trim().to_ascii_lowercase().replace('_', "-")
+}
+
 fn explain(code: &str) -> ExitCode {
-    match cps_core::Code::from_name(code) {
+    match cps_core::Code::from_name(&code_name(code)) {
         Some(c) => {
             let doc = c.doc();
             println!(

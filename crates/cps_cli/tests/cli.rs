@@ -355,6 +355,20 @@ fn explain_prints_a_code_and_refuses_unknown_ones() {
     assert!(stdout(&o).contains("all_columns"));
     assert!(stdout(&o).contains("Sources: S11"), "{}", stdout(&o));
     assert_eq!(cps(&["explain", "nope"]).status.code(), Some(2));
+    // As pasted from a report, or typed in another case.
+    for pasted in [
+        "error[all-columns-refused]",
+        "ALL_COLUMNS_REFUSED",
+        " all-columns-refused ",
+    ] {
+        let o = cps(&["explain", pasted]);
+        assert_eq!(o.status.code(), Some(0), "{pasted}");
+        assert!(
+            stdout(&o).starts_with("all-columns-refused (error)"),
+            "{}",
+            stdout(&o)
+        );
+    }
 }
 
 #[test]
