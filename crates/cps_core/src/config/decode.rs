@@ -483,6 +483,27 @@ impl Decoder<'_> {
                 // Read as absent: GET responses write `null` for what is not set.
                 continue;
             }
+            if !field.required()
+                && matches!(entry.value.value, Value::Null)
+                && !matches!(field.shape, Shape::Scalar | Shape::Any)
+            {
+                // An optional key left empty (`description:` with nothing after it in YAML):
+                // what it means is clear, absent, and nothing says TD or tdx refuse it, so a
+                // warning rather than the wrong-type error it was.
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::WrongType,
+                        format!("`{key}` is empty (null); cps reads it as not given"),
+                        entry.value.span,
+                    )
+                    .severity(crate::Severity::Warning)
+                    .path(full())
+                    .help(format!(
+                        "remove the key or give it a value: TD's published schema (S31) does not mark `{key}` as nullable, so whether TD and tdx take null is not documented"
+                    )),
+                );
+                continue;
+            }
             if !self.shape_ok(field, &entry, &full) {
                 if field.shape == Shape::Str && matches!(entry.value.value, Value::Number(_)) {
                     got.seen.insert(field.id);
