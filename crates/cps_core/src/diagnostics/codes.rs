@@ -199,8 +199,8 @@ codes! {
         "`timeColumn` written twice in one behavior",
         "RFC 8259 §4; YAML 1.2";
     WrongType = "wrong-type", Error,
-        "A value has the wrong kind (string, boolean, number, list, object).",
-        "The API expects exact JSON types: `isComposable` is the boolean true, ids are strings.",
+        "A value has the wrong kind (string, boolean, number, list, object); a warning for an optional key left empty (null).",
+        "The API expects exact JSON types: `isComposable` is the boolean true, ids are strings. An optional key left empty (`description:` with nothing after it) plainly means the key is not given, and no source says TD or tdx refuse null there, so it is a warning and read as absent.",
         "`federatedQueryConfigId: 167` (a number) instead of `'167'`",
         "S5, S31";
     MissingKey = "missing-key", Error,
