@@ -484,6 +484,11 @@ fn convert(
         return ExitCode::from(1);
     };
     let converted = cps_core::output::convert::write(config, &checked.settings, target);
+    // What the target format cannot carry is said, never dropped silently (standard error, so
+    // the converted text on standard output stays clean).
+    for lost in cps_core::output::convert::left_out(config, target) {
+        eprintln!("cps: note: left out {}", human(&lost));
+    }
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(&path, converted) {
@@ -498,8 +503,18 @@ fn convert(
     ExitCode::SUCCESS
 }
 
+/// A code as a user may paste it: `invalid-type`, `INVALID_TYPE`, or the whole `error[invalid-type]`
+/// from a report.
+fn code_name(given: &str) -> String {
+    let mut s = given.trim();
+    if let Some((_, rest)) = s.split_once('[') {
+        s = rest.trim_end_matches(']');
+    }
+    s.trim().to_ascii_lowercase().replace('_', "-")
+}
+
 fn explain(code: &str) -> ExitCode {
-    match cps_core::Code::from_name(code) {
+    match cps_core::Code::from_name(&code_name(code)) {
         Some(c) => {
             let doc = c.doc();
             println!(

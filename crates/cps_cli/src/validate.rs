@@ -15,9 +15,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// How deep a folder is searched: `cas/<Folder>/<Sub>/<slug>.yml` is a few levels; the bound
-/// keeps a folder with a symlink loop or a huge tree from running away.
-const MAX_DEPTH: usize = 8;
+/// How deep a folder is searched: `cas/<Folder>/<Sub>/<slug>.yml` is a few levels, but a
+/// segment's `folder:` path may nest further; the bound keeps a huge tree from running away
+/// (symlinked folders are not followed). A folder past it is named on standard error, never
+/// skipped silently.
+const MAX_DEPTH: usize = 32;
 
 /// At most this many files are read from one folder (a pulled project holds tens).
 const MAX_FILES: usize = 10_000;
@@ -194,7 +196,27 @@ fn groups(paths: &[String], parent: Option<&str>) -> Result<Vec<Group>, String> 
     if !loose.files.is_empty() {
         out.insert(0, loose);
     }
+    for g in &mut out {
+        dedupe(&mut g.files);
+    }
     Ok(out)
+}
+
+/// Drops a file given again (`--parent cas/a.yml cas/`, or a path twice): read twice, one
+/// audience counts as two (`multiple-audiences`) and no segment is checked. The first mention
+/// stays, so the `--parent` file stays first. Paths are compared resolved (`./cas/a.yml` is
+/// `cas/a.yml`); one that cannot be resolved, or `-` (standard input), is kept as given.
+fn dedupe(files: &mut Vec<(String, String)>) {
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(_, path)| {
+        if path == "-" {
+            return true;
+        }
+        match std::fs::canonicalize(path) {
+            Ok(real) => seen.insert(real),
+            Err(_) => true,
+        }
+    });
 }
 
 /// The project files of a folder, as `tdx cas pull` lays them out: `DIR/cas/` when it exists,
@@ -238,6 +260,11 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), String
         if kind.is_dir() {
             if depth + 1 < MAX_DEPTH {
                 walk(&path, depth + 1, found)?;
+            } else {
+                eprintln!(
+                    "cps: note: {} is nested more than {MAX_DEPTH} folders deep; not searched",
+                    crate::human(path.display())
+                );
             }
             continue;
         }

@@ -320,6 +320,34 @@ fn schema_is_json_and_matches_the_committed_file() {
     assert_eq!(stdout(&o), committed);
 }
 
+/// The schema editors use accepts what cps accepts: every valid JSON fixture (GET responses
+/// with `null` in optional fields included: `"type": null` failed the schema's `enum` while cps
+/// read it as absent).
+#[test]
+fn the_schema_accepts_the_valid_json_fixtures() {
+    let o = cps(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cps_core/tests/fixtures/valid");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} JSON fixtures");
+}
+
 #[test]
 fn explain_prints_a_code_and_refuses_unknown_ones() {
     let o = cps(&["explain", "all-columns-refused"]);
@@ -327,6 +355,20 @@ fn explain_prints_a_code_and_refuses_unknown_ones() {
     assert!(stdout(&o).contains("all_columns"));
     assert!(stdout(&o).contains("Sources: S11"), "{}", stdout(&o));
     assert_eq!(cps(&["explain", "nope"]).status.code(), Some(2));
+    // As pasted from a report, or typed in another case.
+    for pasted in [
+        "error[all-columns-refused]",
+        "ALL_COLUMNS_REFUSED",
+        " all-columns-refused ",
+    ] {
+        let o = cps(&["explain", pasted]);
+        assert_eq!(o.status.code(), Some(0), "{pasted}");
+        assert!(
+            stdout(&o).starts_with("all-columns-refused (error)"),
+            "{}",
+            stdout(&o)
+        );
+    }
 }
 
 #[test]
@@ -412,6 +454,34 @@ fn a_get_response_validates_and_converts_to_the_nested_body() {
         stdout(&o).contains("  key_column: CDP_CUSTOMER_ID\n"),
         "{}",
         stdout(&o)
+    );
+    // tdx YAML has no keys for the activation settings: said on standard error, not dropped
+    // silently; the API body keeps them, so nothing is noted there.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cps: note: left out `allowActivationBehavior: true`")
+            && err.contains("`maxActivationBehaviorRow: 1000`"),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("ActivationBehavior"), "{}", stdout(&o));
+    let o = cps(&["convert", &f, "--to", "api-json"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A master display name other than the table's is lost in tdx YAML: noted too.
+    let o = cps(&[
+        "convert",
+        &fixture("valid/snowflake-api.json"),
+        "--to",
+        "tdx-yaml",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("left out `master.name` (`customers`)")
+            && err.contains("`CUSTOMERS` (its table)"),
+        "{err}"
     );
     // Both ids: refused, with the one error.
     let o = cps(&[
@@ -612,6 +682,38 @@ fn parent_flag_and_files_given_together_form_a_project() {
     assert!(stdout(&o).contains("error[segment-file]"), "{}", stdout(&o));
 }
 
+/// `--parent` naming a file of the folder given (the natural `cps validate --parent
+/// cas/customer360.yml cas/`), or a file given twice, is one file: read twice it was two
+/// audiences, a false `multiple-audiences` error, and no segment was checked.
+#[test]
+fn a_file_given_twice_is_one_file() {
+    let cas = project("pulled-invalid/cas");
+    let parent = project("pulled-invalid/cas/customer360.yml");
+    let o = cps(&["validate", "--format", "json", "--parent", &parent, &cas]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    let codes: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().unwrap())
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(!codes.contains(&"multiple-audiences"), "{codes:?}");
+    assert!(codes.contains(&"unknown-attribute"), "{codes:?}");
+    let audiences = files
+        .iter()
+        .filter(|f| f["kind"] == "parent-segment")
+        .count();
+    assert_eq!(audiences, 1, "{v:#}");
+    assert_eq!(files[0]["file"], parent.as_str());
+    // The same path twice, spelled differently, on the command line.
+    let seg = project("pulled-invalid/cas/high-value.yml");
+    let again = project("pulled-invalid/cas/../cas/customer360.yml");
+    let o = cps(&["validate", &parent, &seg, &again]);
+    let out = stdout(&o);
+    assert!(!out.contains("multiple-audiences"), "{out}");
+    assert!(out.contains("2 files:"), "{out}");
+}
+
 #[test]
 fn segments_are_not_converted_or_pushed() {
     let seg = project("pulled-valid/cas/high-value.yml");
@@ -641,6 +743,39 @@ fn a_folder_without_yaml_files_cannot_be_validated() {
     let o = cps(&["validate", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("holds no .yml files"));
+}
+
+/// A segment in a deeply nested folder (`folder: A/B/…`) is found: the search went 8 folders
+/// deep and skipped the rest without a word. Past the new bound, the folder is named.
+#[test]
+fn deeply_nested_segment_folders_are_searched() {
+    let dir = std::env::temp_dir().join(format!("cps-cli-deep-{}", std::process::id()));
+    let deep = (0..12).fold(dir.join("cas"), |d, i| d.join(format!("F{i}")));
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::copy(
+        project("pulled-valid/cas/customer360.yml"),
+        dir.join("cas/customer360.yml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        project("pulled-invalid/cas/high-value.yml"),
+        deep.join("high-value.yml"),
+    )
+    .unwrap();
+    let o = cps(&["validate", dir.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("F11/high-value.yml: "), "{out}");
+    assert!(out.contains("error[unknown-attribute]"), "{out}");
+    let too_deep = (0..40).fold(dir.join("cas"), |d, i| d.join(format!("G{i}")));
+    std::fs::create_dir_all(&too_deep).unwrap();
+    let o = cps(&["validate", dir.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nested more than 32 folders deep; not searched"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `--format github`: one workflow command per diagnostic, with GitHub's escapes in the file

@@ -38,9 +38,13 @@ pub use project::{Project, ProjectFile};
 pub use syntax::span::{ColumnUnit, LineIndex, Span};
 
 /// Nesting deeper than this is refused, in both syntaxes. A parent-segment config is at most 6
-/// levels deep. The readers keep their own stacks, but decoding and the rules recurse over the tree,
-/// and the page runs on wasm's 1 MiB stack.
-pub const MAX_DEPTH: usize = 16;
+/// levels deep, but a segment's rule nests: each group inside a group adds two levels (its list
+/// and its map), and a condition with an aggregation, a filter and a relative time adds ten; 16
+/// refused a rule of seven nested groups that TD's schema (S31) allows. 64 keeps about 28 nested
+/// groups readable. The readers keep their own stacks, but decoding and the rules recurse over
+/// the tree, and the page runs on wasm's 1 MiB stack: `tests/hostile.rs` checks a rule nested to
+/// the limit on a 1 MiB thread.
+pub const MAX_DEPTH: usize = 64;
 
 /// Inputs larger than this are refused with a diagnostic instead of being read (16 MiB: a real
 /// config is a few kilobytes; the cap bounds time and memory on hostile input).

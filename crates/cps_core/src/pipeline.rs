@@ -99,16 +99,27 @@ pub fn check_bytes_named(bytes: &[u8], name: Option<&str>, options: &Options) ->
             let at = e.valid_up_to();
             let shown = String::from_utf8_lossy(bytes);
             let binary = bytes.iter().take(4096).filter(|&&b| b == 0).count() > 0;
+            // UTF-16 (what Windows PowerShell's `>` writes) is full of zero bytes, but it is a
+            // text file saved in the wrong encoding, not a binary one: say so.
+            let utf16 = match bytes {
+                [0xFF, 0xFE, ..] => Some("UTF-16 LE"),
+                [0xFE, 0xFF, ..] => Some("UTF-16 BE"),
+                _ => None,
+            };
             let d = Diagnostic::new(
                 Code::NotUtf8,
-                if binary {
-                    "this is a binary file, not a config".to_string()
-                } else {
-                    format!("the file is not UTF-8: byte {at} cannot be decoded")
+                match utf16 {
+                    Some(enc) => format!("the file is {enc} text (it starts with that byte order mark); cps reads UTF-8"),
+                    None if binary => "this is a binary file, not a config".to_string(),
+                    None => format!("the file is not UTF-8: byte {at} cannot be decoded"),
                 },
                 Span::new(at, at),
             )
-            .help("save the config as UTF-8 text (JSON or YAML)");
+            .help(if utf16.is_some() {
+                "save the config as UTF-8 (an editor's \"Save with encoding\", or `Out-File -Encoding utf8` in PowerShell)"
+            } else {
+                "save the config as UTF-8 text (JSON or YAML)"
+            });
             finish(&shown, None, None, None, vec![d], options)
         }
     }
@@ -125,23 +136,31 @@ pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked
         return too_large(text.len(), options);
     }
     let mut diagnostics = Vec::new();
-    let syntax = sniff_syntax(text);
-    let (root, index) = match syntax {
+    let sniffed = sniff_syntax(text);
+    let (root, index, syntax) = match sniffed {
+        #[cfg(feature = "yaml")]
+        Syntax::Json if says_yaml(name) => {
+            // A `.yaml` file that opens with `{` is YAML in flow style (`{name: x, master:
+            // {…}}`), which tdx reads as YAML: strict JSON first (so a JSON body named `.yaml`
+            // reads as before), and when that fails, the YAML reader decides.
+            let parsed = json::parse(text);
+            if parsed.root.is_some() {
+                diagnostics.extend(parsed.diagnostics);
+                (parsed.root, parsed.line_index, Syntax::Json)
+            } else {
+                let (root, index) = read_yaml(text, &mut diagnostics);
+                (root, index, Syntax::Yaml)
+            }
+        }
         Syntax::Json => {
             let parsed = json::parse(text);
             diagnostics.extend(parsed.diagnostics);
-            (parsed.root, parsed.line_index)
+            (parsed.root, parsed.line_index, Syntax::Json)
         }
         #[cfg(feature = "yaml")]
         Syntax::Yaml => {
-            let index = LineIndex::new(text);
-            match yaml::parse(text, &index) {
-                Ok(root) => (Some(root), index),
-                Err(d) => {
-                    diagnostics.push(d);
-                    (None, index)
-                }
-            }
+            let (root, index) = read_yaml(text, &mut diagnostics);
+            (root, index, Syntax::Yaml)
         }
         #[cfg(not(feature = "yaml"))]
         Syntax::Yaml => {
@@ -153,7 +172,7 @@ pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked
                 )
                 .help("load the full cps module (with YAML) for YAML configs, or write the config as the API's JSON body"),
             );
-            (None, LineIndex::new(text))
+            (None, LineIndex::new(text), Syntax::Yaml)
         }
     };
     let Some(root) = root else {
@@ -219,9 +238,32 @@ fn too_large(len: usize, options: &Options) -> Checked {
     finish("", None, None, None, vec![d], options)
 }
 
+#[cfg(feature = "yaml")]
+fn read_yaml<'a>(
+    text: &'a str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Option<crate::syntax::tree::Node<'a>>, LineIndex) {
+    let index = LineIndex::new(text);
+    match yaml::parse(text, &index) {
+        Ok(root) => (Some(root), index),
+        Err(d) => {
+            diagnostics.push(d);
+            (None, index)
+        }
+    }
+}
+
+/// Whether a file name says YAML (`.yaml`, `.yml`, in any case).
+#[cfg(feature = "yaml")]
+fn says_yaml(name: Option<&str>) -> bool {
+    name.and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
+}
+
 /// JSON when the first meaningful character opens an object or array; YAML otherwise. A file
 /// that starts like JSON is read as strict JSON, so a trailing comma is reported rather than
-/// accepted by YAML's more lenient flow syntax.
+/// accepted by YAML's more lenient flow syntax; only a file named `.yaml`/`.yml` that is not
+/// JSON is read as YAML in flow style ([`check_named`]).
 pub fn sniff_syntax(text: &str) -> Syntax {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     match body.trim_start().bytes().next() {
@@ -303,5 +345,35 @@ pub fn resolve_settings(config: Option<&Config>, options: &Options) -> Settings 
         warehouse_source,
         types: options.types,
         identifier_case: options.identifier_case,
+    }
+}
+
+#[cfg(all(test, feature = "yaml"))]
+mod tests {
+    use super::*;
+
+    /// Flow-style YAML opens like JSON: a `.yaml`/`.yml` name reads it as YAML; a `.json` name
+    /// or no name keeps strict JSON (a trailing comma in an API body is still reported).
+    #[test]
+    fn a_yaml_name_reads_flow_style_as_yaml() {
+        let text = "{name: x, timezone: UTC,}\n";
+        let codes = |name: Option<&str>| -> (Option<Syntax>, Vec<Code>) {
+            let c = check_named(text, name, &Options::default());
+            (c.syntax, c.diagnostics.iter().map(|d| d.code).collect())
+        };
+        let (syntax, codes_yaml) = codes(Some("cas/audience.YML"));
+        assert_eq!(syntax, Some(Syntax::Yaml));
+        assert!(!codes_yaml.contains(&Code::JsonSyntax), "{codes_yaml:?}");
+        for name in [None, Some("body.json")] {
+            let (syntax, codes) = codes(name);
+            assert_eq!(syntax, Some(Syntax::Json));
+            assert_eq!(codes, vec![Code::JsonSyntax]);
+        }
+        // Strict JSON in a `.yaml` file reads as JSON, as before.
+        let json = check_named("{\"name\": \"x\"}", Some("a.yaml"), &Options::default());
+        assert_eq!(json.syntax, Some(Syntax::Json));
+        // Broken flow YAML in a `.yaml` file gets the YAML reader's error, not JSON's.
+        let broken = check_named("{name: [x\n", Some("a.yaml"), &Options::default());
+        assert_eq!(broken.diagnostics[0].code, Code::YamlSyntax);
     }
 }

@@ -165,7 +165,8 @@ fn corpus() -> Vec<(String, String)> {
     for path in files {
         let name = path.file_name().unwrap().to_str().unwrap().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let checked = check(&text, &Options::default());
+        // Named, as the CLI and the page read a file (`flow-style.yaml` opens like JSON).
+        let checked = cps_core::check_named(&text, Some(&name), &Options::default());
         assert!(!checked.has_errors(), "{name} is not valid");
         let config = checked.config.as_ref().unwrap();
         // The same config in every format the studio edits.
@@ -278,12 +279,18 @@ fn all_edits(checked: &Checked) -> Vec<Edit> {
     edits
 }
 
+/// A corpus text checked under its name, as the CLI and the page read a file: a `.yaml` name
+/// reads flow style as YAML (`flow-style.yaml`); converted texts have no such name.
+fn read(name: &str, text: &str) -> Checked {
+    cps_core::check_named(text, Some(name), &Options::default())
+}
+
 /// Checks one edit against the same edit made on the model; returns the edited text.
 fn check_edit(name: &str, text: &str, edit: Edit) -> String {
-    let checked = check(text, &Options::default());
+    let checked = read(name, text);
     let out = apply(text, &checked, edit)
         .unwrap_or_else(|r| panic!("{name}: {edit:?} refused: {}\n{text}", r.message));
-    let again = check(&out, &Options::default());
+    let again = read(name, &out);
     let ctx = || format!("{name}: {edit:?}\n--- before\n{text}\n--- after\n{out}");
     assert_eq!(again.syntax, checked.syntax, "{}", ctx());
     assert_eq!(again.dialect, checked.dialect, "{}", ctx());
@@ -357,7 +364,7 @@ fn check_edit(name: &str, text: &str, edit: Edit) -> String {
 fn every_edit_of_the_valid_corpus_is_the_model_edit() {
     let mut n = 0;
     for (name, text) in corpus() {
-        let checked = check(&text, &Options::default());
+        let checked = read(&name, &text);
         for edit in all_edits(&checked) {
             check_edit(&name, &text, edit);
             n += 1;
@@ -392,7 +399,7 @@ fn chains_of_edits_stay_editable() {
         for (name, text) in corpus() {
             let mut text = text;
             for _ in 0..if seeds == 1 { 25 } else { 40 } {
-                let checked = check(&text, &Options::default());
+                let checked = read(&name, &text);
                 let edits = all_edits(&checked);
                 let edit = edits[rng.below(edits.len())];
                 text = check_edit(&name, &text, edit);

@@ -263,12 +263,31 @@ fn deeply_nested_groups_are_refused_and_shallow_ones_read() {
         doc
     };
     assert_eq!(codes(&nested(400)), vec![Code::ResourceLimit]);
-    let shallow = project(PARENT, &nested(3));
-    assert!(
-        !shallow.has_errors(),
-        "{:#?}",
-        shallow.files[1].checked.diagnostics
-    );
+    // A rule of `d` nested groups is 2d + 3 levels deep: 30 groups are the most the limit reads.
+    assert_eq!(2 * 30 + 3, cps_core::MAX_DEPTH - 1);
+    assert_eq!(codes(&nested(31)), vec![Code::ResourceLimit]);
+    // Seven nested groups are a real rule (S31 allows any nesting); the old limit of 16 levels
+    // refused it with `resource-limit`. Up to the limit, a rule reads without an error, on a
+    // 1 MiB stack like the page's wasm (native debug frames are the larger ones).
+    for depth in [3, 7, 30] {
+        let text = nested(depth);
+        let errors = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let p = project(PARENT, &text);
+                p.files[1]
+                    .checked
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == cps_core::Severity::Error)
+                    .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert!(errors.is_empty(), "{depth} groups: {errors:#?}");
+    }
     // The same nesting in JSON.
     let json = format!(
         "{{\"type\": \"composable_segment\", \"name\": \"x\", \"rule\": {}{}}}",

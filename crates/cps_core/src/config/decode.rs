@@ -483,6 +483,27 @@ impl Decoder<'_> {
                 // Read as absent: GET responses write `null` for what is not set.
                 continue;
             }
+            if !field.required()
+                && matches!(entry.value.value, Value::Null)
+                && !matches!(field.shape, Shape::Scalar | Shape::Any)
+            {
+                // An optional key left empty (`description:` with nothing after it in YAML):
+                // what it means is clear, absent, and nothing says TD or tdx refuse it, so a
+                // warning rather than the wrong-type error it was.
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::WrongType,
+                        format!("`{key}` is empty (null); cps reads it as not given"),
+                        entry.value.span,
+                    )
+                    .severity(crate::Severity::Warning)
+                    .path(full())
+                    .help(format!(
+                        "remove the key or give it a value: TD's published schema (S31) does not mark `{key}` as nullable, so whether TD and tdx take null is not documented"
+                    )),
+                );
+                continue;
+            }
             if !self.shape_ok(field, &entry, &full) {
                 if field.shape == Shape::Str && matches!(entry.value.value, Value::Number(_)) {
                     got.seen.insert(field.id);
@@ -552,7 +573,7 @@ impl Decoder<'_> {
                 Shape::Bool => "a boolean (true or false)",
                 Shape::Map(_) => "a mapping of keys to values",
                 Shape::Seq(_) => "a list",
-                Shape::Int => "a whole number",
+                Shape::Int => "a whole number (int64)",
                 Shape::Scalar | Shape::Any => "a single value",
             };
             let help = match (field.shape, v) {
@@ -695,8 +716,18 @@ fn dialect_has_no_master_object(dialect: Dialect, obj: Obj, key: &str) -> bool {
 /// `-12`, `300`: what S31's integer fields hold (int64), written as digits (at most 18, so
 /// every accepted value fits).
 fn is_whole_number(n: &str) -> bool {
-    let digits = n.strip_prefix('-').unwrap_or(n);
-    !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit())
+    whole_number(n).is_some()
+}
+
+/// The value of a number TD's schema types as an integer (int64, S31): any integer literal in
+/// int64's range, and a whole value written as a float (`1000.0`, `1e3`), which JSON Schema
+/// counts as an integer too; exact only up to 2^53, so larger floats are refused.
+pub(crate) fn whole_number(n: &str) -> Option<i64> {
+    if let Ok(v) = n.parse::<i64>() {
+        return Some(v);
+    }
+    let f: f64 = n.parse().ok()?;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
 fn describe_obj(obj: Obj) -> &'static str {
@@ -717,4 +748,25 @@ fn entry_example(dialect: Dialect, obj: Obj) -> String {
         .map(|f| f.key)
         .collect();
     format!("an entry here has the keys {}", keys.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn whole_numbers_as_json_schema_counts_them() {
+        assert_eq!(whole_number("1000"), Some(1000));
+        assert_eq!(whole_number("-1"), Some(-1));
+        // 19 digits: int64's own range (the old check stopped at 18 digits).
+        assert_eq!(whole_number("9223372036854775807"), Some(i64::MAX));
+        // A float with a zero fraction is a whole number ("must be a whole number, found 1000.0"
+        // was a false error).
+        assert_eq!(whole_number("1000.0"), Some(1000));
+        assert_eq!(whole_number("1e3"), Some(1000));
+        assert_eq!(whole_number("1.5"), None);
+        assert_eq!(whole_number("9223372036854775808"), None);
+        assert_eq!(whole_number("1e300"), None);
+        assert_eq!(whole_number(""), None);
+    }
 }

@@ -295,7 +295,10 @@ const GET_ROOT: &[Field] = &[
         true,
         "the Customers (master) table",
     ),
-    disputed(
+    // Optional fields a GET response writes as `null` when they are not set, like the
+    // connection keys: read as absent (a behavior without a time column comes back as
+    // `"timeColumn": null`, and that was a false wrong-type error on TD's own output).
+    nullable(disputed(
         f(
             F::KeyColumn,
             "masterKeyColumn",
@@ -304,7 +307,7 @@ const GET_ROOT: &[Field] = &[
             D_KEY_COLUMN,
         ),
         WHY_KEY_COLUMN,
-    ),
+    )),
     nullable(f(
         F::AllowActivationBehavior,
         "allowActivationBehavior",
@@ -366,10 +369,10 @@ const API_MASTER: &[Field] = &[
     nullable(f(F::Catalog, "catalog", Shape::Str, false, D_CATALOG)),
     f(F::Schema, "schema", Shape::Str, true, D_SCHEMA),
     f(F::Table, "table", Shape::Str, true, D_TABLE),
-    disputed(
+    nullable(disputed(
         f(F::KeyColumn, "keyColumn", Shape::Str, false, D_KEY_COLUMN),
         WHY_KEY_COLUMN,
-    ),
+    )),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
 ];
 
@@ -407,7 +410,7 @@ const API_ATTRIBUTE: &[Field] = &[
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
     f(F::Column, "column", Shape::Str, true, D_COLUMN),
-    f(F::Type, "type", Shape::Str, false, D_TYPE),
+    nullable(f(F::Type, "type", Shape::Str, false, D_TYPE)),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
     f(F::CreatedAt, "createdAt", Shape::Scalar, false, D_SERVER),
     f(F::UpdatedAt, "updatedAt", Shape::Scalar, false, D_SERVER),
@@ -446,10 +449,10 @@ const API_BEHAVIOR: &[Field] = &[
     ),
     f(F::TableKey, "tableKey", Shape::Str, true, D_TABLE_KEY),
     f(F::MasterKey, "masterKey", Shape::Str, true, D_MASTER_KEY),
-    disputed(
+    nullable(disputed(
         f(F::TimeColumn, "timeColumn", Shape::Str, false, D_TIME),
         WHY_TIME_COLUMN,
-    ),
+    )),
     f(
         F::Columns,
         "columnMapping",
@@ -470,7 +473,7 @@ const API_COLUMN: &[Field] = &[
         true,
         "column name used in segment rules; unique within the behavior",
     ),
-    f(F::Type, "type", Shape::Str, false, D_TYPE),
+    nullable(f(F::Type, "type", Shape::Str, false, D_TYPE)),
     f(F::CdwColumn, "cdwColumn", Shape::Str, true, D_COLUMN),
     f(F::Id, "id", Shape::Scalar, false, D_SERVER),
 ];

@@ -105,7 +105,7 @@ pub fn detect(root: &Node, name: Option<&str>) -> (FileKind, Option<Diagnostic>)
         }
         if let Some(r) = root.get("rule").filter(|r| r.as_map().is_some()) {
             let span = key_span(root, "rule").unwrap_or(r.span);
-            return (FileKind::Segment, Some(untyped_segment(span)));
+            return (FileKind::Segment, Some(untyped_segment(root, r, span)));
         }
     }
     let ev = Evidence::gather(root);
@@ -224,15 +224,43 @@ fn first_segment_key(root: &Node) -> &'static str {
         .unwrap_or("type")
 }
 
-/// Rule G1 on a file with a `rule` and no `type`: tdx reads it as an audience.
-fn untyped_segment(span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::SegmentMissingType,
-        "this is a composable segment (it has `rule`) without `type: composable_segment`",
-        span,
-    )
-    .path("type")
-    .help("add `type: composable_segment` as the first line: without it tdx reads the file as a parent segment (an audience file), and a folder with it holds two audiences (S11)")
+/// Rule G1 on a file with a `rule` and no `type`: tdx reads it as an audience. A standard
+/// (`tdx sg`) segment has a `rule` and no `type` too; its signs (`kind: batch`, conditions naming
+/// an `attribute`, TD's segment skill) make the message say so, since adding the type alone
+/// would not make it a composable segment.
+fn untyped_segment(root: &Node, rule: &Node, span: Span) -> Diagnostic {
+    let kind = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .filter(|k| matches!(*k, "batch" | "realtime" | "funnel_stage"));
+    let attribute = rule
+        .get("conditions")
+        .and_then(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .any(|c| c.get("attribute").is_some());
+    let standard = match (kind, attribute) {
+        (Some(k), true) => Some(format!("`kind: {k}` and conditions naming an `attribute`")),
+        (Some(k), false) => Some(format!("`kind: {k}`")),
+        (None, true) => Some("conditions naming an `attribute`".to_string()),
+        (None, false) => None,
+    };
+    match standard {
+        Some(signs) => Diagnostic::new(
+            Code::SegmentMissingType,
+            format!("this looks like a standard segment (`tdx sg` YAML: it has {signs}), not a composable one; a composable segment says `type: composable_segment`"),
+            span,
+        )
+        .path("type")
+        .help("check and push a standard segment with `tdx sg validate` and `tdx sg push`. To make it a composable segment: add `type: composable_segment` as the first line, name each field as `leftValue: {name: …}` and put the compared value inside `operator` as `rightValue` (S11)"),
+        None => Diagnostic::new(
+            Code::SegmentMissingType,
+            "this is a composable segment (it has `rule`) without `type: composable_segment`",
+            span,
+        )
+        .path("type")
+        .help("add `type: composable_segment` as the first line: without it tdx reads the file as a parent segment (an audience file), and a folder with it holds two audiences (S11)"),
+    }
 }
 
 /// The one error of a segment file where a parent segment is expected (`cps convert`, `cps

@@ -149,10 +149,10 @@ codes! {
         "an activation with `connection` and `schedule` but no columns",
         "S11";
     InvalidScheduleType = "invalid-schedule-type", Error,
-        "An activation's `schedule.type` is not `none`, `daily`, `weekly` or `monthly` (a warning for `hourly` and `cron`).",
-        "The tdx CAS skill lists four schedule types for composable activations (spec rule G8). TD's activation skill for standard segments also lists `hourly` and `cron`; whether composable activations take them is not documented, so those two are warnings.",
+        "An activation's `schedule.type` is not `none`, `daily`, `weekly` or `monthly` (a warning for `hourly`, `cron` and `minutes_interval`).",
+        "The tdx CAS skill lists four schedule types for composable activations (spec rule G8). TD's activation skill for standard segments also lists `hourly` and `cron`, and TD's published `ScheduleType` (S31, activations of standard segments) `minutes_interval` too; whether composable activations take them is not documented, so those three are warnings.",
         "`schedule: {type: dayly}`",
-        "S11 vs td-skills `activation` (not in the spec's index)";
+        "S11, S31 vs td-skills `activation` (not in the spec's index)";
     MultipleAudiences = "multiple-audiences", Error,
         "A project (a `tdx cas pull` folder, or the files given together) holds more than one audience file.",
         "A push target holds exactly one audience (parent segment) file and every segment in it attaches to that audience (tdx CAS skill, spec rule G9); with two, tdx refuses the folder, and cps cannot tell which parent the segments are checked against.",
@@ -199,8 +199,8 @@ codes! {
         "`timeColumn` written twice in one behavior",
         "RFC 8259 §4; YAML 1.2";
     WrongType = "wrong-type", Error,
-        "A value has the wrong kind (string, boolean, number, list, object).",
-        "The API expects exact JSON types: `isComposable` is the boolean true, ids are strings.",
+        "A value has the wrong kind (string, boolean, number, list, object); a warning for an optional key left empty (null).",
+        "The API expects exact JSON types: `isComposable` is the boolean true, ids are strings. An optional key left empty (`description:` with nothing after it) plainly means the key is not given, and no source says TD or tdx refuse null there, so it is a warning and read as absent.",
         "`federatedQueryConfigId: 167` (a number) instead of `'167'`",
         "S5, S31";
     MissingKey = "missing-key", Error,

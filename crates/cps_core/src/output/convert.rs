@@ -117,6 +117,40 @@ fn put_conn(map: &mut Map<String, J>, t: &TableRef, settings: &Settings, catalog
     put(map, "table", s(&t.table));
 }
 
+/// What `target` cannot carry of `c`, in words, one item a line: tdx YAML has no keys for
+/// `master.name` (tdx sends the table name) nor for S31's activation settings, so an API body
+/// or GET response converted to it loses them. Empty when nothing is lost. The CLI prints these
+/// as notes, so a round trip through tdx YAML never changes a value silently.
+pub fn left_out(c: &Config, target: Target) -> Vec<String> {
+    let mut out = Vec::new();
+    if target != Target::TdxYaml {
+        return out;
+    }
+    if let Some(m) = &c.master {
+        if let (Some(name), Some(derived)) = (&m.name, derived_master_name(m)) {
+            if name.value.as_str() != derived {
+                out.push(format!(
+                    "`master.name` (`{}`): tdx YAML has no key for it; uploading the tdx file names the master `{derived}` (its table)",
+                    name.value
+                ));
+            }
+        }
+    }
+    if let Some(f) = &c.allow_activation_behavior {
+        out.push(format!(
+            "`allowActivationBehavior: {}`: tdx YAML has no key for it (S4, S11); keep the API body to upload it",
+            f.value
+        ));
+    }
+    if let Some(n) = &c.max_activation_behavior_row {
+        out.push(format!(
+            "`maxActivationBehaviorRow: {}`: tdx YAML has no key for it (S4, S11); keep the API body to upload it",
+            n.value
+        ));
+    }
+    out
+}
+
 /// The display name the API wants for the master table when the input has none: the table's
 /// name without identifier quotes.
 pub fn derived_master_name(m: &Master) -> Option<String> {
@@ -212,8 +246,9 @@ pub fn api_value(c: &Config, settings: &Settings) -> J {
         root.insert("allowActivationBehavior".into(), J::Bool(f.value));
     }
     if let Some(n) = &c.max_activation_behavior_row {
-        // The decoder accepted an int64 only; anything else was an error and is not written.
-        if let Ok(v) = n.value.parse::<i64>() {
+        // The decoder accepted an int64 only (`1000.0` is 1000); anything else was an error and
+        // is not written.
+        if let Some(v) = crate::config::decode::whole_number(&n.value) {
             root.insert("maxActivationBehaviorRow".into(), J::from(v));
         }
     }
@@ -409,18 +444,23 @@ pub fn yaml_scalar(v: &str) -> String {
     if is_plain_safe(v) {
         return v.to_string();
     }
-    if v.chars().all(|c| !c.is_control()) {
+    if v.chars().all(|c| !c.is_control() && !is_yaml11_break(c)) {
         return format!("'{}'", v.replace('\'', "''"));
     }
-    // JSON string syntax is valid YAML double-quoted syntax.
-    serde_json::to_string(v).unwrap_or_default()
+    // JSON string syntax is valid YAML double-quoted syntax; JSON leaves LS, PS and NEL as they
+    // are, YAML 1.1 folds them, so they are escaped too.
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('\u{85}', "\\u0085")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 fn is_plain_safe(v: &str) -> bool {
     let Some(first) = v.chars().next() else {
         return false;
     };
-    if v.trim() != v || v.chars().any(|c| c.is_control()) {
+    if v.trim() != v || v.chars().any(|c| c.is_control() || is_yaml11_break(c)) {
         return false;
     }
     if "-?:,[]{}#&*!|>'\"%@`".contains(first)
@@ -438,12 +478,19 @@ fn is_plain_safe(v: &str) -> bool {
     {
         return false;
     }
-    // Words some YAML readers (1.1 or 1.2) turn into booleans or null.
+    // Words some YAML readers (1.1 or 1.2) turn into booleans or null, and YAML 1.1's merge
+    // and value keys (`<<`, `=`), which PyYAML refuses to read as a plain value.
     let lower = v.to_ascii_lowercase();
     !matches!(
         lower.as_str(),
-        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "<<" | "="
     )
+}
+
+/// Characters YAML 1.1 readers take as line breaks (NEL, LS, PS): inside single quotes they
+/// would fold, so such a value is written double-quoted with escapes.
+fn is_yaml11_break(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -469,6 +516,9 @@ mod tests {
             "Retail Customers (Snowflake)",
             "\"Q\"",
             "é",
+            "<<",
+            "=",
+            "line\u{2028}separator",
         ] {
             let doc = format!("k: {}\n", yaml_scalar(v));
             let idx = crate::syntax::span::LineIndex::new(&doc);
@@ -476,5 +526,10 @@ mod tests {
                 crate::syntax::yaml::parse(&doc, &idx).unwrap_or_else(|e| panic!("{v:?}: {e:?}"));
             assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(v), "{doc}");
         }
+        // YAML 1.1 readers (PyYAML) take `<<` as a merge key and LS/PS/NEL as line breaks:
+        // such values are quoted, the last ones double-quoted with escapes.
+        assert_eq!(yaml_scalar("<<"), "'<<'");
+        assert_eq!(yaml_scalar("="), "'='");
+        assert_eq!(yaml_scalar("a\u{2028}b"), "\"a\\u2028b\"");
     }
 }

@@ -73,7 +73,12 @@ fn object(dialect: Dialect, obj: Obj) -> Value {
                         }
                     }
                 }
-                m.insert("enum".into(), json!(all));
+                let mut values = json!(all);
+                if f.nullable {
+                    // An enum constrains every value, `null` included: list it.
+                    values.as_array_mut().expect("a list").push(Value::Null);
+                }
+                m.insert("enum".into(), values);
             }
             F::Name
             | F::Schema

@@ -63,9 +63,10 @@ pub const UNITS: &[&str] = &[
 /// Schedule types of composable activations (tdx CAS skill, S11).
 pub const SCHEDULE_TYPES: &[&str] = &["none", "daily", "weekly", "monthly"];
 
-/// Schedule types TD's activation skill lists for standard segments, undocumented for
-/// composable ones: a warning.
-const OTHER_SCHEDULE_TYPES: &[&str] = &["hourly", "cron"];
+/// Schedule types TD's activation skill lists for standard segments (`hourly`, `cron`) and TD's
+/// published `ScheduleType` (S31, the activations of standard segments) adds
+/// (`minutes_interval`), undocumented for composable ones: a warning.
+const OTHER_SCHEDULE_TYPES: &[&str] = &["hourly", "cron", "minutes_interval"];
 
 /// The rules on the segment file alone.
 pub fn run(seg: &Segment, out: &mut Vec<Diagnostic>) {
@@ -135,7 +136,7 @@ fn schedule_type(t: &Text, path: &str, out: &mut Vec<Diagnostic>) {
             )
             .severity(Severity::Warning)
             .path(path)
-            .help("the tdx CAS skill (S11) lists `none`, `daily`, `weekly` and `monthly`; TD's activation skill lists `hourly` and `cron` for standard segments, and nothing says whether composable activations take them"),
+            .help("the tdx CAS skill (S11) lists `none`, `daily`, `weekly` and `monthly`; TD's activation skill and its published `ScheduleType` (S31) also list `hourly`, `cron` and `minutes_interval` for standard segments, and nothing says whether composable activations take them"),
         );
         return;
     }

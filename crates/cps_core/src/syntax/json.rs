@@ -184,7 +184,7 @@ impl<'a> Parser<'a> {
         if self.depth > MAX_DEPTH {
             let mut d = self.err(
                 &format!("the JSON is nested deeper than {MAX_DEPTH} levels"),
-                "a parent-segment config is at most 6 levels deep; this file is not one",
+                "a parent-segment config is at most 6 levels deep and a segment's rule a few more; this file is neither",
                 at,
             );
             d.code = Code::ResourceLimit;

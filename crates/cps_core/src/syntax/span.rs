@@ -98,8 +98,26 @@ impl LineIndex {
         }
     }
 
-    /// Byte range of 0-based line `line`, without its line break.
+    /// Where 0-based line `line`'s text starts: after a byte order mark on the first line, which
+    /// editors do not show, so columns on line 1 of a BOM file count as the user sees them (the
+    /// BOM counted as a column put every line-1 finding one column to the right).
+    fn shown_start(&self, text: &str, line: usize) -> usize {
+        let start = self.line_starts.get(line).copied().unwrap_or(self.len) as usize;
+        if start == 0 && text.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            start
+        }
+    }
+
+    /// Byte range of 0-based line `line` as shown, without its line break (nor a byte order mark).
     pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let range = self.raw_line_range(text, line);
+        self.shown_start(text, line).min(range.end)..range.end
+    }
+
+    /// Byte range of 0-based line `line`, without its line break; a byte order mark included.
+    fn raw_line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let start = self.line_starts.get(line).copied().unwrap_or(self.len) as usize;
         let mut end = self
             .line_starts
@@ -117,7 +135,12 @@ impl LineIndex {
     /// that character.
     pub fn line_col(&self, text: &str, offset: u32, unit: ColumnUnit) -> LineCol {
         let line = self.line_of(offset);
-        let start = self.line_starts[line] as usize;
+        // Characters are what a terminal or a CI annotation shows: a BOM is not one of them.
+        // UTF-16 columns index an editor's document, which holds the BOM if the text does.
+        let start = match unit {
+            ColumnUnit::Chars => self.shown_start(text, line),
+            ColumnUnit::Utf16 => self.line_starts[line] as usize,
+        };
         let end = floor_char_boundary(text, (offset.min(self.len)) as usize);
         let prefix = text.get(start..end.max(start)).unwrap_or("");
         let column = match unit {
@@ -131,13 +154,14 @@ impl LineIndex {
     }
 
     /// Byte offset of 1-based `line` and character `column`, clamped to the line's end. Used to
-    /// place positions that a parser reports only as line:column.
+    /// place positions that a parser reports only as line:column (the parser counts a byte
+    /// order mark as a character, so this does too).
     pub fn offset_of(&self, text: &str, line: u64, column: u64) -> usize {
         let line0 = (line.max(1) - 1) as usize;
         if line0 >= self.line_starts.len() {
             return text.len();
         }
-        let range = self.line_range(text, line0);
+        let range = self.raw_line_range(text, line0);
         let line_text = &text[range.clone()];
         let skip = (column.max(1) - 1) as usize;
         match line_text.char_indices().nth(skip) {
@@ -182,6 +206,29 @@ mod tests {
         assert_eq!(idx.offset_of(text, 1, 6), x as usize);
         assert_eq!(idx.offset_of(text, 2, 1), b as usize);
         assert_eq!(idx.offset_of(text, 9, 1), text.len());
+    }
+
+    /// A BOM is invisible: line 1's columns and shown text start after it (in characters; an
+    /// editor's UTF-16 index keeps it), and a parser's line:column still maps back.
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}name: \"\"\r\nb: 1\n";
+        let idx = LineIndex::new(text);
+        let q = text.find('"').unwrap() as u32;
+        assert_eq!(
+            idx.line_col(text, q, ColumnUnit::Chars),
+            LineCol { line: 1, column: 7 }
+        );
+        assert_eq!(
+            idx.line_col(text, q, ColumnUnit::Utf16),
+            LineCol { line: 1, column: 8 }
+        );
+        assert_eq!(
+            idx.line_col(text, 0, ColumnUnit::Chars),
+            LineCol { line: 1, column: 1 }
+        );
+        assert_eq!(&text[idx.line_range(text, 0)], "name: \"\"");
+        assert_eq!(idx.offset_of(text, 1, 8), q as usize);
     }
 
     #[test]

@@ -140,7 +140,7 @@ fn resource_limit(limit: Limit, span: Span) -> Diagnostic {
     let (message, help) = match limit {
         Limit::Depth => (
             format!("the YAML is nested deeper than {MAX_DEPTH} levels"),
-            "a parent-segment config is at most 6 levels deep; flatten the nesting",
+            "a parent-segment config is at most 6 levels deep and a segment's rule a few more; flatten the nesting",
         ),
         Limit::Aliases => (
             "the file's aliases expand to far more data than a config holds (an alias bomb)"
@@ -2195,7 +2195,7 @@ mod tests {
         let d = err(&bomb);
         assert_eq!(d.code, Code::ResourceLimit);
         assert!(d.message.contains("alias bomb"), "{}", d.message);
-        let deep: String = (0..40)
+        let deep: String = (0..MAX_DEPTH + 10)
             .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
             .collect();
         let d = err(&deep);
