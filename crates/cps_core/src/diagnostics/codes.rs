@@ -345,7 +345,7 @@ codes! {
         "S31 vs S10, S11";
     AllColumnsRefused = "all-columns-refused", Error,
         "`all_columns: true` on a behavior.",
-        "The backend refuses `all_columns: true` for new behaviors (tdx CAS skill); list the columns.",
+        "TD refuses `all_columns: true` for new behaviors (tdx CAS skill), and the API body (`columnMapping`) cannot express it, so cps cannot upload it. A behavior pulled from TD that already has it is kept by tdx; cps still asks for the columns, because it cannot tell a new behavior from an old one.",
         "`all_columns: true`",
         "S11";
     NoColumns = "no-columns", Error,

@@ -567,7 +567,7 @@ fn behaviors(c: &Config, out: &mut Vec<Diagnostic>) {
                     flag.span,
                 )
                 .path(b.loc.at(flag.key))
-                .help("list the columns under `columns:` with name, type and column"),
+                .help("list the columns under `columns:` with name, type and column: TD refuses `all_columns` on a new behavior, and the API body cps uploads has no way to say it (tdx keeps it only on a behavior that already has it in TD)"),
             );
             continue;
         }
