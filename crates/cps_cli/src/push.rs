@@ -161,9 +161,11 @@ pub fn push(
                 Done::Created => "created",
                 Done::Updated => "updated",
             };
+            // The name and id are TD's answer: escaped like every other text from the server.
             println!(
                 "cps: {verb} “{}”, id {}",
-                outcome.segment.name, outcome.segment.id
+                crate::human(&outcome.segment.name),
+                crate::human(&outcome.segment.id)
             );
             if outcome.recovered {
                 println!("     (the first answer was lost; cps found the segment by name instead of creating it again)");
@@ -172,7 +174,7 @@ pub fn push(
                 println!("     ({})", crate::human(&retried));
             }
             if let Some(link) = outcome.console {
-                println!("     {link}");
+                println!("     {}", crate::human(link));
             }
             ExitCode::SUCCESS
         }
@@ -229,8 +231,9 @@ fn confirm() -> bool {
 }
 
 fn print_notes<T: Transport>(client: &Client<T>) {
+    // Notes quote TD (ids, names, titles): escaped like its answers.
     for n in client.take_notes() {
-        eprintln!("cps: {n}");
+        eprintln!("cps: {}", crate::human(n));
     }
 }
 

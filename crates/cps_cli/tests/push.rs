@@ -762,3 +762,50 @@ fn verbose_shows_all_of_a_long_answer() {
     let o = push(&fake, Some(VALID_KEY), &file, &["--yes", "--verbose"]);
     assert!(err(&o).contains(&long), "{}", both(&o));
 }
+
+#[test]
+fn a_key_with_a_typographic_dash_is_refused_before_anything_is_sent() {
+    // U+2010 from a document: it cannot go into a header. It used to fail as a "network
+    // failure", retried four times.
+    let fake = FakeTd::start();
+    let file = config("unicode-key");
+    let o = push(&fake, Some("1/fake\u{2010}secret"), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert!(err(&o).contains("not plain ASCII"), "{}", both(&o));
+    assert!(!both(&o).contains("network"), "{}", both(&o));
+    assert!(!both(&o).contains("fake\u{2010}secret"), "{}", both(&o));
+    assert!(fake.requests().is_empty(), "{:?}", log(&fake));
+    // The pasted scheme, in any case, is trimmed.
+    let lower = format!("td1 {VALID_KEY}");
+    let o = push(&fake, Some(&lower), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+}
+
+#[test]
+fn control_characters_in_tds_success_answer_never_reach_the_terminal() {
+    let fake = FakeTd::start();
+    fake.push_faults(json!({"method": "POST", "path": "/composable_audiences", "status": 200,
+        "body": "{\"id\":\"7\\u001b[2J\",\"name\":\"n\\u001b]0;owned\\u0007\"}"}));
+    let file = config("escape-success");
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert!(
+        !o.stdout.contains(&0x1b) && !o.stdout.contains(&0x07),
+        "{}",
+        both(&o)
+    );
+    assert!(out(&o).contains("created “n"), "{}", both(&o));
+    // The same id in the lookup notes after a lost answer.
+    let fake = FakeTd::start();
+    // The plan's list runs for real (a shape-only rule); the lookup after the 500 gets the id.
+    fake.push_faults(json!({"method": "GET", "path": "/composable_audiences", "times": 1,
+        "shape": "code_message"}));
+    fake.push_faults(json!({"method": "POST", "path": "/composable_audiences", "status": 500}));
+    fake.push_faults(json!({"method": "GET", "path": "/composable_audiences", "status": 200,
+        "body": "[{\"id\":\"9\\u001b[2J\",\"name\":\"Retail Customers (Snowflake)\",\"attributes\":[]}]"}));
+    let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert!(out(&o).contains(FOUND), "{}", both(&o));
+    assert!(!o.stderr.contains(&0x1b), "{}", both(&o));
+    assert!(!o.stdout.contains(&0x1b), "{}", both(&o));
+}

@@ -486,6 +486,8 @@ impl ApiError {
             }
             ApiError::Network { .. } => "Could not reach TD (network failure)".into(),
             ApiError::Timeout => "TD did not answer in time".into(),
+            // Status 0: the body broke off (or never came) after the head was read.
+            ApiError::BadResponse { status: 0, .. } => "TD's answer could not be read".into(),
             ApiError::BadResponse { status, .. } => {
                 format!("TD's answer could not be read (status {status})")
             }
@@ -646,6 +648,15 @@ mod tests {
         let e = ApiError::from_response(&resp(301, r#"{"message":"Moved to URL"}"#));
         assert_eq!(e, ApiError::Redirect { status: 301 });
         assert!(e.reply().is_none() && !e.transient() && e.status() == Some(301));
+        // A body cut short has no status of its own: none is made up.
+        let cut = ApiError::from_transport(&TransportError::Body("reset".into()), false);
+        assert_eq!(cut.title(), "TD's answer could not be read");
+        assert_eq!(cut.status(), None);
+        let garbled = ApiError::BadResponse {
+            status: 200,
+            detail: "not JSON".into(),
+        };
+        assert_eq!(garbled.title(), "TD's answer could not be read (status 200)");
     }
 
     #[test]

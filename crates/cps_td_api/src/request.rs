@@ -12,13 +12,25 @@ impl ApiKey {
     /// Trims what copy-paste adds (spaces, newlines, a pasted `TD1 ` prefix).
     pub fn new(key: &str) -> Result<ApiKey, String> {
         let k = key.trim();
-        let k = k.strip_prefix("TD1 ").unwrap_or(k).trim();
+        // The scheme name is case-insensitive in HTTP, so `td1 ` is the same pasted prefix.
+        let k = match k.get(..4) {
+            Some(p) if p.eq_ignore_ascii_case("TD1 ") => k[4..].trim(),
+            _ => k,
+        };
         if k.is_empty() {
             return Err("The API key is empty.".into());
         }
         if k.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(
                 "The API key contains spaces or control characters: paste it again.".into(),
+            );
+        }
+        // A key is printable ASCII (`<key id>/<secret>`); anything else cannot go into an HTTP
+        // header, and would only fail later as a "network failure", retried. A typographic dash
+        // or quote from a document or chat is the usual cause.
+        if !k.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(
+                "The API key contains a character that is not plain ASCII (a typographic dash or quote from a document?): paste it again from the TD console.".into(),
             );
         }
         Ok(ApiKey(k.to_string()))
@@ -141,6 +153,12 @@ mod tests {
         assert!(ApiKey::new(" ").is_err());
         assert!(ApiKey::new("12/ab cd").is_err());
         assert_eq!(ApiKey::new("nosecretpart").unwrap().masked(), "••••");
+        assert_eq!(ApiKey::new("td1 12/ab").unwrap().expose(), "12/ab");
+        // A typographic dash (U+2010) cannot go into a header: refused here, without the key.
+        let e = ApiKey::new("12/ab\u{2010}cd").unwrap_err();
+        assert!(e.contains("ASCII") && !e.contains("ab"), "{e}");
+        // A byte-order mark from a file is neither whitespace nor a control character.
+        assert!(ApiKey::new("\u{feff}12/ab").is_err());
         let r = Request {
             method: Method::Post,
             url: "https://api-cas.treasuredata.com/composable_audiences".into(),
