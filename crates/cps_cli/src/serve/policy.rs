@@ -198,7 +198,12 @@ fn proxy(policy: &Policy, req: &http::request::Parts, host: &str, path: &str) ->
     let Some(key) = headers
         .get(header::AUTHORIZATION)
         .and_then(|a| a.to_str().ok())
-        .and_then(|a| a.strip_prefix("TD1 "))
+        // HTTP's scheme names are case-insensitive: `td1 ` from a hand-written curl is TD1.
+        .and_then(|a| {
+            a.get(..4)
+                .filter(|scheme| scheme.eq_ignore_ascii_case("TD1 "))
+                .map(|_| &a[4..])
+        })
         .and_then(|k| ApiKey::new(k).ok())
     else {
         return refuse(StatusCode::UNAUTHORIZED, "no TD1 Authorization header");
@@ -608,6 +613,14 @@ mod tests {
             h.extend(line.as_deref());
             let d = decide(&p, &parts("GET", "/td/custom/cas/composable_audiences", &h));
             assert_eq!(status(&d), 401, "{auth:?}");
+        }
+        for auth in ["td1 1/secret", "Td1 1/secret"] {
+            let h = ["Host: 127.0.0.1:8080", "X-Cps-Proxy: 1", &format!("Authorization: {auth}")];
+            let d = decide(&p, &parts("GET", "/td/custom/cas/composable_audiences", &h));
+            let Decision::Forward { request, .. } = d else {
+                panic!("{auth}: {d:?}")
+            };
+            assert_eq!(request.key.expose(), "1/secret");
         }
     }
 
