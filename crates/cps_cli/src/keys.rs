@@ -371,9 +371,10 @@ fn human_report(out: &mut impl Write, c: &Checked, alter: &Alter, style: &Style)
             );
         }
     }
-    let index = LineIndex::new(&c.text);
+    let shown = masked(c);
+    let index = LineIndex::new(&shown);
     for d in &r.diagnostics {
-        let _ = writeln!(out, "{}", render(&c.name, &c.text, &index, d, style));
+        let _ = writeln!(out, "{}", render(&c.name, &shown, &index, d, style));
     }
     let _ = writeln!(
         out,
@@ -382,6 +383,55 @@ fn human_report(out: &mut impl Write, c: &Checked, alter: &Alter, style: &Style)
         plural(r.count(Severity::Error), "error"),
         plural(r.count(Severity::Warning), "warning")
     );
+}
+
+/// The text the diagnostics quote: a private key's (or an unrecognised text's, which may be a
+/// damaged private key) base64 is masked, so no part of it reaches a terminal or a CI log. The
+/// carets still point where they did: every masked character is replaced by one ASCII `*`, and
+/// what is not base64 (the stray space, quote or dash a diagnostic is about) is kept, as are the
+/// BEGIN/END labels and PEM headers (`Proc-Type: …`), which hold no key material.
+fn masked(c: &Checked) -> std::borrow::Cow<'_, str> {
+    if c.report.kind.is_public() {
+        return std::borrow::Cow::Borrowed(&c.text);
+    }
+    let mask = |part: &str| -> String {
+        part.chars()
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() || matches!(ch, '+' | '/' | '=') {
+                    '*'
+                } else {
+                    ch
+                }
+            })
+            .collect()
+    };
+    let lines: Vec<String> = c
+        .text
+        .split('\n')
+        .map(|line| {
+            // OpenSSL's legacy headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: <cipher>,<iv>`).
+            let header = line.split_once(':').is_some_and(|(name, _)| {
+                name.eq_ignore_ascii_case("Proc-Type") || name.eq_ignore_ascii_case("DEK-Info")
+            });
+            if header {
+                return line.to_string();
+            }
+            // Between `-----` pairs, a BEGIN or END label stays; the rest (even a key pasted on
+            // the BEGIN line) is masked.
+            line.split("-----")
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 && (part.starts_with("BEGIN ") || part.starts_with("END ")) {
+                        part.to_string()
+                    } else {
+                        mask(part)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("-----")
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
 }
 
 fn json_report(c: &Checked) -> serde_json::Value {

@@ -613,3 +613,72 @@ fn names_from_keys_and_files_never_reach_the_terminal_raw() {
     assert!(out.contains("key\\u{1b}[2J.pub"), "{out}");
     assert!(out.contains("ssh-\\u{1b}]0;owned\\u{7}rsa"), "{out}");
 }
+
+/// The longest run of base64 characters in the quoted source lines (`12 | …`) of a report.
+fn longest_quoted_base64(report: &str) -> usize {
+    report
+        .lines()
+        .filter_map(|l| l.split_once(" | ").filter(|(n, _)| n.trim().parse::<u32>().is_ok()))
+        .flat_map(|(_, quoted)| {
+            quoted
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c)))
+                .map(str::len)
+                .collect::<Vec<_>>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_private_keys_text_is_never_quoted_in_a_report() {
+    let d = dir("quoted");
+    let key = d.join("k.p8");
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(&key),
+        ],
+        None,
+    );
+    let ed = d.join("ed.pem");
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&ed)], None);
+    let original = std::fs::read_to_string(&key).unwrap();
+    let body: String = original.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut stray = original.clone();
+    // A typographic quote inside the third line: the diagnostic points at that line.
+    let third = stray.match_indices('\n').nth(2).unwrap().0 + 10;
+    stray.insert(third, '\u{2019}');
+    let cases = [
+        ("one-line", original.replace('\n', "")),
+        ("no-armor", body.clone()),
+        ("stray", stray),
+        ("ed25519", std::fs::read_to_string(&ed).unwrap()),
+    ];
+    for (name, damaged) in cases {
+        let path = d.join(format!("{name}.p8"));
+        std::fs::write(&path, &damaged).unwrap();
+        let o = cps(&["key", "check", "--color", "never", s(&path)]);
+        let out = text(&o);
+        assert!(out.contains(" | "), "{name}: a line is quoted: {out}");
+        assert!(
+            longest_quoted_base64(&out) < 16,
+            "{name}: the private key is quoted: {out}"
+        );
+    }
+    // A public key's text is no secret: it stays readable.
+    let public = d.join("k.pub");
+    openssl(&["pkey", "-in", s(&key), "-pubout", "-out", s(&public)], None);
+    let one_line = d.join("pub-one-line.pem");
+    std::fs::write(
+        &one_line,
+        std::fs::read_to_string(&public).unwrap().replace('\n', ""),
+    )
+    .unwrap();
+    let out = text(&cps(&["key", "check", "--color", "never", s(&one_line)]));
+    assert!(longest_quoted_base64(&out) >= 16, "{out}");
+}
