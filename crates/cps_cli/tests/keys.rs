@@ -618,7 +618,10 @@ fn names_from_keys_and_files_never_reach_the_terminal_raw() {
 fn longest_quoted_base64(report: &str) -> usize {
     report
         .lines()
-        .filter_map(|l| l.split_once(" | ").filter(|(n, _)| n.trim().parse::<u32>().is_ok()))
+        .filter_map(|l| {
+            l.split_once(" | ")
+                .filter(|(n, _)| n.trim().parse::<u32>().is_ok())
+        })
         .flat_map(|(_, quoted)| {
             quoted
                 .split(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c)))
@@ -648,7 +651,10 @@ fn a_private_keys_text_is_never_quoted_in_a_report() {
     let ed = d.join("ed.pem");
     openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&ed)], None);
     let original = std::fs::read_to_string(&key).unwrap();
-    let body: String = original.lines().filter(|l| !l.starts_with("-----")).collect();
+    let body: String = original
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
     let mut stray = original.clone();
     // A typographic quote inside the third line: the diagnostic points at that line.
     let third = stray.match_indices('\n').nth(2).unwrap().0 + 10;
@@ -672,7 +678,10 @@ fn a_private_keys_text_is_never_quoted_in_a_report() {
     }
     // A public key's text is no secret: it stays readable.
     let public = d.join("k.pub");
-    openssl(&["pkey", "-in", s(&key), "-pubout", "-out", s(&public)], None);
+    openssl(
+        &["pkey", "-in", s(&key), "-pubout", "-out", s(&public)],
+        None,
+    );
     let one_line = d.join("pub-one-line.pem");
     std::fs::write(
         &one_line,

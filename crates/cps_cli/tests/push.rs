@@ -784,8 +784,10 @@ fn a_key_with_a_typographic_dash_is_refused_before_anything_is_sent() {
 #[test]
 fn control_characters_in_tds_success_answer_never_reach_the_terminal() {
     let fake = FakeTd::start();
-    fake.push_faults(json!({"method": "POST", "path": "/composable_audiences", "status": 200,
-        "body": "{\"id\":\"7\\u001b[2J\",\"name\":\"n\\u001b]0;owned\\u0007\"}"}));
+    fake.push_faults(
+        json!({"method": "POST", "path": "/composable_audiences", "status": 200,
+        "body": "{\"id\":\"7\\u001b[2J\",\"name\":\"n\\u001b]0;owned\\u0007\"}"}),
+    );
     let file = config("escape-success");
     let o = push(&fake, Some(VALID_KEY), &file, &["--yes"]);
     assert_eq!(o.status.code(), Some(0), "{}", both(&o));
@@ -798,8 +800,10 @@ fn control_characters_in_tds_success_answer_never_reach_the_terminal() {
     // The same id in the lookup notes after a lost answer.
     let fake = FakeTd::start();
     // The plan's list runs for real (a shape-only rule); the lookup after the 500 gets the id.
-    fake.push_faults(json!({"method": "GET", "path": "/composable_audiences", "times": 1,
-        "shape": "code_message"}));
+    fake.push_faults(
+        json!({"method": "GET", "path": "/composable_audiences", "times": 1,
+        "shape": "code_message"}),
+    );
     fake.push_faults(json!({"method": "POST", "path": "/composable_audiences", "status": 500}));
     fake.push_faults(json!({"method": "GET", "path": "/composable_audiences", "status": 200,
         "body": "[{\"id\":\"9\\u001b[2J\",\"name\":\"Retail Customers (Snowflake)\",\"attributes\":[]}]"}));

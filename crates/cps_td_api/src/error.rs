@@ -656,7 +656,10 @@ mod tests {
             status: 200,
             detail: "not JSON".into(),
         };
-        assert_eq!(garbled.title(), "TD's answer could not be read (status 200)");
+        assert_eq!(
+            garbled.title(),
+            "TD's answer could not be read (status 200)"
+        );
     }
 
     #[test]

@@ -615,7 +615,11 @@ mod tests {
             assert_eq!(status(&d), 401, "{auth:?}");
         }
         for auth in ["td1 1/secret", "Td1 1/secret"] {
-            let h = ["Host: 127.0.0.1:8080", "X-Cps-Proxy: 1", &format!("Authorization: {auth}")];
+            let h = [
+                "Host: 127.0.0.1:8080",
+                "X-Cps-Proxy: 1",
+                &format!("Authorization: {auth}"),
+            ];
             let d = decide(&p, &parts("GET", "/td/custom/cas/composable_audiences", &h));
             let Decision::Forward { request, .. } = d else {
                 panic!("{auth}: {d:?}")
