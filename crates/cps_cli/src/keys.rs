@@ -267,6 +267,16 @@ fn write_fixed(path: &Path, c: &Checked) -> Result<(), String> {
         _ => (None, false),
     };
     let Some(pem) = pem else {
+        if r.kind == KeyKind::EncryptedPkcs8Private {
+            // Nothing to convert, and nothing cps would write: the decrypted key is the one
+            // thing that must not land in a file.
+            return Err(format!(
+                "nothing written: {} is an encrypted PKCS#8 key, already PKCS#8; give it with its \
+                 passphrase (TD's Snowflake connection form has a Passphrase field, which the CAS \
+                 docs do not mention) — cps never writes a private key decrypted",
+                c.name
+            ));
+        }
         return Err(format!(
             "nothing written: cps cannot convert {} ({}); see the messages above",
             c.name,

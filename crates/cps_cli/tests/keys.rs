@@ -59,6 +59,22 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// A 2048-bit RSA private key in PKCS#8, written by openssl (the key users bring).
+fn rsa_key(out: &Path) {
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            s(out),
+        ],
+        None,
+    );
+}
+
 /// Snowflake's RSA_PUBLIC_KEY_FP as openssl computes it (the command TD's docs cite).
 fn openssl_fingerprint(key: &Path, public_in: bool) -> String {
     let mut args = vec!["pkey", "-in", s(key), "-pubout", "-outform", "DER"];
@@ -95,18 +111,7 @@ fn fingerprints_match_openssl() {
     let d = dir("fp");
     let key = d.join("k.p8");
     let public = d.join("k.pub");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            s(&key),
-        ],
-        None,
-    );
+    rsa_key(&key);
     openssl(
         &["pkey", "-in", s(&key), "-pubout", "-out", s(&public)],
         None,
@@ -267,18 +272,7 @@ fn keygen_writes_a_pair_openssl_reads() {
 fn damaged_pastes_are_repaired_to_the_same_key() {
     let d = dir("damage");
     let key = d.join("k.p8");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            s(&key),
-        ],
-        None,
-    );
+    rsa_key(&key);
     let original = std::fs::read_to_string(&key).unwrap();
     let want = openssl_fingerprint(&key, false);
     let without_footer: String = original
@@ -319,30 +313,8 @@ fn problems_set_the_exit_code() {
     let b = d.join("b.p8");
     let small = d.join("small.p8");
     let enc = d.join("enc.p8");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            s(&a),
-        ],
-        None,
-    );
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            s(&b),
-        ],
-        None,
-    );
+    rsa_key(&a);
+    rsa_key(&b);
     openssl(
         &[
             "genpkey",
@@ -398,9 +370,18 @@ fn problems_set_the_exit_code() {
     assert!(text(&o).contains("warning[key-encrypted]"), "{}", text(&o));
     let o = cps(&["key", "check", s(&enc), s(&b_pub)]);
     assert!(text(&o).contains("cannot tell whether"), "{}", text(&o));
-    // --fix has nothing to write for it.
-    let o = cps(&["key", "check", "--fix", "-o", s(&d.join("x.p8")), s(&enc)]);
+    // --fix has nothing to write for it, and says why: it is PKCS#8 already, and a decrypted
+    // copy is never written.
+    let x = d.join("x.p8");
+    let o = cps(&["key", "check", "--fix", "-o", s(&x), s(&enc)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o)
+            .contains("is an encrypted PKCS#8 key, already PKCS#8; give it with its passphrase"),
+        "{}",
+        text(&o)
+    );
+    assert!(!x.exists());
 
     let o = cps(&["key", "check", s(&d.join("missing.p8"))]);
     assert_eq!(o.status.code(), Some(2));
@@ -636,18 +617,7 @@ fn longest_quoted_base64(report: &str) -> usize {
 fn a_private_keys_text_is_never_quoted_in_a_report() {
     let d = dir("quoted");
     let key = d.join("k.p8");
-    openssl(
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            s(&key),
-        ],
-        None,
-    );
+    rsa_key(&key);
     let ed = d.join("ed.pem");
     openssl(&["genpkey", "-algorithm", "ed25519", "-out", s(&ed)], None);
     let original = std::fs::read_to_string(&key).unwrap();
