@@ -418,7 +418,7 @@ pub fn app() -> Html {
                         { tab_button(Tab::Diagram, "Data model".into(), state.tab, &dispatch) }
                         { tab_button(Tab::Output, "Formats".into(), state.tab, &dispatch) }
                         { tab_button(Tab::Settings, "Settings".into(), state.tab, &dispatch) }
-                        { tab_button(Tab::Snowflake, "Snowflake setup".into(), state.tab, &dispatch) }
+                        { tab_button(Tab::Snowflake, "Snowflake".into(), state.tab, &dispatch) }
                         { tab_button(Tab::Upload, "Upload".into(), state.tab, &dispatch) }
                     </div>
                     <div class="tab-body" role="tabpanel">
