@@ -401,7 +401,7 @@ pub fn app() -> Html {
                 </div>
             }
             if let Some(n) = &state.notice {
-                <div class="notice" role="status" data-testid="notice">{crate::components::problems::words(n)}</div>
+                <div class="notice" role="status" data-testid="notice">{cps_bridge::words::html(n)}</div>
             }
             <main class="panes">
                 <section class={classes!("pane", "editor-pane", state.files.is_project().then_some("project"))} aria-label="Editor" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
@@ -432,7 +432,7 @@ pub fn app() -> Html {
                             Tab::Snowflake | Tab::Upload => html! {},
                         } }
                         if state.tab == Tab::Upload && state.files.is_project() {
-                            <p class="notice" data-testid="upload-parent-only">{crate::components::problems::words("Upload sends the parent segment (the audience file) only: TD has published no API to write segments. Push segments with `tdx cas push`.")}
+                            <p class="notice" data-testid="upload-parent-only">{cps_bridge::words::html("Upload sends the parent segment (the audience file) only: TD has published no API to write segments. Push segments with `tdx cas push`.")}
                                 // A segment is open: what would be uploaded is another file; one click opens it.
                                 if let (Some(FileKind::Segment), Some(i), Some(name)) = (state.files.active_kind(), state.files.audience(), state.files.audience_name()) {
                                     {" "}<button class="link-button" data-testid="open-audience" onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.emit(Action::Switch(i))) }}>{format!("Open {name} to upload it")}</button>

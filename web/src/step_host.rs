@@ -184,7 +184,7 @@ pub fn step_host(props: &StepHostProps) -> Html {
 
     html! {
         <div class="step-host" style={(!props.visible).then_some("display: none")} data-testid={format!("{}-host", props.step)}>
-            if let Some(e) = &*error { <p class="notice" role="alert">{crate::components::problems::words(e)}</p> }
+            if let Some(e) = &*error { <p class="notice" role="alert">{cps_bridge::words::html(e)}</p> }
             <div ref={host}></div>
         </div>
     }

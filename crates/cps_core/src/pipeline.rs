@@ -136,26 +136,23 @@ pub fn check_named(text: &str, name: Option<&str>, options: &Options) -> Checked
         return too_large(text.len(), options);
     }
     let mut diagnostics = Vec::new();
-    let sniffed = sniff_syntax(text);
-    let (root, index, syntax) = match sniffed {
-        #[cfg(feature = "yaml")]
-        Syntax::Json if says_yaml(name) => {
-            // A `.yaml` file that opens with `{` is YAML in flow style (`{name: x, master:
-            // {…}}`), which tdx reads as YAML: strict JSON first (so a JSON body named `.yaml`
-            // reads as before), and when that fails, the YAML reader decides.
-            let parsed = json::parse(text);
-            if parsed.root.is_some() {
-                diagnostics.extend(parsed.diagnostics);
-                (parsed.root, parsed.line_index, Syntax::Json)
-            } else {
-                let (root, index) = read_yaml(text, &mut diagnostics);
-                (root, index, Syntax::Yaml)
-            }
-        }
+    let (root, index, syntax) = match sniff_syntax(text) {
         Syntax::Json => {
             let parsed = json::parse(text);
-            diagnostics.extend(parsed.diagnostics);
-            (parsed.root, parsed.line_index, Syntax::Json)
+            match parsed.root {
+                // A `.yaml` file that opens with `{` is YAML in flow style (`{name: x, master:
+                // {…}}`), which tdx reads as YAML: strict JSON first (so a JSON body named
+                // `.yaml` reads as before), and when that fails, the YAML reader decides.
+                #[cfg(feature = "yaml")]
+                None if says_yaml(name) => {
+                    let (root, index) = read_yaml(text, &mut diagnostics);
+                    (root, index, Syntax::Yaml)
+                }
+                root => {
+                    diagnostics.extend(parsed.diagnostics);
+                    (root, parsed.line_index, Syntax::Json)
+                }
+            }
         }
         #[cfg(feature = "yaml")]
         Syntax::Yaml => {

@@ -8,15 +8,20 @@ use crate::endpoints::Method;
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
+/// The credentials after an `Authorization` value's `TD1 ` scheme, or `None` without it. HTTP's
+/// scheme names are case-insensitive, so `td1 ` (a hand-written curl, a pasted header) is TD1 too.
+pub fn without_scheme(authorization: &str) -> Option<&str> {
+    authorization
+        .get(..4)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("TD1 "))
+        .map(|_| &authorization[4..])
+}
+
 impl ApiKey {
     /// Trims what copy-paste adds (spaces, newlines, a pasted `TD1 ` prefix).
     pub fn new(key: &str) -> Result<ApiKey, String> {
         let k = key.trim();
-        // The scheme name is case-insensitive in HTTP, so `td1 ` is the same pasted prefix.
-        let k = match k.get(..4) {
-            Some(p) if p.eq_ignore_ascii_case("TD1 ") => k[4..].trim(),
-            _ => k,
-        };
+        let k = without_scheme(k).map_or(k, str::trim);
         if k.is_empty() {
             return Err("The API key is empty.".into());
         }

@@ -7,7 +7,7 @@
 //!   Blob downloads, the clipboard, reading a picked or dropped file.
 //! - [`utf16`]: byte offsets to the editor's UTF-16 offsets, one pass for all of them.
 //! - [`base64url`]: share links' encoding, through `base64ct`.
-//! - [`words`]: messages' `` `names` `` as code parts, for drawing them on the page.
+//! - [`words`]: messages' `` `names` `` as code parts, and drawn so (one Yew view for both sides).
 //!
 //! Both sides depend on this crate, so the two cannot drift apart. The pure parts ([`message`],
 //! [`utf16`], [`base64url`], [`words`]) are tested natively.

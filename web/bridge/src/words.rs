@@ -1,7 +1,20 @@
 //! Words shown on the page: cps's messages and help texts mark names and values with backticks
 //! (`` `Tokyo` is not an IANA time zone name ``), which a terminal shows as they are. The page
 //! draws those parts as code instead of showing the backticks; this splits a text into its plain
-//! and code parts, for both modules.
+//! and code parts and draws them, the same in both modules.
+
+use yew::{html, Html};
+
+/// `text` as the page shows it: each `` `name` `` as code, its backticks not drawn (they stay in
+/// the text, hidden by `code.name .tick` in style.css, so the words read and copy as the CLI
+/// prints them).
+pub fn html(text: &str) -> Html {
+    html! { <>{ for code_spans(text).into_iter().map(|(code, part)| if code {
+        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
+    } else {
+        html! { {part.to_string()} }
+    }) }</> }
+}
 
 /// The parts of `text` in order: `(true, name)` for each pair of backticks' content, `(false,
 /// words)` for the rest. An unpaired backtick stays in the words; an empty pair (` `` `) too.

@@ -56,7 +56,7 @@ pub fn file_list(f: &Files, dispatch: &Callback<Action>) -> Html {
                     <button class="file-close" aria-label={format!("Close {name}")} title="Close" onclick={close}>{"×"}</button>
                 }
                 if let Some(why) = e.and_then(|e| e.skipped.clone()) {
-                    <span class="file-skipped">{crate::components::problems::words(&why)}</span>
+                    <span class="file-skipped">{cps_bridge::words::html(&why)}</span>
                 }
             </li>
         }
@@ -79,7 +79,7 @@ pub fn file_list(f: &Files, dispatch: &Callback<Action>) -> Html {
                 <button class="add" onclick={new_segment} data-testid="new-segment">{"+ New segment"}</button>
             }
             if active_segment {
-                <p class="files-note" data-testid="segment-note">{crate::components::problems::words(
+                <p class="files-note" data-testid="segment-note">{cps_bridge::words::html(
                     "This segment is checked against the audience file. Uploading sends the parent segment only: TD has published no API to write segments (push them with `tdx cas push`)."
                 )}</p>
             }
@@ -102,7 +102,7 @@ pub fn related(d: &Diagnostic, ctx: &ProjectCtx) -> Html {
                 onclick={Callback::from(move |e: MouseEvent| {
                     e.stop_propagation();
                     open.emit((i, span));
-                })}>{format!("{name}:{line}: ")}{crate::components::problems::words(&r.message)}</button>
+                })}>{format!("{name}:{line}: ")}{cps_bridge::words::html(&r.message)}</button>
         })
     });
     html! { <>{ for links }</> }

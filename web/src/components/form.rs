@@ -47,7 +47,7 @@ fn marked(
                 Some(format!("has-{sev}")),
                 (x.severity == Severity::Error).then(|| AttrValue::from("true")),
                 Some(AttrValue::from(id.clone())),
-                html! { <span class={classes!("field-finding", sev)} id={id} aria-hidden="true" data-testid={format!("{testid}-finding")}>{crate::components::problems::words(&x.message)}</span> },
+                html! { <span class={classes!("field-finding", sev)} id={id} aria-hidden="true" data-testid={format!("{testid}-finding")}>{cps_bridge::words::html(&x.message)}</span> },
             )
         }
     }
@@ -256,7 +256,7 @@ pub fn form(props: &FormProps) -> Html {
                     { field("Table", &m.table.table, d, "form-master-table".into()) }
                     { field("Key column", &m.key_column, d, "form-master-key".into()) }
                 } else {
-                    <p class="blocked">{crate::components::problems::words("No master table: add `master` in the editor.")}</p>
+                    <p class="blocked">{cps_bridge::words::html("No master table: add `master` in the editor.")}</p>
                 }
             </fieldset>
             <h2 class="section">{"Attributes"}</h2>

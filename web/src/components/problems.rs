@@ -3,6 +3,7 @@
 //! on a place selects its range in the editor, which still underlines every place. A help text
 //! that names a setting links to it.
 
+use cps_bridge::words::html as words;
 use cps_core::diagnostics::group::{group, Group};
 use cps_core::diagnostics::settings::mentions;
 use cps_core::{ColumnUnit, Diagnostic, Severity, Span};
@@ -18,16 +19,6 @@ pub struct ProblemsProps {
     /// The open files, for related places in other files.
     #[prop_or_default]
     pub project: Option<crate::components::files::ProjectCtx>,
-}
-
-/// cps's words as the page shows them: each `` `name` `` as code, its backticks not drawn (they
-/// stay in the text, hidden, so the words read and copy as the CLI prints them).
-pub fn words(text: &str) -> Html {
-    html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
-        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
-    } else {
-        html! { {part.to_string()} }
-    }) }</> }
 }
 
 /// A help text, each setting it names a link to that setting.

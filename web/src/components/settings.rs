@@ -1,7 +1,7 @@
 //! Settings where TD's sources disagree or the file cannot tell, with their documented defaults.
 
-use crate::components::problems::words;
 use crate::state::Action;
+use cps_bridge::words::html as words;
 use cps_core::{IdentifierCase, Options, Settings as Resolved, Source, TypeProfile, Warehouse};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

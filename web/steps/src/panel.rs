@@ -356,7 +356,7 @@ pub fn upload(props: &UploadProps) -> Html {
                     </select>
                 </label>
             </div>
-            <p class="note" data-testid="route-note">{ crate::snowflake::words(&match (route, proxy.is_some()) {
+            <p class="note" data-testid="route-note">{ cps_bridge::words::html(&match (route, proxy.is_some()) {
                 (Route::Proxy, _) => "Calls go to cps serve on this machine, which forwards them to TD's hosts for the region. Nothing is logged.".to_string(),
                 (Route::Direct, true) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if the browser blocks them, use cps serve."),
                 (Route::Direct, false) => format!("Calls go from this browser to {direct_hosts}. TD does not document whether its API allows calls from web pages (CORS); if they are blocked, run `cargo xtask run` (or `cps serve`) and open the page it serves to go through it."),

@@ -9,6 +9,7 @@
 //! file the user downloads.
 
 use crate::services;
+use cps_bridge::words::html as words;
 use cps_bridge::{Finding, Findings, Mark, Progress, Revision, Source, Stage, Standing, ToStudio};
 use cps_core::{Checked, Severity};
 use cps_snowflake::keys::{self, KeyKind, KeyReport};
@@ -152,16 +153,6 @@ fn copy_button(text: &str, testid: &'static str) -> Html {
 }
 
 /// Problems in a pasted text (a key, an export), by line and column of that text.
-/// cps's words as the page shows them: each `` `name` `` as code, without its backticks (as the
-/// studio's problems panel draws them).
-pub(crate) fn words(text: &str) -> Html {
-    html! { <>{ for cps_bridge::words::code_spans(text).into_iter().map(|(code, part)| if code {
-        html! { <code class="name"><span class="tick">{"`"}</span>{part.to_string()}<span class="tick">{"`"}</span></code> }
-    } else {
-        html! { {part.to_string()} }
-    }) }</> }
-}
-
 fn diagnostics_list(
     text: &str,
     diagnostics: &[cps_core::Diagnostic],

@@ -198,12 +198,7 @@ fn proxy(policy: &Policy, req: &http::request::Parts, host: &str, path: &str) ->
     let Some(key) = headers
         .get(header::AUTHORIZATION)
         .and_then(|a| a.to_str().ok())
-        // HTTP's scheme names are case-insensitive: `td1 ` from a hand-written curl is TD1.
-        .and_then(|a| {
-            a.get(..4)
-                .filter(|scheme| scheme.eq_ignore_ascii_case("TD1 "))
-                .map(|_| &a[4..])
-        })
+        .and_then(cps_td_api::request::without_scheme)
         .and_then(|k| ApiKey::new(k).ok())
     else {
         return refuse(StatusCode::UNAUTHORIZED, "no TD1 Authorization header");

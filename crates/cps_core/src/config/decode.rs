@@ -563,7 +563,7 @@ impl Decoder<'_> {
             Shape::Bool => matches!(v, Value::Bool(_)),
             Shape::Map(_) => matches!(v, Value::Map(_)),
             Shape::Seq(_) => matches!(v, Value::Seq(_)),
-            Shape::Int => matches!(v, Value::Number(n) if is_whole_number(n)),
+            Shape::Int => matches!(v, Value::Number(n) if whole_number(n).is_some()),
             Shape::Scalar => !matches!(v, Value::Map(_) | Value::Seq(_)),
             Shape::Any => true,
         };
@@ -711,12 +711,6 @@ fn dialect_has_no_master_object(dialect: Dialect, obj: Obj, key: &str) -> bool {
             key,
             "masterSchema" | "masterTable" | "masterKeyColumn" | "masterCatalog"
         )
-}
-
-/// `-12`, `300`: what S31's integer fields hold (int64), written as digits (at most 18, so
-/// every accepted value fits).
-fn is_whole_number(n: &str) -> bool {
-    whole_number(n).is_some()
 }
 
 /// The value of a number TD's schema types as an integer (int64, S31): any integer literal in
